@@ -1,0 +1,2 @@
+// The fastify adapter arrives with the inbound issue; the entry point exists so the exports map is stable.
+export {}

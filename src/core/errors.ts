@@ -1,0 +1,60 @@
+/**
+ * Every error hookrelay throws on purpose is a `HookrelayError` with a stable `code`
+ * that callers can switch on. Messages say what to do, never contain a secret.
+ */
+export class HookrelayError extends Error {
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** Bad options, a bad event, a bad endpoint: the caller has to change its input. */
+export class ValidationError extends HookrelayError {
+  /** Where the problem is, e.g. `['url']` or `['events', 3, 'type']`. */
+  readonly issues: readonly { path: readonly PropertyKey[]; message: string }[]
+
+  constructor(
+    message: string,
+    issues: readonly { path: readonly PropertyKey[]; message: string }[] = [],
+    code = 'VALIDATION_ERROR',
+  ) {
+    super(code, message)
+    this.issues = issues
+  }
+}
+
+/** The thing asked for does not exist (endpoint, message, delivery). */
+export class NotFoundError extends HookrelayError {
+  constructor(what: string, id: string) {
+    super('NOT_FOUND', `${what} ${JSON.stringify(id)} does not exist.`)
+  }
+}
+
+/** An optional peer dependency (a database driver, ioredis) is not installed. */
+export class MissingDependencyError extends HookrelayError {
+  constructor(pkg: string, purpose: string, options?: { cause?: unknown }) {
+    super(
+      'MISSING_DEPENDENCY',
+      `${purpose} needs the "${pkg}" package, which is not installed. Run: npm install ${pkg}`,
+      options,
+    )
+  }
+}
+
+/** The endpoint URL resolves to an address the SSRF guard refuses. */
+export class UnsafeUrlError extends HookrelayError {
+  constructor(message: string) {
+    super('UNSAFE_URL', message)
+  }
+}
+
+/** The relay was used in a state that does not allow it (e.g. send after stop). */
+export class RelayStateError extends HookrelayError {
+  constructor(message: string) {
+    super('RELAY_STATE', message)
+  }
+}

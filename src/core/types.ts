@@ -1,0 +1,128 @@
+/** Lifecycle of one message to one endpoint. `dead` is the dead-letter queue. */
+export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'dead' | 'discarded'
+
+/** Why an attempt was made: by the retry schedule, or by an operator (replay, recover). */
+export type AttemptTrigger = 'scheduled' | 'manual'
+
+/** What one HTTP attempt led to. */
+export type AttemptOutcome = 'succeeded' | 'failed' | 'dead'
+
+/** Why a delivery ended in the dead-letter queue. */
+export type DeadReason = 'exhausted' | 'permanent_status' | 'gone' | 'endpoint_disabled' | 'endpoint_deleted'
+
+/** Signature schemes hookrelay signs and verifies. */
+export type SigningScheme = 'standard' | 'stripe' | 'github'
+
+/** A signing secret of an endpoint; old secrets stay valid until `expiresAt` after a rotation. */
+export interface EndpointSecret {
+  secret: string
+  /** `null` for the current secret. */
+  expiresAt: Date | null
+}
+
+/** A per-endpoint rate limit, in milliseconds. */
+export interface RateLimit {
+  max: number
+  perMs: number
+}
+
+/** An endpoint as stored. The public view (`Endpoint`) omits `secrets`. */
+export interface EndpointRecord {
+  id: string
+  tenant: string | null
+  url: string
+  description: string | null
+  /** Exact types and `prefix.*` wildcards; empty means every type. */
+  eventTypes: string[]
+  /** Empty means every channel (see `matchesChannels`). */
+  channels: string[]
+  /** Current secret first, then rotated-out ones that have not expired yet. */
+  secrets: EndpointSecret[]
+  headers: Record<string, string>
+  metadata: Record<string, unknown>
+  /** Per-endpoint retry schedule in ms; `null` uses the relay's. */
+  retrySchedule: number[] | null
+  rateLimit: RateLimit | null
+  maxConcurrency: number | null
+  ordering: 'none' | 'fifo'
+  disabledAt: Date | null
+  disabledReason: string | null
+  /** When the endpoint started failing without a success since; `null` while healthy. */
+  failingSince: Date | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+/** A message as stored: the exact JSON body that is signed and sent. */
+export interface MessageRecord {
+  id: string
+  tenant: string | null
+  type: string
+  /** The request body, byte for byte, for every attempt and replay. */
+  payload: string
+  channels: string[]
+  idempotencyKey: string | null
+  createdAt: Date
+}
+
+export interface DeliveryRecord {
+  id: string
+  messageId: string
+  endpointId: string
+  status: DeliveryStatus
+  /** Attempts made so far (deferrals by a circuit or rate limit do not count). */
+  attempts: number
+  /** When the next attempt is due; while `delivering`, when the lease expires. */
+  nextAttemptAt: Date | null
+  leaseOwner: string | null
+  lastStatusCode: number | null
+  lastError: string | null
+  deadReason: DeadReason | null
+  createdAt: Date
+  updatedAt: Date
+  completedAt: Date | null
+}
+
+export interface AttemptRecord {
+  id: string
+  deliveryId: string
+  messageId: string
+  endpointId: string
+  /** 1 for the first attempt. */
+  number: number
+  startedAt: Date
+  durationMs: number
+  statusCode: number | null
+  /** The first bytes of the response body (see `delivery.maxResponseBodyBytes`). */
+  responseBody: string | null
+  error: string | null
+  outcome: AttemptOutcome
+  trigger: AttemptTrigger
+}
+
+/** Lifecycle of a received webhook's processing by the application's handlers. */
+export type InboundStatus = 'pending' | 'processing' | 'processed' | 'dead' | 'discarded'
+
+/** A webhook accepted by a receiver, stored before the sender got its 2xx. */
+export interface InboundMessageRecord {
+  id: string
+  /** The receiver's name, e.g. `'stripe'`. */
+  source: string
+  /** The sender's id for this webhook; unique per source, so a redelivery is recognised. */
+  webhookId: string
+  type: string
+  /** The raw request body as received. */
+  payload: string
+  /** The request headers worth keeping (never signature headers). */
+  headers: Record<string, string>
+  status: InboundStatus
+  attempts: number
+  /** When processing is next due; while `processing`, when the lease expires. */
+  nextAttemptAt: Date | null
+  leaseOwner: string | null
+  lastError: string | null
+  deadReason: string | null
+  receivedAt: Date
+  updatedAt: Date
+  processedAt: Date | null
+}

@@ -1,0 +1,195 @@
+import type {
+  AttemptRecord,
+  DeadReason,
+  DeliveryRecord,
+  DeliveryStatus,
+  EndpointRecord,
+  InboundMessageRecord,
+  InboundStatus,
+  MessageRecord,
+} from '../core/types.js'
+
+/**
+ * The Storage port: everything hookrelay persists goes through this interface.
+ * There is one implementation (Kysely, see `kysely-storage.ts`); Postgres and SQLite
+ * differ only in the small `StorageDialect` behind it (claim locking, migration lock).
+ */
+export interface Storage {
+  /** Which database this is; for diagnostics and capability checks. */
+  readonly dialect: 'sqlite' | 'postgres'
+
+  /** Creates or upgrades the tables. Idempotent; safe when several processes call it at once. */
+  migrate(): Promise<void>
+  /** Closes what this storage opened itself (never a pool or database handed in by the user). */
+  close(): Promise<void>
+
+  /**
+   * Runs `fn` in one database transaction. With `external` (a Kysely `Transaction` of the
+   * caller's) the work joins that transaction instead, and commits or rolls back with it.
+   */
+  transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T>
+
+  // ---- endpoints -------------------------------------------------------------------------
+  insertEndpoint(endpoint: EndpointRecord): Promise<void>
+  getEndpoint(id: string): Promise<EndpointRecord | undefined>
+  listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>>
+  /** Applies `patch` and returns the updated endpoint, or `undefined` if it does not exist. */
+  updateEndpoint(id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined>
+  /** Deletes the endpoint with its deliveries and attempts. Returns false if it did not exist. */
+  deleteEndpoint(id: string): Promise<boolean>
+
+  // ---- delivering ------------------------------------------------------------------------
+  /**
+   * Claims up to `limit` due deliveries for `owner`: status `pending` with `next_attempt_at <= now`,
+   * or `delivering` whose lease expired (a worker died). Claimed rows become `delivering` with
+   * `lease_owner = owner` and `next_attempt_at = now + leaseMs` (the lease expiry), oldest due first.
+   */
+  claimDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>
+  /**
+   * Writes the outcome of many claims in one transaction: attempts, delivery state, endpoint
+   * health. A settlement only changes a delivery still leased to its `owner` (a worker whose lease
+   * expired must not overwrite the worker that took over), but its attempt is always recorded.
+   */
+  settle(settlements: readonly DeliverySettlement[], endpointUpdates?: readonly EndpointHealthUpdate[]): Promise<void>
+
+  // ---- reading and operating ---------------------------------------------------------------
+  getMessage(id: string): Promise<MessageRecord | undefined>
+  getDelivery(id: string): Promise<DeliveryRecord | undefined>
+  listDeliveries(filter: DeliveryFilter): Promise<Page<DeliveryRecord>>
+  listAttempts(filter: AttemptFilter): Promise<Page<AttemptRecord>>
+  /**
+   * Puts deliveries in `fromStatuses` back to `pending`, due at `at`. Returns the ids that changed,
+   * so replaying the same dead letter twice queues it once.
+   */
+  requeueDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]>
+  /** Marks deliveries in `fromStatuses` as `discarded`; returns the ids that changed. */
+  discardDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]>
+
+  // ---- inbound -----------------------------------------------------------------------------
+  /**
+   * Stores a received webhook unless one with the same (source, webhookId) exists; then nothing is
+   * written and the existing one is returned. This unique key is the inbound idempotency guard.
+   */
+  insertInboundMessage(
+    message: InboundMessageRecord,
+  ): Promise<{ inserted: true } | { inserted: false; existing: InboundMessageRecord }>
+  /** Like `claimDeliveries`, for inbound messages `pending` and due, or `processing` with an expired lease. */
+  claimInboundMessages(options: ClaimOptions & { sources?: readonly string[] }): Promise<InboundMessageRecord[]>
+  /** Writes processing outcomes; like `settle`, guarded by the lease owner. */
+  settleInbound(settlements: readonly InboundSettlement[]): Promise<void>
+  getInboundMessage(id: string): Promise<InboundMessageRecord | undefined>
+  listInboundMessages(filter: InboundFilter): Promise<Page<InboundMessageRecord>>
+  requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]>
+  discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]>
+}
+
+/** The writes `send()` needs, inside one transaction. */
+export interface StorageTransaction {
+  /** Enabled endpoints of `tenant` (`null`: endpoints without a tenant), for fan-out. */
+  listRoutableEndpoints(tenant: string | null): Promise<EndpointRecord[]>
+  /** Endpoints by id, enabled or not (for explicit `endpointIds`). */
+  getEndpoints(ids: readonly string[]): Promise<EndpointRecord[]>
+  /**
+   * Inserts the message unless another message already has the same `idempotencyScope`; in that
+   * case nothing is written and the existing message is returned with its delivery ids.
+   */
+  insertMessage(
+    message: MessageRecord,
+    idempotencyScope: string | null,
+  ): Promise<{ inserted: true } | { inserted: false; existing: MessageRecord; deliveryIds: string[] }>
+  insertDeliveries(deliveries: readonly DeliveryRecord[]): Promise<void>
+}
+
+export interface Page<T> {
+  data: T[]
+  /** Pass as `cursor` to get the next page; `null` on the last page. */
+  nextCursor: string | null
+}
+
+export interface PageOptions {
+  /** Default 50, at most 1000. */
+  limit?: number
+  /** An opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string | null
+}
+
+export interface EndpointFilter extends PageOptions {
+  tenant?: string | null
+  disabled?: boolean
+}
+
+export type EndpointPatch = Partial<Omit<EndpointRecord, 'id' | 'createdAt'>>
+
+export interface DeliveryFilter extends PageOptions {
+  status?: DeliveryStatus | readonly DeliveryStatus[]
+  endpointId?: string
+  messageId?: string
+  tenant?: string | null
+  eventType?: string
+  /** Created at or after. */
+  since?: Date
+  /** Created before. */
+  until?: Date
+}
+
+export interface AttemptFilter extends PageOptions {
+  deliveryId?: string
+  messageId?: string
+  endpointId?: string
+}
+
+export interface ClaimOptions {
+  owner: string
+  limit: number
+  leaseMs: number
+  now: Date
+}
+
+/** A claimed delivery with what is needed to attempt it. */
+export interface ClaimedDelivery {
+  delivery: DeliveryRecord
+  message: MessageRecord
+  /** `undefined` if the endpoint was deleted after the message was sent. */
+  endpoint: EndpointRecord | undefined
+}
+
+/** The new state of one claimed delivery. */
+export interface DeliverySettlement {
+  deliveryId: string
+  /** The lease owner that claimed it; the update is skipped if the lease passed to another. */
+  owner: string
+  status: Extract<DeliveryStatus, 'pending' | 'succeeded' | 'dead'>
+  /** When to try next (`pending`), else `null`. */
+  nextAttemptAt: Date | null
+  /** The HTTP attempt made; absent for a deferral or a hand-back (the attempt count is unchanged). */
+  attempt?: AttemptRecord
+  deadReason?: DeadReason | null
+  at: Date
+}
+
+/** Endpoint side effects of a batch of attempts. */
+export type EndpointHealthUpdate =
+  | { endpointId: string; kind: 'success' }
+  | { endpointId: string; kind: 'failure'; at: Date }
+  | { endpointId: string; kind: 'disable'; reason: string; at: Date }
+
+export interface InboundFilter extends PageOptions {
+  source?: string
+  status?: InboundStatus | readonly InboundStatus[]
+  type?: string
+  since?: Date
+  until?: Date
+}
+
+/** The new state of one claimed inbound message. */
+export interface InboundSettlement {
+  id: string
+  owner: string
+  status: Extract<InboundStatus, 'pending' | 'processed' | 'dead'>
+  nextAttemptAt: Date | null
+  /** True when the handlers ran (the attempt count goes up); false for a hand-back. */
+  attempted: boolean
+  lastError?: string | null
+  deadReason?: string | null
+  at: Date
+}

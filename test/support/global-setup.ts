@@ -1,0 +1,44 @@
+import net from 'node:net'
+import type {} from 'vitest'
+import type { TestProject } from 'vitest/node'
+import { POSTGRES_URL, REDIS_URL } from './urls.js'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresAvailable: boolean
+    redisAvailable: boolean
+  }
+}
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port) })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(2_000, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+/**
+ * Looks for the real Postgres and Redis the suites talk to. Where one is down the suites that
+ * need it skip, loudly; under CI=true a missing service fails the run instead.
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const [postgres, redis] = await Promise.all([reachable(POSTGRES_URL), reachable(REDIS_URL)])
+  const missing = [
+    !postgres && `PostgreSQL at ${POSTGRES_URL} (set POSTGRES_URL)`,
+    !redis && `Redis at ${REDIS_URL} (set REDIS_URL)`,
+  ].filter(Boolean)
+  if (missing.length > 0) {
+    const line = `hookrelay tests: cannot reach ${missing.join(' and ')}.`
+    if (process.env.CI === 'true') throw new Error(`${line} CI=true requires every service.`)
+    console.warn(`\n${'!'.repeat(78)}\n!! ${line}\n!! The suites that need it are SKIPPED. Start the service to run them.\n${'!'.repeat(78)}\n`)
+  }
+  project.provide('postgresAvailable', postgres)
+  project.provide('redisAvailable', redis)
+}

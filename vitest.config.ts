@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Postgres suites each use their own schema, so files can run in parallel safely.
+    fileParallelism: true,
+    reporters: ['default'],
+  },
+})
