@@ -1,0 +1,297 @@
+import { randomBytes } from 'node:crypto'
+import type { Emit } from '../core/emitter.js'
+import { newId } from '../core/ids.js'
+import { decideAfterAttempt } from '../core/retry-policy.js'
+import type { AttemptRecord, DeadReason, EndpointRecord, MessageRecord } from '../core/types.js'
+import type { ResolvedRelayOptions } from '../relay-options.js'
+import { sign } from '../signing/index.js'
+import type { ClaimedDelivery, Storage } from '../storage/storage.js'
+import type { HttpTransport } from './http-transport.js'
+import { SettlementBatcher, type SettlementItem } from './settlement-batcher.js'
+
+export interface DispatcherDeps {
+  storage: Storage
+  transport: HttpTransport
+  options: ResolvedRelayOptions
+  emit: Emit
+}
+
+/**
+ * The outbound worker loop of one process: claims due deliveries in batches under a lease,
+ * attempts each over HTTP (at most `delivery.concurrency` at once), asks the retry policy what
+ * happens next, and settles the outcomes in batches. Where a delivery is retried: `#attempt`.
+ */
+export class Dispatcher {
+  /** This process's lease owner name, unique per dispatcher. */
+  readonly owner = `w_${randomBytes(6).toString('hex')}`
+  readonly #deps: DispatcherDeps
+  readonly #batcher: SettlementBatcher
+  readonly #inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>()
+  #running = false
+  #loop: Promise<void> | null = null
+  #signalled = false
+  #wakeWaiter: (() => void) | null = null
+  #retryTimer: NodeJS.Timeout | null = null
+  #retryTimerAt = Infinity
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps
+    this.#batcher = new SettlementBatcher(deps.storage, deps.emit)
+  }
+
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    this.#loop = this.#run()
+  }
+
+  /** New work may be due: look now instead of at the next poll. */
+  wake(): void {
+    this.#signalled = true
+    const waiter = this.#wakeWaiter
+    this.#wakeWaiter = null
+    waiter?.()
+  }
+
+  /**
+   * Stops claiming, lets in-flight attempts finish for up to `stopTimeout`, then aborts the rest
+   * and hands them back as `pending` without counting an attempt, and writes every outcome.
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    this.wake()
+    await this.#loop
+    if (this.#retryTimer) clearTimeout(this.#retryTimer)
+    const pending = [...this.#inFlight.values()].map((f) => f.done)
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#deps.options.stopTimeoutMs)
+    })
+    await Promise.race([Promise.all(pending), timedOut])
+    clearTimeout(timer)
+    for (const flight of this.#inFlight.values()) flight.abort.abort()
+    await Promise.all([...this.#inFlight.values()].map((f) => f.done))
+    await this.#batcher.drain()
+  }
+
+  async #run(): Promise<void> {
+    const { delivery } = this.#deps.options
+    let failures = 0
+    while (this.#running) {
+      const free = delivery.concurrency - this.#inFlight.size
+      if (free <= 0) {
+        await this.#waitForSignal(delivery.pollIntervalMs)
+        continue
+      }
+      const limit = Math.min(delivery.batchSize, free)
+      let claimed: ClaimedDelivery[]
+      try {
+        claimed = await this.#deps.storage.claimDeliveries({
+          owner: this.owner,
+          limit,
+          leaseMs: delivery.leaseMs,
+          now: new Date(this.#deps.options.now()),
+        })
+        failures = 0
+      } catch (error) {
+        failures++
+        this.#deps.emit('error', { error: error as Error, context: 'dispatcher.claim' })
+        await this.#waitForSignal(Math.min(delivery.pollIntervalMs * 2 ** failures, 30_000))
+        continue
+      }
+      for (const item of claimed) this.#track(item)
+      // A full batch means more may be waiting: claim again at once. Otherwise idle until woken.
+      if (claimed.length < limit) await this.#waitForSignal(delivery.pollIntervalMs)
+    }
+  }
+
+  #track(item: ClaimedDelivery): void {
+    const abort = new AbortController()
+    const done = this.#attempt(item, abort.signal)
+      .catch((error) => this.#deps.emit('error', { error: error as Error, context: 'dispatcher.attempt' }))
+      .finally(() => {
+        this.#inFlight.delete(item.delivery.id)
+        this.wake()
+      })
+    this.#inFlight.set(item.delivery.id, { abort, done })
+  }
+
+  async #attempt(item: ClaimedDelivery, signal: AbortSignal): Promise<void> {
+    const { delivery, message, endpoint } = item
+    const { options } = this.#deps
+    if (!endpoint || endpoint.disabledAt) {
+      return this.#deadWithoutAttempt(item, endpoint ? 'endpoint_disabled' : 'endpoint_deleted')
+    }
+
+    const startedAt = options.now()
+    const number = delivery.attempts + 1
+    const result = await this.#deps.transport.post({
+      url: endpoint.url,
+      headers: this.#headers(endpoint, message, startedAt),
+      body: message.payload,
+      timeoutMs: options.delivery.timeoutMs,
+      signal,
+    })
+    const at = new Date(options.now())
+    if (result.aborted) {
+      // The relay is stopping: not the receiver's fault, so no attempt is counted.
+      await this.#batcher.submit({
+        settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
+      })
+      return
+    }
+
+    const decision = decideAfterAttempt(
+      { statusCode: result.statusCode, retryAfterMs: result.retryAfterMs },
+      number,
+      {
+        schedule: endpoint.retrySchedule ?? options.retry.schedule,
+        jitter: options.retry.jitter,
+        permanentStatuses: options.retry.permanentStatuses,
+        maxRetryAfterMs: options.retry.maxRetryAfterMs,
+      },
+      Math.random(),
+    )
+    const attempt: AttemptRecord = {
+      id: newId('att', startedAt),
+      deliveryId: delivery.id,
+      messageId: message.id,
+      endpointId: endpoint.id,
+      number,
+      startedAt: new Date(startedAt),
+      durationMs: result.durationMs,
+      statusCode: result.statusCode,
+      responseBody: result.responseBody,
+      error: result.error,
+      outcome: decision.action === 'succeed' ? 'succeeded' : decision.action === 'retry' ? 'failed' : 'dead',
+      trigger: 'scheduled',
+    }
+    const base = { deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, type: message.type }
+    const { emit } = this.#deps
+    let submission: SettlementItem
+
+    if (decision.action === 'succeed') {
+      submission = {
+        settlement: { deliveryId: delivery.id, owner: this.owner, status: 'succeeded', nextAttemptAt: null, attempt, at },
+        health: { endpointId: endpoint.id, kind: 'success' },
+        afterCommit: () =>
+          emit('delivery.succeeded', { ...base, attempt: number, statusCode: result.statusCode!, durationMs: result.durationMs }),
+      }
+    } else if (decision.action === 'retry') {
+      const nextAttemptAt = new Date(at.getTime() + decision.delayMs)
+      submission = {
+        settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt, attempt, at },
+        health: { endpointId: endpoint.id, kind: 'failure', at },
+        afterCommit: () => {
+          emit('delivery.failed', {
+            ...base,
+            attempt: number,
+            statusCode: result.statusCode,
+            error: result.error,
+            durationMs: result.durationMs,
+            nextAttemptAt,
+          })
+          this.#wakeAt(nextAttemptAt.getTime())
+        },
+      }
+    } else {
+      const reason = 'Endpoint answered 410 Gone'
+      submission = {
+        settlement: {
+          deliveryId: delivery.id,
+          owner: this.owner,
+          status: 'dead',
+          nextAttemptAt: null,
+          attempt,
+          deadReason: decision.reason,
+          at,
+        },
+        health: decision.disableEndpoint
+          ? { endpointId: endpoint.id, kind: 'disable', reason, at }
+          : { endpointId: endpoint.id, kind: 'failure', at },
+        afterCommit: () => {
+          emit('delivery.dead', {
+            ...base,
+            attempt: number,
+            reason: decision.reason,
+            statusCode: result.statusCode,
+            error: result.error,
+          })
+          if (decision.disableEndpoint) emit('endpoint.disabled', { endpointId: endpoint.id, reason })
+        },
+      }
+    }
+    await this.#batcher.submit(submission)
+  }
+
+  #deadWithoutAttempt(item: ClaimedDelivery, reason: DeadReason): Promise<void> {
+    const at = new Date(this.#deps.options.now())
+    const { delivery, message } = item
+    return this.#batcher.submit({
+      settlement: { deliveryId: delivery.id, owner: this.owner, status: 'dead', nextAttemptAt: null, deadReason: reason, at },
+      afterCommit: () =>
+        this.#deps.emit('delivery.dead', {
+          deliveryId: delivery.id,
+          messageId: message.id,
+          endpointId: delivery.endpointId,
+          type: message.type,
+          attempt: delivery.attempts,
+          reason,
+          statusCode: null,
+          error: null,
+        }),
+    })
+  }
+
+  /** Signs afresh for every attempt: same id and body, new timestamp, every secret still valid. */
+  #headers(endpoint: EndpointRecord, message: MessageRecord, now: number): Record<string, string> {
+    const { signing, delivery } = this.#deps.options
+    const secrets = endpoint.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now).map((s) => s.secret)
+    return {
+      ...endpoint.headers,
+      'content-type': 'application/json',
+      'user-agent': delivery.userAgent,
+      'webhook-id': message.id,
+      ...sign({
+        scheme: signing.scheme,
+        secrets,
+        id: message.id,
+        timestamp: Math.floor(now / 1000),
+        payload: message.payload,
+        headerName: signing.headerName,
+      }),
+    }
+  }
+
+  /** A retry due before the next poll wakes the loop on time (short schedules, tests, the demo). */
+  #wakeAt(at: number): void {
+    if (!this.#running || at >= this.#retryTimerAt) return
+    if (this.#retryTimer) clearTimeout(this.#retryTimer)
+    this.#retryTimerAt = at
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null
+      this.#retryTimerAt = Infinity
+      this.wake()
+    }, Math.max(0, at - this.#deps.options.now()))
+    this.#retryTimer.unref()
+  }
+
+  #waitForSignal(ms: number): Promise<void> {
+    if (this.#signalled || !this.#running) {
+      this.#signalled = false
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wakeWaiter = null
+        resolve()
+      }, ms)
+      this.#wakeWaiter = () => {
+        clearTimeout(timer)
+        this.#signalled = false
+        resolve()
+      }
+    })
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod'
+import { type Duration } from '../core/duration.js'
+import { EVENT_FILTER_PATTERN } from '../core/event-type.js'
+import { DURATION_HINT, durationCheck } from '../core/validation.js'
+
+// Headers the relay sets itself; an endpoint's custom headers may not replace them.
+const RESERVED_HEADERS = new Set([
+  'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'user-agent',
+  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'stripe-signature', 'x-hub-signature-256',
+])
+
+const duration = z.custom<Duration>(durationCheck, { message: DURATION_HINT })
+
+const url = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const parsed = new URL(value)
+      return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== ''
+    } catch {
+      return false
+    }
+  }, 'must be an absolute http:// or https:// URL')
+  .refine((value) => {
+    try {
+      const parsed = new URL(value)
+      return parsed.username === '' && parsed.password === ''
+    } catch {
+      return true
+    }
+  }, 'must not contain credentials; put them in headers instead')
+
+const headers = z
+  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'is not a valid header name'), z.string().max(4096))
+  .refine(
+    (h) => Object.keys(h).every((name) => !RESERVED_HEADERS.has(name.toLowerCase())),
+    { message: `may not set ${[...RESERVED_HEADERS].join(', ')}: hookrelay sets them` },
+  )
+
+const channel = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'channels use letters, digits and _ . : - (at most 128)')
+
+/** The fields an endpoint is created with. */
+export interface EndpointInput {
+  /** Where deliveries are POSTed. http(s) only; non-public addresses are refused unless the relay allows them. */
+  url: string
+  /** Event types to receive: exact names, `'order.*'` wildcards or `'*'`. @default every type */
+  eventTypes?: string[]
+  /** Only messages sent to one of these channels reach the endpoint. @default every channel */
+  channels?: string[]
+  /** The tenant (your customer) the endpoint belongs to; messages are routed within a tenant. */
+  tenant?: string | null
+  description?: string | null
+  /** The signing secret. @default a new `whsec_` secret */
+  secret?: string
+  /** Extra headers sent with every delivery (not the signature or content headers). */
+  headers?: Record<string, string>
+  /** Your data, stored and returned as is. */
+  metadata?: Record<string, unknown>
+  /** This endpoint's retry schedule instead of the relay's, e.g. `{ schedule: ['1m', '1h'] }`. */
+  retry?: { schedule: Duration[] } | null
+  /** Create it disabled. @default false */
+  disabled?: boolean
+}
+
+/** The fields that can be changed with `endpoints.update`; `null` clears an optional field. */
+export type EndpointUpdate = Partial<Omit<EndpointInput, 'secret' | 'disabled'>>
+
+export const endpointInputSchema = z.strictObject({
+  url,
+  eventTypes: z.array(z.string().regex(EVENT_FILTER_PATTERN, "must be an event type, a 'prefix.*' wildcard or '*'")).max(256).optional(),
+  channels: z.array(channel).max(64).optional(),
+  tenant: z.string().min(1).max(256).nullable().optional(),
+  description: z.string().max(1024).nullable().optional(),
+  secret: z.string().min(16, 'must be at least 16 characters (use generateSecret())').max(512).optional(),
+  headers: headers.optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  retry: z.strictObject({ schedule: z.array(duration).max(50) }).nullable().optional(),
+  disabled: z.boolean().optional(),
+})
+
+export const endpointUpdateSchema = endpointInputSchema.omit({ secret: true, disabled: true }).partial()

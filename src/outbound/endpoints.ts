@@ -1,0 +1,165 @@
+import { toMilliseconds, type Duration } from '../core/duration.js'
+import { NotFoundError } from '../core/errors.js'
+import { newId } from '../core/ids.js'
+import type { EndpointRecord, EndpointSecret } from '../core/types.js'
+import { parseOrThrow } from '../core/validation.js'
+import { generateSecret } from '../signing/index.js'
+import type { EndpointFilter, Page, Storage } from '../storage/storage.js'
+import { endpointInputSchema, endpointUpdateSchema, type EndpointInput, type EndpointUpdate } from './endpoint-input.js'
+import type { SsrfGuard } from './ssrf-guard.js'
+
+/** An endpoint as the API returns it: everything but its secrets. */
+export type Endpoint = Omit<EndpointRecord, 'secrets'> & { disabled: boolean }
+
+/** Returned where the caller asked for the secret: on create, on rotation, and by `getSecret`. */
+export type EndpointWithSecret = Endpoint & { secret: string }
+
+export interface EndpointsDeps {
+  storage: Storage
+  guard: SsrfGuard
+  now: () => number
+  /** Called after an endpoint was disabled (for the `endpoint.disabled` event). */
+  onDisabled: (endpointId: string, reason: string) => void
+}
+
+/** `relay.endpoints`: create and manage the URLs messages are delivered to. */
+export class Endpoints {
+  readonly #deps: EndpointsDeps
+
+  constructor(deps: EndpointsDeps) {
+    this.#deps = deps
+  }
+
+  /** Creates an endpoint; the result includes its signing secret (generated unless given). */
+  async create(input: EndpointInput): Promise<EndpointWithSecret> {
+    const parsed = parseOrThrow(endpointInputSchema, input, 'endpoint')
+    this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
+    const now = new Date(this.#deps.now())
+    const secret = parsed.secret ?? generateSecret()
+    const record: EndpointRecord = {
+      id: newId('ep', now.getTime()),
+      tenant: parsed.tenant ?? null,
+      url: parsed.url,
+      description: parsed.description ?? null,
+      eventTypes: parsed.eventTypes ?? [],
+      channels: parsed.channels ?? [],
+      secrets: [{ secret, expiresAt: null }],
+      headers: parsed.headers ?? {},
+      metadata: parsed.metadata ?? {},
+      retrySchedule: scheduleMs(parsed.retry),
+      rateLimit: null,
+      maxConcurrency: null,
+      ordering: 'none',
+      disabledAt: parsed.disabled ? now : null,
+      disabledReason: parsed.disabled ? 'created disabled' : null,
+      failingSince: null,
+      createdAt: now,
+      updatedAt: now,
+    }
+    await this.#deps.storage.insertEndpoint(record)
+    return { ...toPublic(record), secret }
+  }
+
+  /** The endpoint, without its secret. Throws `NotFoundError` if it does not exist. */
+  async get(id: string): Promise<Endpoint> {
+    return toPublic(await this.#record(id))
+  }
+
+  /** The endpoint's current signing secret. */
+  async getSecret(id: string): Promise<string> {
+    return currentSecret(await this.#record(id))
+  }
+
+  async list(filter: EndpointFilter = {}): Promise<Page<Endpoint>> {
+    const page = await this.#deps.storage.listEndpoints(filter)
+    return { data: page.data.map(toPublic), nextCursor: page.nextCursor }
+  }
+
+  /** Changes the given fields; `null` clears an optional one. */
+  async update(id: string, patch: EndpointUpdate): Promise<Endpoint> {
+    const parsed = parseOrThrow(endpointUpdateSchema, patch, 'endpoint update')
+    if (parsed.url) this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
+    const { retry, ...rest } = parsed
+    const record = await this.#deps.storage.updateEndpoint(id, {
+      ...rest,
+      ...(retry !== undefined && { retrySchedule: scheduleMs(retry) }),
+      ...(rest.tenant !== undefined && { tenant: rest.tenant ?? null }),
+      ...(rest.description !== undefined && { description: rest.description ?? null }),
+      updatedAt: new Date(this.#deps.now()),
+    })
+    if (!record) throw new NotFoundError('Endpoint', id)
+    return toPublic(record)
+  }
+
+  /** Deletes the endpoint with its pending deliveries and its attempt log. */
+  async delete(id: string): Promise<void> {
+    if (!(await this.#deps.storage.deleteEndpoint(id))) throw new NotFoundError('Endpoint', id)
+  }
+
+  /** Stops deliveries to the endpoint; what comes due meanwhile is dead-lettered with reason `endpoint_disabled`. */
+  async disable(id: string, reason = 'disabled by operator'): Promise<Endpoint> {
+    const now = new Date(this.#deps.now())
+    const record = await this.#deps.storage.updateEndpoint(id, { disabledAt: now, disabledReason: reason, updatedAt: now })
+    if (!record) throw new NotFoundError('Endpoint', id)
+    this.#deps.onDisabled(id, reason)
+    return toPublic(record)
+  }
+
+  async enable(id: string): Promise<Endpoint> {
+    const now = new Date(this.#deps.now())
+    const record = await this.#deps.storage.updateEndpoint(id, {
+      disabledAt: null,
+      disabledReason: null,
+      failingSince: null,
+      updatedAt: now,
+    })
+    if (!record) throw new NotFoundError('Endpoint', id)
+    return toPublic(record)
+  }
+
+  /**
+   * Replaces the signing secret. The old one keeps signing alongside the new one for `keepOldFor`
+   * (default 24h), so receivers can switch without dropping a webhook.
+   */
+  async rotateSecret(id: string, options: { secret?: string; keepOldFor?: Duration } = {}): Promise<EndpointWithSecret> {
+    const record = await this.#record(id)
+    const now = this.#deps.now()
+    const keepMs = toMilliseconds(options.keepOldFor ?? '24h', 'keepOldFor')
+    const secret = options.secret ?? generateSecret()
+    parseOrThrow(endpointInputSchema.shape.secret, secret, 'secret')
+    const stillValid = record.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now)
+    const old: EndpointSecret[] =
+      keepMs === 0
+        ? []
+        : stillValid.map((s) => ({
+            secret: s.secret,
+            expiresAt: s.expiresAt ?? new Date(now + keepMs),
+          }))
+    const updated = await this.#deps.storage.updateEndpoint(id, {
+      secrets: [{ secret, expiresAt: null }, ...old],
+      updatedAt: new Date(now),
+    })
+    if (!updated) throw new NotFoundError('Endpoint', id)
+    return { ...toPublic(updated), secret }
+  }
+
+  async #record(id: string): Promise<EndpointRecord> {
+    const record = await this.#deps.storage.getEndpoint(id)
+    if (!record) throw new NotFoundError('Endpoint', id)
+    return record
+  }
+}
+
+export function toPublic(record: EndpointRecord): Endpoint {
+  const { secrets: _secrets, ...rest } = record
+  return { ...rest, disabled: record.disabledAt !== null }
+}
+
+function currentSecret(record: EndpointRecord): string {
+  const current = record.secrets.find((s) => s.expiresAt === null) ?? record.secrets[0]
+  return current?.secret ?? ''
+}
+
+function scheduleMs(retry: { schedule: Duration[] } | null | undefined): number[] | null {
+  return retry ? retry.schedule.map((d, i) => toMilliseconds(d, `retry.schedule[${i}]`)) : null
+}

@@ -1,0 +1,134 @@
+import { Agent, request } from 'undici'
+import { parseRetryAfter } from '../core/retry-policy.js'
+import type { SsrfGuard } from './ssrf-guard.js'
+
+/** One POST of a signed webhook. */
+export interface HttpAttemptRequest {
+  url: string
+  headers: Record<string, string>
+  body: string
+  timeoutMs: number
+  /** Aborts the attempt (the relay is stopping). */
+  signal?: AbortSignal
+}
+
+/** What came back; `statusCode: null` means no response (timeout, refused, DNS, refused by the SSRF guard). */
+export interface HttpAttemptResult {
+  statusCode: number | null
+  responseBody: string | null
+  retryAfterMs: number | null
+  error: string | null
+  durationMs: number
+  /** True when the attempt was cut short because the relay is stopping: not the receiver's fault. */
+  aborted: boolean
+}
+
+/** The port the dispatcher posts through. */
+export interface HttpTransport {
+  post(request: HttpAttemptRequest): Promise<HttpAttemptResult>
+  close(): Promise<void>
+}
+
+export interface UndiciTransportOptions {
+  guard: SsrfGuard
+  /** Bytes of the response body kept for the attempt log. */
+  maxResponseBodyBytes: number
+  /** Keep-alive connections per origin. */
+  connectionsPerOrigin: number
+}
+
+// Past this many bytes a response is not worth draining to reuse its connection.
+const MAX_DRAIN_BYTES = 64 * 1024
+
+/**
+ * Posts through one undici Agent: a keep-alive pool per origin, no redirects followed, every
+ * hostname resolved through the SSRF guard's lookup (literal addresses are checked up front,
+ * since they skip DNS).
+ */
+export class UndiciTransport implements HttpTransport {
+  readonly #agent: Agent
+  readonly #guard: SsrfGuard
+  readonly #maxBody: number
+
+  constructor(options: UndiciTransportOptions) {
+    this.#guard = options.guard
+    this.#maxBody = options.maxResponseBodyBytes
+    this.#agent = new Agent({
+      connections: options.connectionsPerOrigin,
+      keepAliveTimeout: 10_000,
+      connect: { lookup: options.guard.lookup },
+    })
+  }
+
+  async post(req: HttpAttemptRequest): Promise<HttpAttemptResult> {
+    const started = performance.now()
+    const timeout = AbortSignal.timeout(req.timeoutMs)
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
+    try {
+      this.#guard.assertUrlAllowed(new URL(req.url))
+      const res = await request(req.url, {
+        method: 'POST',
+        dispatcher: this.#agent,
+        headers: req.headers,
+        body: req.body,
+        signal,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      })
+      const responseBody = await this.#readBody(res.body)
+      return {
+        statusCode: res.statusCode,
+        responseBody,
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
+        error: null,
+        durationMs: Math.round(performance.now() - started),
+        aborted: false,
+      }
+    } catch (error) {
+      const aborted = req.signal?.aborted === true && !timeout.aborted
+      return {
+        statusCode: null,
+        responseBody: null,
+        retryAfterMs: null,
+        error: timeout.aborted ? `TIMEOUT: no response within ${req.timeoutMs} ms` : describeError(error),
+        durationMs: Math.round(performance.now() - started),
+        aborted,
+      }
+    }
+  }
+
+  async #readBody(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string | null> {
+    const kept: Buffer[] = []
+    let keptBytes = 0
+    let seen = 0
+    for await (const chunk of body) {
+      seen += chunk.length
+      if (keptBytes < this.#maxBody) {
+        const slice = chunk.subarray(0, this.#maxBody - keptBytes)
+        kept.push(slice)
+        keptBytes += slice.length
+      }
+      if (seen > MAX_DRAIN_BYTES) {
+        body.destroy()
+        break
+      }
+    }
+    return keptBytes === 0 ? null : Buffer.concat(kept).toString('utf8')
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close()
+  }
+}
+
+/** `CODE: message`, walking `cause` so undici's "fetch failed" style wrappers show the real reason. */
+function describeError(error: unknown): string {
+  let current: unknown = error
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && code !== 'UND_ERR') return `${code}: ${current.message}`
+    if (!(current as { cause?: unknown }).cause) break
+    current = (current as { cause?: unknown }).cause
+  }
+  return error instanceof Error ? error.message : String(error)
+}

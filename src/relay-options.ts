@@ -1,0 +1,180 @@
+import { z } from 'zod'
+import { toMilliseconds, type Duration } from './core/duration.js'
+import { ValidationError } from './core/errors.js'
+import type { SigningScheme } from './core/types.js'
+import { DURATION_HINT, durationCheck, parseOrThrow } from './core/validation.js'
+import type { Storage } from './storage/storage.js'
+import type { QueueDriver } from './queue/queue-driver.js'
+
+/** Options of {@link createRelay}. Every field is optional; defaults suit a single-process app on SQLite. */
+export interface RelayOptions {
+  /**
+   * Where messages, deliveries and attempts live.
+   * @default sqliteStorage({ filename: './hookrelay.db' })
+   * @example postgresStorage({ connectionString: process.env.DATABASE_URL })
+   */
+  storage?: Storage
+  /**
+   * How workers hear about due work. The default polls the storage (and wakes at once on a
+   * `send()` in the same process).
+   * @default storagePolling()
+   */
+  queue?: QueueDriver
+  signing?: {
+    /**
+     * How outbound requests are signed.
+     * @default 'standard' (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)
+     */
+    scheme?: SigningScheme
+    /** For the `stripe` scheme: the signature header's name. @default 'stripe-signature' */
+    headerName?: string
+  }
+  retry?: {
+    /**
+     * Delays between attempts; attempts = schedule length + 1.
+     * @default ['5s', '5m', '30m', '2h', '5h', '10h', '10h']
+     */
+    schedule?: Duration[]
+    /** Random spread of each delay, as a fraction. @default 0.2 */
+    jitter?: number
+    /** Statuses that dead-letter at once (410 always does, and disables the endpoint). @default [] */
+    permanentStatuses?: number[]
+    /** The longest `Retry-After` honoured. @default '1h' */
+    maxRetryAfter?: Duration
+  }
+  delivery?: {
+    /** Time allowed for one attempt, connect to last byte. @default '15s' */
+    timeout?: Duration
+    /** Attempts in flight at once in this process, across all endpoints. @default 64 */
+    concurrency?: number
+    /** Deliveries claimed per database round trip. @default 50 */
+    batchSize?: number
+    /** How often idle workers look for due work when nothing woke them. @default '1s' */
+    pollInterval?: Duration
+    /**
+     * How long a claimed delivery stays leased to a worker; a worker that dies is replaced
+     * after this. Must exceed `timeout`. @default timeout + 30s
+     */
+    lease?: Duration
+    /** Bytes of each response body kept in the attempt log. @default 4096 */
+    maxResponseBodyBytes?: number
+    /** `User-Agent` of outbound requests. @default 'hookrelay/<version>' */
+    userAgent?: string
+  }
+  limits?: {
+    /** Largest payload `send()` accepts, in bytes of the JSON body. @default 1048576 (1 MiB) */
+    maxPayloadBytes?: number
+  }
+  network?: {
+    /**
+     * Allow endpoints on loopback, private, link-local and other non-public addresses.
+     * Leave off in production: it is the SSRF guard. Tests and local development opt in.
+     * @default false
+     */
+    allowPrivate?: boolean
+    /** Non-public ranges allowed anyway, e.g. `['10.20.0.0/16']`. @default [] */
+    allowCidrs?: string[]
+  }
+  /** Time to let in-flight attempts finish on `stop()`. @default '10s' */
+  stopTimeout?: Duration
+  /** The clock, for tests. @default Date.now */
+  now?: () => number
+}
+
+export const DEFAULT_RETRY_SCHEDULE: readonly Duration[] = ['5s', '5m', '30m', '2h', '5h', '10h', '10h']
+export const VERSION = '0.1.0'
+
+const duration = z.custom<Duration>(durationCheck, { message: DURATION_HINT })
+const positiveInt = z.number().int().positive()
+
+const schema = z
+  .object({
+    storage: z.custom<Storage>((v) => typeof v === 'object' && v !== null && 'claimDeliveries' in v, {
+      message: 'must be a storage such as sqliteStorage() or postgresStorage()',
+    }),
+    queue: z.custom<QueueDriver>((v) => typeof v === 'object' && v !== null && 'start' in v && 'notify' in v, {
+      message: 'must be a queue driver such as storagePolling() or redisQueue()',
+    }),
+    signing: z.strictObject({
+      scheme: z.enum(['standard', 'stripe', 'github']).optional(),
+      headerName: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+    }),
+    retry: z.strictObject({
+      schedule: z.array(duration).max(50).optional(),
+      jitter: z.number().min(0).max(1).optional(),
+      permanentStatuses: z.array(z.number().int().min(100).max(599)).optional(),
+      maxRetryAfter: duration.optional(),
+    }),
+    delivery: z.strictObject({
+      timeout: duration.optional(),
+      concurrency: positiveInt.max(10_000).optional(),
+      batchSize: positiveInt.max(1_000).optional(),
+      pollInterval: duration.optional(),
+      lease: duration.optional(),
+      maxResponseBodyBytes: z.number().int().min(0).max(1_048_576).optional(),
+      userAgent: z.string().min(1).optional(),
+    }),
+    limits: z.strictObject({ maxPayloadBytes: positiveInt.optional() }),
+    network: z.strictObject({
+      allowPrivate: z.boolean().optional(),
+      allowCidrs: z.array(z.string()).optional(),
+    }),
+    stopTimeout: duration,
+    now: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function returning ms' }),
+  })
+  .partial()
+  .strict()
+
+/** Options with every default applied and every duration in milliseconds. Frozen. */
+export interface ResolvedRelayOptions {
+  signing: { scheme: SigningScheme; headerName: string }
+  retry: { schedule: number[]; jitter: number; permanentStatuses: number[]; maxRetryAfterMs: number }
+  delivery: {
+    timeoutMs: number
+    concurrency: number
+    batchSize: number
+    pollIntervalMs: number
+    leaseMs: number
+    maxResponseBodyBytes: number
+    userAgent: string
+  }
+  limits: { maxPayloadBytes: number }
+  network: { allowPrivate: boolean; allowCidrs: string[] }
+  stopTimeoutMs: number
+  now: () => number
+}
+
+/** Validates user options (throwing a `ValidationError` that lists every problem) and applies defaults. */
+export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRelayOptions {
+  const o = parseOrThrow(schema, input ?? {}, 'createRelay() options')
+  const timeoutMs = toMilliseconds(o.delivery?.timeout ?? '15s', 'delivery.timeout')
+  const leaseMs = toMilliseconds(o.delivery?.lease ?? timeoutMs + 30_000, 'delivery.lease')
+  if (leaseMs <= timeoutMs) {
+    throw new ValidationError(
+      `delivery.lease (${leaseMs} ms) must be longer than delivery.timeout (${timeoutMs} ms); ` +
+        'otherwise a lease could expire while its attempt is still running and the delivery would be sent twice.',
+    )
+  }
+  return Object.freeze({
+    signing: { scheme: o.signing?.scheme ?? 'standard', headerName: (o.signing?.headerName ?? 'stripe-signature').toLowerCase() },
+    retry: {
+      schedule: (o.retry?.schedule ?? DEFAULT_RETRY_SCHEDULE).map((d, i) => toMilliseconds(d, `retry.schedule[${i}]`)),
+      jitter: o.retry?.jitter ?? 0.2,
+      permanentStatuses: o.retry?.permanentStatuses ?? [],
+      maxRetryAfterMs: toMilliseconds(o.retry?.maxRetryAfter ?? '1h', 'retry.maxRetryAfter'),
+    },
+    delivery: {
+      timeoutMs,
+      concurrency: o.delivery?.concurrency ?? 64,
+      batchSize: o.delivery?.batchSize ?? 50,
+      pollIntervalMs: toMilliseconds(o.delivery?.pollInterval ?? '1s', 'delivery.pollInterval'),
+      leaseMs,
+      maxResponseBodyBytes: o.delivery?.maxResponseBodyBytes ?? 4096,
+      userAgent: o.delivery?.userAgent ?? `hookrelay/${VERSION}`,
+    },
+    limits: { maxPayloadBytes: o.limits?.maxPayloadBytes ?? 1_048_576 },
+    network: { allowPrivate: o.network?.allowPrivate ?? false, allowCidrs: o.network?.allowCidrs ?? [] },
+    stopTimeoutMs: toMilliseconds(o.stopTimeout ?? '10s', 'stopTimeout'),
+    now: o.now ?? Date.now,
+  })
+}

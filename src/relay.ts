@@ -1,0 +1,216 @@
+import { EventEmitter } from 'eventemitter3'
+import { NotFoundError, RelayStateError } from './core/errors.js'
+import type { Emit } from './core/emitter.js'
+import type { RelayEvents } from './core/events.js'
+import type { DeliveryRecord, MessageRecord } from './core/types.js'
+import { Dispatcher } from './outbound/dispatcher.js'
+import { Endpoints } from './outbound/endpoints.js'
+import { UndiciTransport, type HttpTransport } from './outbound/http-transport.js'
+import { Sender, type SendEvent, type SendOptions, type SendResult } from './outbound/send.js'
+import { SsrfGuard } from './outbound/ssrf-guard.js'
+import type { QueueDriver } from './queue/queue-driver.js'
+import { storagePolling } from './queue/storage-polling.js'
+import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
+import { sqliteStorage } from './storage/sqlite-storage.js'
+import type { AttemptFilter, DeliveryFilter, Page, PageOptions, Storage } from './storage/storage.js'
+
+/** A message with its parsed data and its deliveries, as `relay.messages.get` returns it. */
+export interface MessageWithDeliveries extends MessageRecord {
+  data: unknown
+  deliveries: DeliveryRecord[]
+}
+
+/** Filters of the dead-letter queue. */
+export interface DeadLetterFilter extends PageOptions {
+  endpointId?: string
+  tenant?: string | null
+  eventType?: string
+  since?: Date
+  until?: Date
+}
+
+export interface StartOptions {
+  /** Run delivery workers in this process. `false` makes a producer that only sends. @default true */
+  workers?: boolean
+  /** Run `migrate()` first. @default true */
+  migrate?: boolean
+}
+
+/**
+ * The relay: sends webhooks durably and (with receivers) takes them in. Create it with
+ * {@link createRelay}; listen to its typed events with `relay.on(name, listener)`.
+ */
+export class Relay extends EventEmitter<RelayEvents> {
+  /** The storage in use. Its `db` is a Kysely instance you can open outbox transactions on. */
+  readonly storage: Storage
+  readonly endpoints: Endpoints
+  readonly messages: { get(id: string): Promise<MessageWithDeliveries> }
+  readonly deliveries: {
+    get(id: string): Promise<DeliveryRecord>
+    list(filter?: DeliveryFilter): Promise<Page<DeliveryRecord>>
+  }
+  readonly attempts: { list(filter?: AttemptFilter): Promise<Page<import('./core/types.js').AttemptRecord>> }
+  /** The dead-letter queue: deliveries whose status is `dead`. */
+  readonly dlq: {
+    list(filter?: DeadLetterFilter): Promise<Page<DeliveryRecord>>
+    /** Puts a dead delivery back in the queue, due now. Replaying twice queues it once. */
+    replay(deliveryId: string): Promise<{ replayed: boolean }>
+    /** Gives up on a dead delivery for good. */
+    discard(deliveryId: string): Promise<{ discarded: boolean }>
+  }
+
+  readonly #options: ResolvedRelayOptions
+  readonly #queue: QueueDriver
+  readonly #sender: Sender
+  readonly #guard: SsrfGuard
+  #transport: HttpTransport | null = null
+  #dispatcher: Dispatcher | null = null
+  #state: 'created' | 'started' | 'stopping' | 'stopped' = 'created'
+  #migrated: Promise<void> | null = null
+
+  constructor(options: RelayOptions = {}) {
+    super()
+    this.#options = resolveRelayOptions(options)
+    this.storage = options.storage ?? sqliteStorage()
+    this.#queue = options.queue ?? storagePolling()
+    this.#guard = new SsrfGuard(this.#options.network)
+    const now = this.#options.now
+    const emit = this.#emit
+
+    this.endpoints = new Endpoints({
+      storage: this.storage,
+      guard: this.#guard,
+      now,
+      onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+    })
+    this.#sender = new Sender({
+      storage: this.storage,
+      now,
+      maxPayloadBytes: this.#options.limits.maxPayloadBytes,
+      onCommitted: (created) => {
+        for (const event of created) emit('message.created', event)
+        if (created.some((c) => c.deliveryIds.length > 0)) this.#queue.notify()
+      },
+    })
+
+    const storage = this.storage
+    this.messages = {
+      async get(id) {
+        const message = await storage.getMessage(id)
+        if (!message) throw new NotFoundError('Message', id)
+        const deliveries = await storage.listDeliveries({ messageId: id, limit: 1000 })
+        return { ...message, data: (JSON.parse(message.payload) as { data: unknown }).data, deliveries: deliveries.data }
+      },
+    }
+    this.deliveries = {
+      async get(id) {
+        const delivery = await storage.getDelivery(id)
+        if (!delivery) throw new NotFoundError('Delivery', id)
+        return delivery
+      },
+      list: (filter = {}) => storage.listDeliveries(filter),
+    }
+    this.attempts = { list: (filter = {}) => storage.listAttempts(filter) }
+    this.dlq = {
+      list: (filter = {}) => storage.listDeliveries({ ...filter, status: 'dead' }),
+      replay: async (deliveryId) => {
+        const changed = await storage.requeueDeliveries([deliveryId], ['dead'], new Date(now()))
+        if (changed.length > 0) this.#queue.notify()
+        else if (!(await storage.getDelivery(deliveryId))) throw new NotFoundError('Delivery', deliveryId)
+        return { replayed: changed.length > 0 }
+      },
+      discard: async (deliveryId) => {
+        const changed = await storage.discardDeliveries([deliveryId], ['dead'], new Date(now()))
+        if (changed.length === 0 && !(await storage.getDelivery(deliveryId))) throw new NotFoundError('Delivery', deliveryId)
+        return { discarded: changed.length > 0 }
+      },
+    }
+  }
+
+  /** Creates or upgrades hookrelay's tables. Idempotent; safe when many processes start at once. */
+  migrate(): Promise<void> {
+    this.#migrated ??= this.storage.migrate().catch((error: unknown) => {
+      this.#migrated = null
+      throw error
+    })
+    return this.#migrated
+  }
+
+  /** Migrates (unless told not to) and starts the delivery workers of this process. */
+  async start(options: StartOptions = {}): Promise<void> {
+    if (this.#state !== 'created') throw new RelayStateError(`start() was already called (the relay is ${this.#state}).`)
+    this.#state = 'started'
+    if (options.migrate !== false) await this.migrate()
+    if (options.workers === false) return
+    this.#transport = new UndiciTransport({
+      guard: this.#guard,
+      maxResponseBodyBytes: this.#options.delivery.maxResponseBodyBytes,
+      connectionsPerOrigin: this.#options.delivery.concurrency,
+    })
+    const dispatcher = new Dispatcher({
+      storage: this.storage,
+      transport: this.#transport,
+      options: this.#options,
+      emit: this.#emit,
+    })
+    this.#dispatcher = dispatcher
+    await this.#queue.start(() => dispatcher.wake())
+    dispatcher.start()
+  }
+
+  /**
+   * Stops the workers (in-flight attempts finish within `stopTimeout`; the rest are handed back
+   * without counting an attempt), then closes the HTTP pools and the storage.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return
+    this.#state = 'stopping'
+    await this.#dispatcher?.stop()
+    await this.#queue.stop()
+    await this.#transport?.close()
+    await this.storage.close()
+    this.#state = 'stopped'
+  }
+
+  /**
+   * Sends an event: validates it, fans it out to every enabled endpoint that matches (tenant,
+   * event type, channels) or to `endpointIds`, and stores the message and its deliveries in one
+   * transaction. Resolves once they are committed: from then on nothing is lost.
+   */
+  send<TData>(event: SendEvent<TData>, options?: SendOptions): Promise<SendResult> {
+    this.#assertUsable()
+    return this.#sender.send(event, options)
+  }
+
+  /** Sends several events in one transaction. */
+  sendMany(events: readonly SendEvent[], options?: SendOptions): Promise<SendResult[]> {
+    this.#assertUsable()
+    return this.#sender.sendMany(events, options)
+  }
+
+  #assertUsable(): void {
+    if (this.#state === 'stopping' || this.#state === 'stopped') {
+      throw new RelayStateError('The relay is stopped; create a new one to send again.')
+    }
+  }
+
+  /** Emits without letting a throwing listener break the relay's own work. */
+  readonly #emit: Emit = (name, ...args) => {
+    try {
+      ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)
+    } catch (error) {
+      if (name !== 'error') {
+        try {
+          this.emit('error', { error: error as Error, context: `listener of ${name}` })
+        } catch {
+          // A throwing error listener has nowhere left to report to.
+        }
+      }
+    }
+  }
+}
+
+/** Creates a relay. See {@link RelayOptions} for every option and its default. */
+export function createRelay(options?: RelayOptions): Relay {
+  return new Relay(options)
+}
