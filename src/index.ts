@@ -13,3 +13,15 @@ export type { Duration } from './core/duration.js'
 export type * from './core/types.js'
 export type * from './core/events.js'
 export { WebhookVerificationError } from './signing/index.js'
+export { Receiver, PermanentError, permanent, isPermanentError } from './inbound/index.js'
+export type {
+  ReceiverRequest,
+  ReceiverResponse,
+  ReceiverOptions,
+  ReceiverMode,
+  InboundRequestView,
+  InboundEvent,
+  InboundContext,
+  InboundHandler,
+  InboundOperations,
+} from './inbound/index.js'

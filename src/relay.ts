@@ -3,6 +3,9 @@ import { NotFoundError, RelayStateError } from './core/errors.js'
 import type { Emit } from './core/emitter.js'
 import type { RelayEvents } from './core/events.js'
 import type { DeliveryRecord, MessageRecord } from './core/types.js'
+import { Inbound, type InboundOperations } from './inbound/inbound.js'
+import type { Receiver } from './inbound/receiver.js'
+import type { ReceiverOptions } from './inbound/receiver-options.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
 import { UndiciTransport, type HttpTransport } from './outbound/http-transport.js'
@@ -58,6 +61,8 @@ export class Relay extends EventEmitter<RelayEvents> {
     /** Gives up on a dead delivery for good. */
     discard(deliveryId: string): Promise<{ discarded: boolean }>
   }
+  /** Received webhooks: list, get, and the inbound dead-letter queue (`replay`, `discard`). */
+  readonly inbound: InboundOperations
 
   readonly #options: ResolvedRelayOptions
   readonly #queue: QueueDriver
@@ -65,6 +70,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly #guard: SsrfGuard
   #transport: HttpTransport | null = null
   #dispatcher: Dispatcher | null = null
+  readonly #inbound: Inbound
   #state: 'created' | 'started' | 'stopping' | 'stopped' = 'created'
   #migrated: Promise<void> | null = null
 
@@ -92,6 +98,9 @@ export class Relay extends EventEmitter<RelayEvents> {
         if (created.some((c) => c.deliveryIds.length > 0)) this.#queue.notify()
       },
     })
+
+    this.#inbound = new Inbound({ storage: this.storage, emit, options: this.#options })
+    this.inbound = this.#inbound
 
     const storage = this.storage
     this.messages = {
@@ -156,6 +165,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#dispatcher = dispatcher
     await this.#queue.start(() => dispatcher.wake())
     dispatcher.start()
+    this.#inbound.start()
   }
 
   /**
@@ -166,6 +176,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return
     this.#state = 'stopping'
     await this.#dispatcher?.stop()
+    await this.#inbound.stop()
     await this.#queue.stop()
     await this.#transport?.close()
     await this.storage.close()
@@ -186,6 +197,20 @@ export class Relay extends EventEmitter<RelayEvents> {
   sendMany(events: readonly SendEvent[], options?: SendOptions): Promise<SendResult[]> {
     this.#assertUsable()
     return this.#sender.sendMany(events, options)
+  }
+
+  /**
+   * Creates a receiver of webhooks sent to this app: it verifies, deduplicates and stores each
+   * one, answers at once, and runs its handlers on this relay's workers (see `ReceiverOptions`).
+   * Mount it with an adapter from `hookrelay/express`, `/fastify`, `/node` or `/fetch`.
+   *
+   * @example
+   * const stripe = relay.receiver({ name: 'stripe', scheme: 'stripe', secret: process.env.STRIPE_WEBHOOK_SECRET })
+   * stripe.on('invoice.paid', async (event) => { ... })
+   */
+  receiver(options: ReceiverOptions): Receiver {
+    this.#assertUsable()
+    return this.#inbound.receiver(options)
   }
 
   #assertUsable(): void {

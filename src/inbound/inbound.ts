@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto'
+import type { Emit } from '../core/emitter.js'
+import { NotFoundError, ValidationError } from '../core/errors.js'
+import type { InboundMessageRecord } from '../core/types.js'
+import type { ResolvedRelayOptions } from '../relay-options.js'
+import type { InboundFilter, Page, Storage } from '../storage/storage.js'
+import { InboundProcessor } from './inbound-processor.js'
+import { InboundWorker } from './inbound-worker.js'
+import { Receiver } from './receiver.js'
+import { resolveReceiverOptions, type ReceiverOptions } from './receiver-options.js'
+
+/** `relay.inbound`: what operators do with received webhooks, the dead-letter queue included. */
+export interface InboundOperations {
+  /** Received messages, newest first; `{ status: 'dead' }` is the inbound dead-letter queue. */
+  list(filter?: InboundFilter): Promise<Page<InboundMessageRecord>>
+  /** One received message; throws `NotFoundError` if there is none with this id. */
+  get(id: string): Promise<InboundMessageRecord>
+  /** Puts a dead message back in the queue, due now. Replaying twice queues it once. */
+  replay(id: string): Promise<{ replayed: boolean }>
+  /** Gives up on a dead message for good. */
+  discard(id: string): Promise<{ discarded: boolean }>
+}
+
+export interface InboundDeps {
+  storage: Storage
+  emit: Emit
+  options: ResolvedRelayOptions
+}
+
+/**
+ * The inbound side of a relay: its receivers, the processor that runs their handlers, the worker
+ * that claims due messages, and the operations on stored messages.
+ */
+export class Inbound implements InboundOperations {
+  readonly #deps: InboundDeps
+  readonly #receivers = new Map<string, Receiver>()
+  readonly #processor: InboundProcessor
+  /** Lease owner of inline runs in this process. */
+  readonly #inlineOwner = `ir_${randomBytes(6).toString('hex')}`
+  #worker: InboundWorker | null = null
+
+  constructor(deps: InboundDeps) {
+    this.#deps = deps
+    this.#processor = new InboundProcessor({
+      storage: deps.storage,
+      emit: deps.emit,
+      now: deps.options.now,
+      stopTimeoutMs: deps.options.stopTimeoutMs,
+      source: (name) => this.#receivers.get(name),
+      onDue: (at) => this.#worker?.wakeAt(at),
+    })
+  }
+
+  /** Creates a receiver; its name must be unique in the relay. */
+  receiver(input: ReceiverOptions): Receiver {
+    const options = resolveReceiverOptions(input)
+    if (this.#receivers.has(options.name)) {
+      throw new ValidationError(
+        `A receiver named ${JSON.stringify(options.name)} already exists in this relay; give each receiver its own name (it keys the stored webhooks).`,
+        [{ path: ['name'], message: 'already used by another receiver' }],
+      )
+    }
+    const receiver = new Receiver(options, {
+      storage: this.#deps.storage,
+      emit: this.#deps.emit,
+      now: this.#deps.options.now,
+      processor: this.#processor,
+      owner: this.#inlineOwner,
+      leaseMs: this.#deps.options.delivery.leaseMs,
+      onAccepted: () => this.#worker?.wake(),
+    })
+    this.#receivers.set(options.name, receiver)
+    return receiver
+  }
+
+  /** Starts the worker that runs handlers of stored messages (with `relay.start()`). */
+  start(): void {
+    if (this.#worker) return
+    const { options } = this.#deps
+    this.#worker = new InboundWorker({
+      storage: this.#deps.storage,
+      processor: this.#processor,
+      emit: this.#deps.emit,
+      sources: () => [...this.#receivers.values()].filter((r) => r.hasHandlers).map((r) => r.name),
+      options: {
+        concurrency: options.delivery.concurrency,
+        batchSize: options.delivery.batchSize,
+        pollIntervalMs: options.delivery.pollIntervalMs,
+        leaseMs: options.delivery.leaseMs,
+        now: options.now,
+      },
+    })
+    this.#worker.start()
+  }
+
+  /** Stops claiming; running handlers finish within `stopTimeout`, the rest are handed back. */
+  async stop(): Promise<void> {
+    await this.#worker?.stop()
+    await this.#processor.stop()
+  }
+
+  list(filter: InboundFilter = {}): Promise<Page<InboundMessageRecord>> {
+    return this.#deps.storage.listInboundMessages(filter)
+  }
+
+  async get(id: string): Promise<InboundMessageRecord> {
+    const message = await this.#deps.storage.getInboundMessage(id)
+    if (!message) throw new NotFoundError('Inbound message', id)
+    return message
+  }
+
+  async replay(id: string): Promise<{ replayed: boolean }> {
+    const { storage, options } = this.#deps
+    const changed = await storage.requeueInboundMessages([id], ['dead'], new Date(options.now()))
+    if (changed.length > 0) this.#worker?.wake()
+    else await this.get(id)
+    return { replayed: changed.length > 0 }
+  }
+
+  async discard(id: string): Promise<{ discarded: boolean }> {
+    const { storage, options } = this.#deps
+    const changed = await storage.discardInboundMessages([id], ['dead'], new Date(options.now()))
+    if (changed.length === 0) await this.get(id)
+    return { discarded: changed.length > 0 }
+  }
+}

@@ -1,0 +1,409 @@
+import type { Emit } from '../core/emitter.js'
+import { ValidationError } from '../core/errors.js'
+import { newId } from '../core/ids.js'
+import type { InboundMessageRecord, SigningScheme } from '../core/types.js'
+import { verify, WebhookVerificationError } from '../signing/index.js'
+import type { Storage } from '../storage/storage.js'
+import type { InboundHandler } from './handler.js'
+import type { HandlerSource, InboundOutcome, InboundProcessor } from './inbound-processor.js'
+import type { InboundRequestView, ReceiverMode, ResolvedReceiverOptions } from './receiver-options.js'
+import { headerValue, keptHeaders, normalizeHeaders, type IncomingHeaders, type NormalizedHeaders } from './request-headers.js'
+import { SCHEME_DEFAULTS } from './scheme-defaults.js'
+
+/** A request as any runtime can describe it: the raw body, byte for byte, and the headers. */
+export interface ReceiverRequest {
+  /** The raw request body as received: never parsed and re-serialized JSON. */
+  body: string | Uint8Array
+  /** Node's `req.headers`, a plain object in any letter case, or a Fetch `Headers`. */
+  headers: IncomingHeaders
+  /** The HTTP method, when known: anything but POST is answered 405. */
+  method?: string
+}
+
+/** The answer to write back, whatever the framework. */
+export interface ReceiverResponse {
+  status: number
+  headers: Record<string, string>
+  /** JSON text. */
+  body: string
+}
+
+/** What a receiver needs from its relay. */
+export interface ReceiverDeps {
+  storage: Storage
+  emit: Emit
+  now: () => number
+  processor: InboundProcessor
+  /** The lease owner of inline runs in this process. */
+  owner: string
+  leaseMs: number
+  /** A message was stored: workers should look now. */
+  onAccepted(): void
+}
+
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+const MAX_ID_LENGTH = 255
+const INLINE_CLAIM_LIMIT = 10
+
+/** A refusal: status, the precise reason (for the `inbound.rejected` event), and the public body. */
+interface Refusal {
+  status: number
+  reason: string
+  body: Record<string, unknown>
+  headers?: Record<string, string>
+}
+
+/**
+ * Takes webhooks in: verifies each request, refuses replays, stores each webhook once per sender
+ * id, answers at once, and runs the handlers registered with {@link Receiver.on} durably. Create
+ * one with `relay.receiver(options)`; mount it with an adapter (`hookrelay/express`,
+ * `hookrelay/fastify`, `hookrelay/node`, `hookrelay/fetch`) or call {@link Receiver.handle}.
+ */
+export class Receiver implements HandlerSource {
+  /** The receiver's name: the `source` of the messages it stores. */
+  readonly name: string
+  readonly scheme: SigningScheme
+  readonly mode: ReceiverMode
+  /** Bodies above this many bytes are answered 413; adapters stop reading past it. */
+  readonly maxBodyBytes: number
+  /** @internal The handler retry schedule, in ms. */
+  readonly retry: ResolvedReceiverOptions['retry']
+
+  readonly #options: ResolvedReceiverOptions
+  readonly #deps: ReceiverDeps
+  readonly #handlers = new Map<string, InboundHandler[]>()
+  readonly #signatureHeader: string
+  /** Inline runs in progress in this process, by sender id: concurrent duplicates share one. */
+  readonly #inline = new Map<string, Promise<{ id: string; type: string; response: ReceiverResponse }>>()
+
+  constructor(options: ResolvedReceiverOptions, deps: ReceiverDeps) {
+    this.#options = options
+    this.#deps = deps
+    this.name = options.name
+    this.scheme = options.scheme
+    this.mode = options.mode
+    this.maxBodyBytes = options.maxBodyBytes
+    this.retry = options.retry
+    this.#signatureHeader =
+      options.scheme === 'standard' ? 'webhook-signature' : options.scheme === 'github' ? 'x-hub-signature-256' : (options.headerName ?? 'stripe-signature').toLowerCase()
+  }
+
+  /**
+   * Registers a handler for an event type (exact, e.g. `'invoice.paid'` or `'issues.opened'`)
+   * or for every type (`'*'`). Several handlers of one message all run, in registration order;
+   * if any throws, the message is retried as a whole, so handlers must be idempotent.
+   *
+   * @example
+   * stripe.on<{ object: Stripe.Invoice }>('invoice.paid', async (event, ctx) => {
+   *   await markPaid(event.data.object.id, { dedupeKey: ctx.webhookId })
+   * })
+   */
+  on<T = unknown>(type: string, handler: InboundHandler<T>): this {
+    if (typeof type !== 'string' || type === '' || type.length > MAX_ID_LENGTH) {
+      throw new ValidationError(`receiver.on(): type must be an event type such as 'invoice.paid', or '*' for every type; got ${JSON.stringify(type)}.`, [
+        { path: ['type'], message: 'must be a non-empty string' },
+      ])
+    }
+    if (typeof handler !== 'function') {
+      throw new ValidationError('receiver.on(): handler must be a function (event, ctx) => Promise<void> | void.', [
+        { path: ['handler'], message: 'must be a function' },
+      ])
+    }
+    const list = this.#handlers.get(type) ?? []
+    list.push(handler as InboundHandler)
+    this.#handlers.set(type, list)
+    this.#deps.onAccepted() // messages stored before the first handler may be due now
+    return this
+  }
+
+  /** True once at least one handler is registered; workers only claim messages of such receivers. */
+  get hasHandlers(): boolean {
+    return this.#handlers.size > 0
+  }
+
+  /** The handlers that run for `type`: exact ones, then `'*'` ones, each in registration order. */
+  handlersFor(type: string): readonly InboundHandler[] {
+    const exact = this.#handlers.get(type) ?? []
+    const any = type === '*' ? [] : (this.#handlers.get('*') ?? [])
+    return exact.length === 0 ? any : any.length === 0 ? exact : [...exact, ...any]
+  }
+
+  /**
+   * Handles one webhook request, framework-neutral. In order: the size limit (413), the content
+   * type (415), required headers (400), signature and timestamp (401: the answer never says which
+   * check failed, the `inbound.rejected` event does), JSON (400), then one idempotent insert keyed
+   * by (receiver, sender's webhook id), and a 200 at once (`mode: 'inline'`: after the handlers).
+   * Nothing is stored for a refused request. Never rejects.
+   */
+  async handle(request: ReceiverRequest): Promise<ReceiverResponse> {
+    try {
+      return await this.#handle(request)
+    } catch (error) {
+      this.#deps.emit('error', { error: error as Error, context: `receiver ${this.name}` })
+      return respond(500, { error: 'internal_error' })
+    }
+  }
+
+  async #handle(request: ReceiverRequest): Promise<ReceiverResponse> {
+    const o = this.#options
+    if (request === null || typeof request !== 'object') {
+      return this.#refuse({ status: 500, reason: 'INVALID_REQUEST', body: { error: 'internal_error', message: 'receiver.handle() takes { body, headers }.' } })
+    }
+    if (request.method !== undefined && request.method.toUpperCase() !== 'POST') {
+      return this.#refuse({
+        status: 405,
+        reason: 'METHOD_NOT_ALLOWED',
+        body: { error: 'method_not_allowed', message: 'Webhooks are delivered with POST.' },
+        headers: { allow: 'POST' },
+      })
+    }
+    const body = request.body
+    if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      return this.#refuse({
+        status: 500,
+        reason: 'BODY_NOT_RAW',
+        body: {
+          error: 'body_not_raw',
+          message:
+            'receiver.handle() needs the raw request body (a string or Buffer), not parsed JSON: signatures cover the exact bytes. Use an adapter from hookrelay/express, hookrelay/fastify, hookrelay/node or hookrelay/fetch, or read the body as text.',
+        },
+      })
+    }
+    const headers = normalizeHeaders(request.headers)
+
+    const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength
+    const declared = Number(headerValue(headers, 'content-length') ?? 0)
+    if (size > o.maxBodyBytes || declared > o.maxBodyBytes) {
+      return this.#refuse({
+        status: 413,
+        reason: 'PAYLOAD_TOO_LARGE',
+        body: { error: 'payload_too_large', message: `The body must be at most ${o.maxBodyBytes} bytes.` },
+      })
+    }
+
+    const contentType = headerValue(headers, 'content-type')
+    if (contentType !== undefined && !isJsonMediaType(contentType)) {
+      return this.#refuse({
+        status: 415,
+        reason: 'UNSUPPORTED_MEDIA_TYPE',
+        body: { error: 'unsupported_media_type', message: 'Send the webhook as application/json.' },
+      })
+    }
+
+    const defaults = SCHEME_DEFAULTS[o.scheme]
+    const required = defaults.requiredHeaders.filter(
+      (name) => (name === 'x-github-delivery' ? !o.webhookId : !o.eventType) && !headerValue(headers, name),
+    )
+    if (required.length > 0) {
+      return this.#refuse({
+        status: 400,
+        reason: 'MISSING_HEADER',
+        body: { error: 'missing_header', message: `Missing ${required.join(' and ')} header${required.length > 1 ? 's' : ''}.` },
+      })
+    }
+
+    let verifiedId: string | null
+    try {
+      verifiedId = verify({
+        scheme: o.scheme,
+        secrets: o.secrets,
+        payload: body,
+        headers,
+        tolerance: o.tolerance,
+        ...(o.headerName !== undefined ? { headerName: o.headerName } : {}),
+      }).id
+    } catch (error) {
+      if (!(error instanceof WebhookVerificationError)) throw error
+      return this.#refuse(verificationRefusal(error))
+    }
+
+    const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+    let payload: unknown
+    try {
+      payload = JSON.parse(text)
+    } catch {
+      return this.#refuse({ status: 400, reason: 'INVALID_JSON', body: { error: 'invalid_json', message: 'The body is not valid JSON.' } })
+    }
+
+    const view: InboundRequestView = { headers: stringHeaders(headers), payload }
+    const webhookId = o.webhookId ? o.webhookId(view) : defaults.webhookId(view, verifiedId)
+    if (typeof webhookId !== 'string' || webhookId === '' || webhookId.length > MAX_ID_LENGTH) {
+      return this.#refuse({
+        status: 400,
+        reason: 'MISSING_WEBHOOK_ID',
+        body: { error: 'missing_webhook_id', message: 'The webhook carries no usable id to deduplicate it by.' },
+      })
+    }
+    const type = o.eventType ? o.eventType(view) : defaults.eventType(view)
+    if (typeof type !== 'string' || type === '' || type.length > MAX_ID_LENGTH) {
+      return this.#refuse({
+        status: 400,
+        reason: 'MISSING_EVENT_TYPE',
+        body: { error: 'missing_event_type', message: 'The webhook carries no event type.' },
+        webhookId,
+      })
+    }
+
+    const receivedAt = this.#deps.now()
+    const message: InboundMessageRecord = {
+      id: newId('in', receivedAt),
+      source: this.name,
+      webhookId,
+      type,
+      payload: text,
+      headers: keptHeaders(headers, this.#signatureHeader),
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: new Date(receivedAt),
+      leaseOwner: null,
+      lastError: null,
+      deadReason: null,
+      receivedAt: new Date(receivedAt),
+      updatedAt: new Date(receivedAt),
+      processedAt: null,
+    }
+    return this.mode === 'inline' ? this.#acceptInline(message) : this.#acceptDurable(message)
+  }
+
+  /** Durable mode: one insert, then 200; the workers run the handlers. */
+  async #acceptDurable(message: InboundMessageRecord): Promise<ReceiverResponse> {
+    const result = await this.#deps.storage.insertInboundMessage(message)
+    const { emit } = this.#deps
+    if (result.inserted) {
+      emit('inbound.accepted', { id: message.id, source: this.name, webhookId: message.webhookId, type: message.type })
+      this.#deps.onAccepted()
+      return respond(200, { received: true })
+    }
+    const existing = result.existing
+    emit('inbound.duplicate', { id: existing.id, source: this.name, webhookId: existing.webhookId, type: existing.type })
+    return respond(200, { received: true, duplicate: true })
+  }
+
+  /** Inline mode: duplicates arriving while the first copy runs in this process share its answer. */
+  async #acceptInline(message: InboundMessageRecord): Promise<ReceiverResponse> {
+    const running = this.#inline.get(message.webhookId)
+    if (running) {
+      const first = await running
+      this.#deps.emit('inbound.duplicate', { id: first.id, source: this.name, webhookId: message.webhookId, type: first.type })
+      return first.response.status === 200 ? respond(200, { received: true, duplicate: true }) : first.response
+    }
+    const run = this.#runInline(message).finally(() => this.#inline.delete(message.webhookId))
+    this.#inline.set(message.webhookId, run)
+    return (await run).response
+  }
+
+  /**
+   * Stores the message already leased to this process (so a crash mid-run leaves a record a worker
+   * takes over once the lease expires), runs the handlers, settles, and answers by the outcome.
+   * A copy of a message that is not processed yet (an earlier run failed and the sender retries)
+   * takes the message's lease and runs the handlers again: the sender drives the retries.
+   */
+  async #runInline(message: InboundMessageRecord): Promise<{ id: string; type: string; response: ReceiverResponse }> {
+    const { storage, processor, emit, owner, leaseMs } = this.#deps
+    const leased: InboundMessageRecord = {
+      ...message,
+      status: 'processing',
+      leaseOwner: owner,
+      nextAttemptAt: new Date(message.receivedAt.getTime() + leaseMs),
+    }
+    const result = await storage.insertInboundMessage(leased)
+    if (result.inserted) {
+      emit('inbound.accepted', { id: message.id, source: this.name, webhookId: message.webhookId, type: message.type })
+      return { id: message.id, type: message.type, response: inlineResponse(await processor.process(leased, owner), false) }
+    }
+
+    const existing = result.existing
+    emit('inbound.duplicate', { id: existing.id, source: this.name, webhookId: existing.webhookId, type: existing.type })
+    const done = { id: existing.id, type: existing.type }
+    if (existing.status === 'processed' || existing.status === 'dead' || existing.status === 'discarded') {
+      return { ...done, response: respond(200, { received: true, duplicate: true }) }
+    }
+    const running = processor.running(existing.id) ?? (await this.#takeLease(existing).then((m) => m && processor.process(m, owner)))
+    if (running) return { ...done, response: inlineResponse(await running, true) }
+    // Leased to another process that is running the handlers right now: ask the sender to come back.
+    return {
+      ...done,
+      response: respond(409, { error: 'in_progress', message: 'This webhook is being processed; retry later.' }, { 'retry-after': '5' }),
+    }
+  }
+
+  /**
+   * Takes the lease of one stored message of this receiver that is not leased (or whose lease
+   * expired). The storage claims by receiver, oldest due first, so the message is first made due
+   * at time zero; other messages claimed along with it are handed straight back, still due.
+   */
+  async #takeLease(existing: InboundMessageRecord): Promise<InboundMessageRecord | undefined> {
+    const { storage, owner, leaseMs } = this.#deps
+    const now = new Date(this.#deps.now())
+    if (existing.status === 'processing' && existing.nextAttemptAt && existing.nextAttemptAt > now) return undefined
+    if (existing.status === 'pending') await storage.requeueInboundMessages([existing.id], ['pending'], new Date(0))
+    const claimed = await storage.claimInboundMessages({ owner, limit: INLINE_CLAIM_LIMIT, leaseMs, now, sources: [this.name] })
+    const mine = claimed.find((m) => m.id === existing.id)
+    const others = claimed.filter((m) => m !== mine)
+    if (others.length > 0) {
+      await storage.settleInbound(
+        others.map((m) => ({ id: m.id, owner, status: 'pending' as const, nextAttemptAt: now, attempted: false, at: now })),
+      )
+    }
+    return mine
+  }
+
+  #refuse(refusal: Refusal & { webhookId?: string }): ReceiverResponse {
+    this.#deps.emit('inbound.rejected', {
+      source: this.name,
+      webhookId: refusal.webhookId ?? null,
+      type: null,
+      status: refusal.status,
+      reason: refusal.reason,
+    })
+    return respond(refusal.status, refusal.body, refusal.headers)
+  }
+}
+
+function respond(status: number, body: Record<string, unknown>, headers?: Record<string, string>): ReceiverResponse {
+  return { status, headers: headers ? { ...JSON_HEADERS, ...headers } : { ...JSON_HEADERS }, body: JSON.stringify(body) }
+}
+
+/** The answer of an inline run; a dead message is answered 200: it is stored, retrying cannot help. */
+function inlineResponse(outcome: InboundOutcome, duplicate: boolean): ReceiverResponse {
+  switch (outcome) {
+    case 'processed':
+    case 'dead':
+      return respond(200, duplicate ? { received: true, duplicate: true } : { received: true })
+    case 'failed':
+      return respond(500, { error: 'handler_failed', message: 'The webhook is stored; processing failed and will be retried.' })
+    case 'handed_back':
+      return respond(503, { error: 'unavailable', message: 'The webhook is stored; processing was interrupted. Retry later.' }, { 'retry-after': '5' })
+  }
+}
+
+/**
+ * Missing or malformed headers answer 400; every other verification failure 401 with one generic
+ * body (the `inbound.rejected` event carries the code); a configuration problem answers 500.
+ */
+function verificationRefusal(error: WebhookVerificationError): Refusal {
+  switch (error.code) {
+    case 'MISSING_HEADER':
+      return { status: 400, reason: error.code, body: { error: 'missing_header', message: error.message } }
+    case 'INVALID_HEADER':
+      return { status: 400, reason: error.code, body: { error: 'invalid_header', message: error.message } }
+    case 'INVALID_SECRET':
+    case 'INVALID_OPTIONS':
+    case 'INVALID_PAYLOAD':
+      return { status: 500, reason: error.code, body: { error: 'receiver_misconfigured' } }
+    default:
+      return { status: 401, reason: error.code, body: { error: 'invalid_signature' } }
+  }
+}
+
+/** `application/json`, or any `+json` type, whatever the parameters. */
+function isJsonMediaType(value: string): boolean {
+  const type = value.split(';', 1)[0]!.trim().toLowerCase()
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
+}
+
+function stringHeaders(headers: NormalizedHeaders): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of Object.keys(headers)) out[name] = headerValue(headers, name)!
+  return out
+}
