@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely'
 import type {
   AttemptRecord,
   DeadReason,
@@ -17,6 +18,15 @@ import type {
 export interface Storage {
   /** Which database this is; for diagnostics and capability checks. */
   readonly dialect: 'sqlite' | 'postgres'
+
+  /**
+   * The Kysely this storage runs on, as the application sees it (without hookrelay's table prefix
+   * or schema), for outbox transactions:
+   * `storage.db.transaction().execute((tx) => relay.send(event, { transaction: tx }))`.
+   * On SQLite it is the one connection to the file: open transactions on it, not on a second
+   * connection. Never destroy it; `close()` does.
+   */
+  readonly db: Kysely<any>
 
   /** Creates or upgrades the tables. Idempotent; safe when several processes call it at once. */
   migrate(): Promise<void>

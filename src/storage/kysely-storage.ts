@@ -1,0 +1,794 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { HookrelayError, ValidationError } from '../core/errors.js'
+import type {
+  AttemptRecord,
+  DeliveryRecord,
+  DeliveryStatus,
+  EndpointRecord,
+  InboundMessageRecord,
+  InboundStatus,
+  MessageRecord,
+} from '../core/types.js'
+import type { StorageDialect } from './dialect.js'
+import { migrations as allMigrations, type Migration } from './migrations/index.js'
+import {
+  attemptFromRow,
+  attemptToRow,
+  deliveryFromRow,
+  deliveryToRow,
+  endpointFromRow,
+  endpointPatchToRow,
+  endpointToRow,
+  inboundMessageFromRow,
+  inboundMessageToRow,
+  messageFromRow,
+  messageToRow,
+  toMillis,
+  toNullableMillis,
+} from './row-mappers.js'
+import { TABLE_NAMES, type HookrelayDatabase } from './schema.js'
+import type {
+  AttemptFilter,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryFilter,
+  DeliverySettlement,
+  EndpointFilter,
+  EndpointHealthUpdate,
+  EndpointPatch,
+  InboundFilter,
+  InboundSettlement,
+  Page,
+  Storage,
+  StorageTransaction,
+} from './storage.js'
+import { TablePrefixPlugin } from './table-prefix-plugin.js'
+
+/** Where `KyselyStorage` keeps its tables and how it reaches them. */
+export interface KyselyStorageOptions {
+  /**
+   * The Kysely to run on, as the application sees it: without hookrelay's table prefix or schema.
+   * This is what `storage.db` returns, for outbox transactions.
+   */
+  readonly db: Kysely<any>
+  /** The database-specific bits: claim locking and the migration lock. */
+  readonly dialect: StorageDialect
+  /** Prepended to every table and index name. Default `'hookrelay_'`. */
+  readonly tablePrefix?: string
+  /** Postgres schema of the tables; `undefined` uses the connection's default (SQLite: always). */
+  readonly schema?: string
+  /** Releases what the factory opened (a pool, a database file); called once by `close()`. */
+  readonly onClose?: () => Promise<void>
+  /** Migrations to apply; defaults to hookrelay's own. For tests of the migrator. */
+  readonly migrations?: readonly Migration[]
+}
+
+const DEFAULT_PAGE_LIMIT = 50
+const MAX_PAGE_LIMIT = 1000
+/** Rows per multi-row statement: keeps bound parameters far below SQLite's and Postgres' limits. */
+const ROWS_PER_STATEMENT = 500
+const IDS_PER_STATEMENT = 1000
+
+type Db = Kysely<HookrelayDatabase>
+type SqlType = 'text' | 'bigint' | 'integer'
+
+/**
+ * The one implementation of the `Storage` port, on Kysely, for Postgres and SQLite alike.
+ * What differs between the two lives in the `StorageDialect`; everything else is here.
+ *
+ * Lists are newest first (ids are time-sortable) and paginate by id: `nextCursor` is the id of
+ * the last row of the page.
+ */
+export class KyselyStorage implements Storage {
+  readonly dialect: 'sqlite' | 'postgres'
+  readonly #raw: Kysely<any>
+  readonly #db: Db
+  readonly #sqlDialect: StorageDialect
+  readonly #prefix: string
+  readonly #schema: string | undefined
+  readonly #prefixPlugin: TablePrefixPlugin
+  readonly #migrations: readonly Migration[]
+  readonly #onClose: (() => Promise<void>) | undefined
+  #closed: Promise<void> | undefined
+
+  constructor(options: KyselyStorageOptions) {
+    this.#raw = options.db
+    this.#sqlDialect = options.dialect
+    this.dialect = options.dialect.name
+    this.#prefix = options.tablePrefix ?? 'hookrelay_'
+    this.#schema = options.schema
+    this.#prefixPlugin = new TablePrefixPlugin(this.#prefix, TABLE_NAMES)
+    this.#migrations = options.migrations ?? allMigrations
+    this.#onClose = options.onClose
+    this.#db = this.#scope(options.db)
+  }
+
+  /**
+   * The Kysely this storage runs on, as the application sees it (no table prefix, no schema), for
+   * outbox transactions: `storage.db.transaction().execute((tx) => relay.send(event, { transaction: tx }))`.
+   * On SQLite it is the only connection to the file, so use it rather than a second connection.
+   * Do not destroy it; `close()` does what is needed.
+   */
+  get db(): Kysely<any> {
+    return this.#raw
+  }
+
+  /** The real name of a logical table, e.g. `deliveries` → `hookrelay_deliveries`. */
+  tableName(table: keyof HookrelayDatabase): string {
+    return this.#prefix + table
+  }
+
+  /** Applies hookrelay's table prefix and schema, and removes the caller's plugins (e.g. CamelCasePlugin). */
+  #scope<T extends Kysely<any>>(executor: T): Db {
+    let scoped = executor.withoutPlugins().withPlugin(this.#prefixPlugin)
+    if (this.#schema !== undefined) scoped = scoped.withSchema(this.#schema)
+    return scoped as Db
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  async migrate(): Promise<void> {
+    await this.#sqlDialect.withMigrationLock(this.#db, async (tx) => {
+      await tx.schema
+        .createTable('migrations')
+        .ifNotExists()
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('applied_at', 'bigint', (c) => c.notNull())
+        .execute()
+      const applied = new Set(
+        (await tx.selectFrom('migrations').select('name').execute()).map((row: { name: string }) => row.name),
+      )
+      for (const migration of this.#migrations) {
+        if (applied.has(migration.name)) continue
+        await migration.up(tx, { prefix: this.#prefix })
+        await tx.insertInto('migrations').values({ name: migration.name, applied_at: Date.now() }).execute()
+      }
+    })
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= this.#onClose ? this.#onClose() : Promise.resolve()
+    return this.#closed
+  }
+
+  async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T> {
+    const external = options?.external
+    if (external !== undefined && external !== null) {
+      if (!isKyselyExecutor(external)) {
+        throw new ValidationError(
+          'transaction: `external` must be a Kysely Transaction (or Kysely) on the same database as the storage, ' +
+            'e.g. the `tx` of `storage.db.transaction().execute((tx) => …)`.',
+          [{ path: ['transaction'], message: 'not a Kysely executor' }],
+        )
+      }
+      return fn(new KyselyStorageTransaction(this.#scope(external)))
+    }
+    return this.#db.transaction().execute((tx) => fn(new KyselyStorageTransaction(tx)))
+  }
+
+  // ---- endpoints ------------------------------------------------------------------------------
+
+  async insertEndpoint(endpoint: EndpointRecord): Promise<void> {
+    await this.#db.insertInto('endpoints').values(endpointToRow(endpoint)).execute()
+  }
+
+  async getEndpoint(id: string): Promise<EndpointRecord | undefined> {
+    const row = await this.#db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && endpointFromRow(row)
+  }
+
+  async listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>> {
+    const limit = pageLimit(filter.limit)
+    let query = this.#db.selectFrom('endpoints').selectAll()
+    if (filter.tenant !== undefined) {
+      query = filter.tenant === null ? query.where('tenant', 'is', null) : query.where('tenant', '=', filter.tenant)
+    }
+    if (filter.disabled !== undefined) {
+      query = query.where('disabled_at', filter.disabled ? 'is not' : 'is', null)
+    }
+    if (filter.cursor) query = query.where('id', '<', filter.cursor)
+    const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
+    return toPage(rows, limit, endpointFromRow)
+  }
+
+  async updateEndpoint(id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined> {
+    const row = await this.#db
+      .updateTable('endpoints')
+      .set({ updated_at: Date.now(), ...endpointPatchToRow(patch) })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+    return row && endpointFromRow(row)
+  }
+
+  async deleteEndpoint(id: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom('attempts')
+        .where('delivery_id', 'in', (eb) => eb.selectFrom('deliveries').select('id').where('endpoint_id', '=', id))
+        .execute()
+      await tx.deleteFrom('deliveries').where('endpoint_id', '=', id).execute()
+      const result = await tx.deleteFrom('endpoints').where('id', '=', id).executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
+    })
+  }
+
+  // ---- delivering -----------------------------------------------------------------------------
+
+  async claimDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    checkClaimOptions(options)
+    const now = toMillis(options.now)
+    const rows = await this.#db
+      .updateTable('deliveries')
+      .set({ status: 'delivering', lease_owner: options.owner, next_attempt_at: now + options.leaseMs, updated_at: now })
+      .where('id', 'in', (eb) =>
+        this.#sqlDialect.lockClaimQuery(
+          eb
+            .selectFrom('deliveries')
+            .select('id')
+            .where('status', 'in', ['pending', 'delivering'])
+            .where('next_attempt_at', '<=', now)
+            .orderBy('next_attempt_at')
+            .limit(options.limit),
+        ),
+      )
+      .returningAll()
+      .execute()
+    if (rows.length === 0) return []
+    const deliveries = rows.map(deliveryFromRow).sort(byId)
+
+    const messageIds = unique(deliveries.map((d) => d.messageId))
+    const endpointIds = unique(deliveries.map((d) => d.endpointId))
+    const messages = new Map<string, MessageRecord>()
+    const endpoints = new Map<string, EndpointRecord>()
+    for (const ids of chunks(messageIds, IDS_PER_STATEMENT)) {
+      const found = await this.#db.selectFrom('messages').selectAll().where('id', 'in', ids).execute()
+      for (const row of found) messages.set(row.id, messageFromRow(row))
+    }
+    for (const ids of chunks(endpointIds, IDS_PER_STATEMENT)) {
+      const found = await this.#db.selectFrom('endpoints').selectAll().where('id', 'in', ids).execute()
+      for (const row of found) endpoints.set(row.id, endpointFromRow(row))
+    }
+    return deliveries.map((delivery) => {
+      const message = messages.get(delivery.messageId)
+      if (!message) {
+        // The foreign key makes this impossible unless the tables were edited by hand.
+        throw new HookrelayError('STORAGE_INCONSISTENT', `Delivery ${delivery.id} refers to a missing message ${delivery.messageId}.`)
+      }
+      return { delivery, message, endpoint: endpoints.get(delivery.endpointId) }
+    })
+  }
+
+  async settle(
+    settlements: readonly DeliverySettlement[],
+    endpointUpdates: readonly EndpointHealthUpdate[] = [],
+  ): Promise<void> {
+    if (settlements.length === 0 && endpointUpdates.length === 0) return
+    await this.#db.transaction().execute(async (tx) => {
+      const attempts = settlements.flatMap((s) => (s.attempt ? [attemptToRow(s.attempt)] : []))
+      for (const chunk of chunks(attempts, ROWS_PER_STATEMENT)) {
+        await insertAttempts(tx, chunk)
+      }
+      for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
+        await settleDeliveries(tx, chunk)
+      }
+      await applyEndpointHealth(tx, endpointUpdates)
+    })
+  }
+
+  // ---- reading and operating ------------------------------------------------------------------
+
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    const row = await this.#db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && messageFromRow(row)
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | undefined> {
+    const row = await this.#db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && deliveryFromRow(row)
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
+    const limit = pageLimit(filter.limit)
+    let query = this.#db.selectFrom('deliveries').selectAll('deliveries')
+    if (filter.tenant !== undefined || filter.eventType !== undefined) {
+      let joined = query.innerJoin('messages', 'messages.id', 'deliveries.message_id')
+      if (filter.tenant !== undefined) {
+        joined =
+          filter.tenant === null
+            ? joined.where('messages.tenant', 'is', null)
+            : joined.where('messages.tenant', '=', filter.tenant)
+      }
+      if (filter.eventType !== undefined) joined = joined.where('messages.type', '=', filter.eventType)
+      query = joined as unknown as typeof query
+    }
+    const statuses = statusList(filter.status)
+    if (statuses) query = statuses.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('deliveries.status', 'in', statuses)
+    if (filter.endpointId !== undefined) query = query.where('deliveries.endpoint_id', '=', filter.endpointId)
+    if (filter.messageId !== undefined) query = query.where('deliveries.message_id', '=', filter.messageId)
+    if (filter.since) query = query.where('deliveries.created_at', '>=', toMillis(filter.since))
+    if (filter.until) query = query.where('deliveries.created_at', '<', toMillis(filter.until))
+    if (filter.cursor) query = query.where('deliveries.id', '<', filter.cursor)
+    const rows = await query.orderBy('deliveries.id', 'desc').limit(limit + 1).execute()
+    return toPage(rows, limit, deliveryFromRow)
+  }
+
+  async listAttempts(filter: AttemptFilter): Promise<Page<AttemptRecord>> {
+    const limit = pageLimit(filter.limit)
+    let query = this.#db.selectFrom('attempts').selectAll()
+    if (filter.deliveryId !== undefined) query = query.where('delivery_id', '=', filter.deliveryId)
+    if (filter.messageId !== undefined) query = query.where('message_id', '=', filter.messageId)
+    if (filter.endpointId !== undefined) query = query.where('endpoint_id', '=', filter.endpointId)
+    if (filter.cursor) query = query.where('id', '<', filter.cursor)
+    const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
+    return toPage(rows, limit, attemptFromRow)
+  }
+
+  async requeueDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]> {
+    if (ids.length === 0 || fromStatuses.length === 0) return []
+    const when = toMillis(at)
+    const changed: string[] = []
+    for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
+      const rows = await this.#db
+        .updateTable('deliveries')
+        .set({
+          status: 'pending',
+          next_attempt_at: when,
+          lease_owner: null,
+          dead_reason: null,
+          completed_at: null,
+          updated_at: Date.now(),
+        })
+        .where('id', 'in', chunk)
+        .where('status', 'in', [...fromStatuses])
+        .returning('id')
+        .execute()
+      changed.push(...rows.map((r) => r.id))
+    }
+    return changed.sort()
+  }
+
+  async discardDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]> {
+    if (ids.length === 0 || fromStatuses.length === 0) return []
+    const when = toMillis(at)
+    const changed: string[] = []
+    for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
+      const rows = await this.#db
+        .updateTable('deliveries')
+        .set({ status: 'discarded', next_attempt_at: null, lease_owner: null, completed_at: when, updated_at: when })
+        .where('id', 'in', chunk)
+        .where('status', 'in', [...fromStatuses])
+        .where('status', '<>', 'discarded')
+        .returning('id')
+        .execute()
+      changed.push(...rows.map((r) => r.id))
+    }
+    return changed.sort()
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------
+
+  async insertInboundMessage(
+    message: InboundMessageRecord,
+  ): Promise<{ inserted: true } | { inserted: false; existing: InboundMessageRecord }> {
+    const inserted = await this.#db
+      .insertInto('inbound_messages')
+      .values(inboundMessageToRow(message))
+      .onConflict((oc) => oc.columns(['source', 'webhook_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    if (inserted) return { inserted: true }
+    const row = await this.#db
+      .selectFrom('inbound_messages')
+      .selectAll()
+      .where('source', '=', message.source)
+      .where('webhook_id', '=', message.webhookId)
+      .executeTakeFirst()
+    if (!row) {
+      throw new HookrelayError(
+        'STORAGE_CONFLICT',
+        `Inbound webhook ${JSON.stringify(message.webhookId)} of ${JSON.stringify(message.source)} conflicted with a row that is not visible; retry.`,
+      )
+    }
+    return { inserted: false, existing: inboundMessageFromRow(row) }
+  }
+
+  async claimInboundMessages(options: ClaimOptions & { sources?: readonly string[] }): Promise<InboundMessageRecord[]> {
+    checkClaimOptions(options)
+    if (options.sources && options.sources.length === 0) return []
+    const now = toMillis(options.now)
+    const sources = options.sources ? [...options.sources] : undefined
+    const rows = await this.#db
+      .updateTable('inbound_messages')
+      .set({ status: 'processing', lease_owner: options.owner, next_attempt_at: now + options.leaseMs, updated_at: now })
+      .where('id', 'in', (eb) => {
+        let pick = eb
+          .selectFrom('inbound_messages')
+          .select('id')
+          .where('status', 'in', ['pending', 'processing'])
+          .where('next_attempt_at', '<=', now)
+        if (sources) pick = pick.where('source', 'in', sources)
+        return this.#sqlDialect.lockClaimQuery(pick.orderBy('next_attempt_at').limit(options.limit))
+      })
+      .returningAll()
+      .execute()
+    return rows.map(inboundMessageFromRow).sort(byId)
+  }
+
+  async settleInbound(settlements: readonly InboundSettlement[]): Promise<void> {
+    if (settlements.length === 0) return
+    await this.#db.transaction().execute(async (tx) => {
+      for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
+        await settleInboundMessages(tx, chunk)
+      }
+    })
+  }
+
+  async getInboundMessage(id: string): Promise<InboundMessageRecord | undefined> {
+    const row = await this.#db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && inboundMessageFromRow(row)
+  }
+
+  async listInboundMessages(filter: InboundFilter): Promise<Page<InboundMessageRecord>> {
+    const limit = pageLimit(filter.limit)
+    let query = this.#db.selectFrom('inbound_messages').selectAll()
+    if (filter.source !== undefined) query = query.where('source', '=', filter.source)
+    const statuses = statusList(filter.status)
+    if (statuses) query = statuses.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('status', 'in', statuses)
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type)
+    if (filter.since) query = query.where('received_at', '>=', toMillis(filter.since))
+    if (filter.until) query = query.where('received_at', '<', toMillis(filter.until))
+    if (filter.cursor) query = query.where('id', '<', filter.cursor)
+    const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
+    return toPage(rows, limit, inboundMessageFromRow)
+  }
+
+  async requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
+    if (ids.length === 0 || fromStatuses.length === 0) return []
+    const when = toMillis(at)
+    const changed: string[] = []
+    for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
+      const rows = await this.#db
+        .updateTable('inbound_messages')
+        .set({
+          status: 'pending',
+          next_attempt_at: when,
+          lease_owner: null,
+          dead_reason: null,
+          processed_at: null,
+          updated_at: Date.now(),
+        })
+        .where('id', 'in', chunk)
+        .where('status', 'in', [...fromStatuses])
+        .returning('id')
+        .execute()
+      changed.push(...rows.map((r) => r.id))
+    }
+    return changed.sort()
+  }
+
+  async discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
+    if (ids.length === 0 || fromStatuses.length === 0) return []
+    const when = toMillis(at)
+    const changed: string[] = []
+    for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
+      const rows = await this.#db
+        .updateTable('inbound_messages')
+        .set({ status: 'discarded', next_attempt_at: null, lease_owner: null, processed_at: when, updated_at: when })
+        .where('id', 'in', chunk)
+        .where('status', 'in', [...fromStatuses])
+        .where('status', '<>', 'discarded')
+        .returning('id')
+        .execute()
+      changed.push(...rows.map((r) => r.id))
+    }
+    return changed.sort()
+  }
+}
+
+/** The writes of `send()`, on hookrelay's own transaction or on the caller's. */
+class KyselyStorageTransaction implements StorageTransaction {
+  readonly #db: Db
+
+  constructor(db: Db) {
+    this.#db = db
+  }
+
+  async listRoutableEndpoints(tenant: string | null): Promise<EndpointRecord[]> {
+    let query = this.#db.selectFrom('endpoints').selectAll().where('disabled_at', 'is', null)
+    query = tenant === null ? query.where('tenant', 'is', null) : query.where('tenant', '=', tenant)
+    const rows = await query.orderBy('id').execute()
+    return rows.map(endpointFromRow)
+  }
+
+  async getEndpoints(ids: readonly string[]): Promise<EndpointRecord[]> {
+    const result: EndpointRecord[] = []
+    for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
+      const rows = await this.#db.selectFrom('endpoints').selectAll().where('id', 'in', chunk).orderBy('id').execute()
+      result.push(...rows.map(endpointFromRow))
+    }
+    return result
+  }
+
+  async insertMessage(
+    message: MessageRecord,
+    idempotencyScope: string | null,
+  ): Promise<{ inserted: true } | { inserted: false; existing: MessageRecord; deliveryIds: string[] }> {
+    const insert = this.#db.insertInto('messages').values(messageToRow(message, idempotencyScope))
+    if (idempotencyScope === null) {
+      await insert.execute()
+      return { inserted: true }
+    }
+    // On Postgres a concurrent insert of the same scope waits here until the first transaction
+    // commits (then inserts nothing) or rolls back (then inserts).
+    const inserted = await insert
+      .onConflict((oc) => oc.column('idempotency_scope').doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    if (inserted) return { inserted: true }
+    const row = await this.#db
+      .selectFrom('messages')
+      .selectAll()
+      .where('idempotency_scope', '=', idempotencyScope)
+      .executeTakeFirst()
+    if (!row) {
+      throw new HookrelayError(
+        'STORAGE_CONFLICT',
+        'A message with the same idempotency key exists but is not visible to this transaction ' +
+          '(is it REPEATABLE READ or SERIALIZABLE?). Use READ COMMITTED for send(), or retry.',
+      )
+    }
+    const deliveries = await this.#db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('message_id', '=', row.id)
+      .orderBy('id')
+      .execute()
+    return { inserted: false, existing: messageFromRow(row), deliveryIds: deliveries.map((d) => d.id) }
+  }
+
+  async insertDeliveries(deliveries: readonly DeliveryRecord[]): Promise<void> {
+    for (const chunk of chunks(deliveries, ROWS_PER_STATEMENT)) {
+      await this.#db.insertInto('deliveries').values(chunk.map(deliveryToRow)).execute()
+    }
+  }
+}
+
+// ---- settle helpers -----------------------------------------------------------------------------
+
+/**
+ * `(values (cast(? as text), cast(? as bigint), …), …)`: an inline table whose columns are named
+ * `column1`, `column2`, … on both Postgres and SQLite. Every value is cast so that Postgres knows
+ * the column types of untyped parameters.
+ */
+function valuesTable<R>(rows: readonly (readonly unknown[])[], types: readonly SqlType[]): RawBuilder<R> {
+  const tuples = rows.map((row) => sql`(${sql.join(row.map((value, i) => sql`cast(${value} as ${sql.raw(types[i]!)})`))})`)
+  return sql<R>`(values ${sql.join(tuples)})`
+}
+
+type AttemptRowValues = ReturnType<typeof attemptToRow>
+
+/** Inserts attempts, skipping those whose delivery no longer exists (its endpoint was deleted mid-attempt). */
+async function insertAttempts(tx: Transaction<HookrelayDatabase>, rows: readonly AttemptRowValues[]): Promise<void> {
+  const values = valuesTable<{ column2: string }>(
+    rows.map((a) => [
+      a.id,
+      a.delivery_id,
+      a.message_id,
+      a.endpoint_id,
+      a.number,
+      a.started_at,
+      a.duration_ms,
+      a.status_code,
+      a.response_body,
+      a.error,
+      a.outcome,
+      a.triggered_by,
+    ]),
+    ['text', 'text', 'text', 'text', 'integer', 'bigint', 'integer', 'integer', 'text', 'text', 'text', 'text'],
+  )
+  await tx
+    .insertInto('attempts')
+    .columns([
+      'id',
+      'delivery_id',
+      'message_id',
+      'endpoint_id',
+      'number',
+      'started_at',
+      'duration_ms',
+      'status_code',
+      'response_body',
+      'error',
+      'outcome',
+      'triggered_by',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom(values.as('v'))
+        .selectAll('v')
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.id', '=', 'v.column2')),
+        ),
+    )
+    .execute()
+}
+
+/** One UPDATE … FROM (VALUES …) for a batch of delivery settlements, guarded by the lease owner. */
+async function settleDeliveries(tx: Transaction<HookrelayDatabase>, batch: readonly DeliverySettlement[]): Promise<void> {
+  const values = valuesTable(
+    batch.map((s) => {
+      const at = toMillis(s.at)
+      const final = s.status === 'succeeded' || s.status === 'dead'
+      return [
+        s.deliveryId, // column1
+        s.owner, // column2
+        s.status, // column3
+        toNullableMillis(s.nextAttemptAt), // column4
+        s.attempt ? 1 : 0, // column5
+        s.attempt?.number ?? null, // column6
+        s.attempt?.statusCode ?? null, // column7
+        s.attempt?.error ?? null, // column8
+        s.deadReason ?? null, // column9
+        final ? at : null, // column10
+        at, // column11
+      ]
+    }),
+    ['text', 'text', 'text', 'bigint', 'integer', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint'],
+  )
+  await tx
+    .updateTable('deliveries')
+    .from(values.as('v'))
+    .set({
+      status: sql<string>`v.column3`,
+      attempts: sql<number>`case when v.column5 = 1 then v.column6 else attempts end`,
+      next_attempt_at: sql<number | null>`v.column4`,
+      lease_owner: null,
+      last_status_code: sql<number | null>`case when v.column5 = 1 then v.column7 else last_status_code end`,
+      last_error: sql<string | null>`case when v.column5 = 1 then v.column8 else last_error end`,
+      dead_reason: sql<string | null>`v.column9`,
+      completed_at: sql<number | null>`v.column10`,
+      updated_at: sql<number>`v.column11`,
+    })
+    .where(sql<boolean>`id = v.column1`)
+    .where(sql<boolean>`lease_owner = v.column2`)
+    .where('status', '=', 'delivering')
+    .execute()
+}
+
+/** Endpoint health: success clears `failing_since`, failure sets it once, disable sets the reason once. */
+async function applyEndpointHealth(
+  tx: Transaction<HookrelayDatabase>,
+  updates: readonly EndpointHealthUpdate[],
+): Promise<void> {
+  let successes: string[] = []
+  const flushSuccesses = async () => {
+    if (successes.length === 0) return
+    await tx
+      .updateTable('endpoints')
+      .set({ failing_since: null })
+      .where('id', 'in', unique(successes))
+      .where('failing_since', 'is not', null)
+      .execute()
+    successes = []
+  }
+  for (const update of updates) {
+    if (update.kind === 'success') {
+      successes.push(update.endpointId)
+      continue
+    }
+    await flushSuccesses()
+    if (update.kind === 'failure') {
+      await tx
+        .updateTable('endpoints')
+        .set({ failing_since: toMillis(update.at) })
+        .where('id', '=', update.endpointId)
+        .where('failing_since', 'is', null)
+        .execute()
+    } else {
+      await tx
+        .updateTable('endpoints')
+        .set({ disabled_at: toMillis(update.at), disabled_reason: update.reason, updated_at: toMillis(update.at) })
+        .where('id', '=', update.endpointId)
+        .where('disabled_at', 'is', null)
+        .execute()
+    }
+  }
+  await flushSuccesses()
+}
+
+/** One UPDATE … FROM (VALUES …) for a batch of inbound settlements, guarded by the lease owner. */
+async function settleInboundMessages(tx: Transaction<HookrelayDatabase>, batch: readonly InboundSettlement[]): Promise<void> {
+  const values = valuesTable(
+    batch.map((s) => {
+      const at = toMillis(s.at)
+      const final = s.status === 'processed' || s.status === 'dead'
+      return [
+        s.id, // column1
+        s.owner, // column2
+        s.status, // column3
+        toNullableMillis(s.nextAttemptAt), // column4
+        s.attempted ? 1 : 0, // column5
+        s.lastError === undefined ? 0 : 1, // column6
+        s.lastError ?? null, // column7
+        s.deadReason ?? null, // column8
+        final ? at : null, // column9
+        at, // column10
+      ]
+    }),
+    ['text', 'text', 'text', 'bigint', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint'],
+  )
+  await tx
+    .updateTable('inbound_messages')
+    .from(values.as('v'))
+    .set({
+      status: sql<string>`v.column3`,
+      attempts: sql<number>`attempts + v.column5`,
+      next_attempt_at: sql<number | null>`v.column4`,
+      lease_owner: null,
+      last_error: sql<string | null>`case when v.column6 = 1 then v.column7 else last_error end`,
+      dead_reason: sql<string | null>`v.column8`,
+      processed_at: sql<number | null>`v.column9`,
+      updated_at: sql<number>`v.column10`,
+    })
+    .where(sql<boolean>`id = v.column1`)
+    .where(sql<boolean>`lease_owner = v.column2`)
+    .where('status', '=', 'processing')
+    .execute()
+}
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+function isKyselyExecutor(value: unknown): value is Kysely<any> {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as Record<string, unknown>
+  return (
+    typeof candidate.withoutPlugins === 'function' &&
+    typeof candidate.withPlugin === 'function' &&
+    typeof candidate.withSchema === 'function' &&
+    typeof candidate.selectFrom === 'function' &&
+    typeof candidate.getExecutor === 'function'
+  )
+}
+
+function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_LIMIT
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT}; got ${String(limit)}.`, [
+      { path: ['limit'], message: `must be an integer from 1 to ${MAX_PAGE_LIMIT}` },
+    ])
+  }
+  return limit
+}
+
+function toPage<R extends { id: string }, T>(rows: readonly R[], limit: number, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit
+  const pageRows = more ? rows.slice(0, limit) : rows
+  return { data: pageRows.map(map), nextCursor: more ? pageRows[pageRows.length - 1]!.id : null }
+}
+
+function statusList<S extends string>(status: S | readonly S[] | undefined): S[] | undefined {
+  if (status === undefined) return undefined
+  return typeof status === 'string' ? [status] : [...status]
+}
+
+function checkClaimOptions(options: ClaimOptions): void {
+  if (!Number.isInteger(options.limit) || options.limit < 1) {
+    throw new ValidationError(`claim limit must be a positive integer; got ${String(options.limit)}.`)
+  }
+  if (!Number.isFinite(options.leaseMs) || options.leaseMs <= 0) {
+    throw new ValidationError(`claim leaseMs must be a positive number of milliseconds; got ${String(options.leaseMs)}.`)
+  }
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)]
+}
+
+function* chunks<T>(values: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < values.length; i += size) yield values.slice(i, i + size)
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}

@@ -1,0 +1,114 @@
+import type { Kysely } from 'kysely'
+import type { Migration, MigrationContext } from './migration.js'
+
+/** The first schema: endpoints, messages, deliveries, attempts, inbound messages. */
+export const initial: Migration = {
+  name: '001-initial',
+  async up(db: Kysely<any>, { prefix }: MigrationContext): Promise<void> {
+    await db.schema
+      .createTable('endpoints')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant', 'text')
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('event_types', 'text', (c) => c.notNull())
+      .addColumn('channels', 'text', (c) => c.notNull())
+      .addColumn('secrets', 'text', (c) => c.notNull())
+      .addColumn('headers', 'text', (c) => c.notNull())
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('retry_schedule', 'text')
+      .addColumn('rate_limit', 'text')
+      .addColumn('max_concurrency', 'integer')
+      .addColumn('ordering', 'text', (c) => c.notNull())
+      .addColumn('disabled_at', 'bigint')
+      .addColumn('disabled_reason', 'text')
+      .addColumn('failing_since', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex(`${prefix}endpoints_tenant_idx`).on('endpoints').columns(['tenant']).execute()
+
+    await db.schema
+      .createTable('messages')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant', 'text')
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('channels', 'text', (c) => c.notNull())
+      .addColumn('idempotency_key', 'text')
+      .addColumn('idempotency_scope', 'text', (c) => c.unique())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute()
+
+    await db.schema
+      .createTable('deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+      .addColumn('endpoint_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('lease_owner', 'text')
+      .addColumn('last_status_code', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('dead_reason', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('completed_at', 'bigint')
+      .execute()
+    // The claim query: status IN ('pending', 'delivering') AND next_attempt_at <= now ORDER BY next_attempt_at.
+    await db.schema
+      .createIndex(`${prefix}deliveries_claim_idx`)
+      .on('deliveries')
+      .columns(['status', 'next_attempt_at'])
+      .execute()
+    await db.schema
+      .createIndex(`${prefix}deliveries_endpoint_idx`)
+      .on('deliveries')
+      .columns(['endpoint_id', 'status'])
+      .execute()
+    await db.schema.createIndex(`${prefix}deliveries_message_idx`).on('deliveries').columns(['message_id']).execute()
+
+    await db.schema
+      .createTable('attempts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('delivery_id', 'text', (c) => c.notNull().references('deliveries.id').onDelete('cascade'))
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addColumn('endpoint_id', 'text', (c) => c.notNull())
+      .addColumn('number', 'integer', (c) => c.notNull())
+      .addColumn('started_at', 'bigint', (c) => c.notNull())
+      .addColumn('duration_ms', 'integer', (c) => c.notNull())
+      .addColumn('status_code', 'integer')
+      .addColumn('response_body', 'text')
+      .addColumn('error', 'text')
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('triggered_by', 'text', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex(`${prefix}attempts_delivery_idx`).on('attempts').columns(['delivery_id']).execute()
+
+    await db.schema
+      .createTable('inbound_messages')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('webhook_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('headers', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('lease_owner', 'text')
+      .addColumn('last_error', 'text')
+      .addColumn('dead_reason', 'text')
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('processed_at', 'bigint')
+      .addUniqueConstraint(`${prefix}inbound_messages_source_webhook_id_key`, ['source', 'webhook_id'])
+      .execute()
+    await db.schema
+      .createIndex(`${prefix}inbound_messages_claim_idx`)
+      .on('inbound_messages')
+      .columns(['status', 'next_attempt_at'])
+      .execute()
+  },
+}

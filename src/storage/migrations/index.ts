@@ -1,0 +1,7 @@
+import { initial } from './001-initial.js'
+import type { Migration } from './migration.js'
+
+export type { Migration, MigrationContext } from './migration.js'
+
+/** Every migration, in the order they run. Append new ones; never reorder or edit shipped ones. */
+export const migrations: readonly Migration[] = Object.freeze([initial])

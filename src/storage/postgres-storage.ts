@@ -1,0 +1,140 @@
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely'
+import { z } from 'zod'
+import { KyselyStorage } from './kysely-storage.js'
+import { loadOptionalPeer } from './load-peer.js'
+import { parseOptions } from './options.js'
+import { postgresDialect } from './postgres-dialect.js'
+
+/**
+ * What hookrelay needs of a `pg.Pool` you hand in (the shape Kysely's `PostgresDialect` asks
+ * for: `connect()` and `end()`), so `pg` stays an optional dependency.
+ */
+export interface PgPoolLike extends PostgresPool {}
+
+export interface PostgresStorageOptions {
+  /**
+   * A Postgres connection string; hookrelay creates (and `close()` ends) its own `pg.Pool`.
+   * Exactly one of `connectionString`, `pool` and `db`.
+   * @example postgresStorage({ connectionString: process.env.DATABASE_URL })
+   */
+  connectionString?: string
+  /**
+   * Your own `pg.Pool`. `close()` does not end it.
+   * Exactly one of `connectionString`, `pool` and `db`.
+   * @example postgresStorage({ pool: new pg.Pool({ connectionString }) })
+   */
+  pool?: PgPoolLike
+  /**
+   * Your own Kysely on Postgres. hookrelay runs its queries without your plugins (so a
+   * `CamelCasePlugin` does not rename its columns) and `close()` does not destroy it.
+   * Exactly one of `connectionString`, `pool` and `db`.
+   * @example postgresStorage({ db: myKysely })
+   */
+  db?: Kysely<any>
+  /**
+   * The Postgres schema of hookrelay's tables; `migrate()` creates it if missing.
+   * @default 'public'
+   * @example postgresStorage({ connectionString, schema: 'webhooks' })
+   */
+  schema?: string
+  /**
+   * Prepended to every table and index name: letters, digits and `_`.
+   * @default 'hookrelay_'
+   * @example postgresStorage({ connectionString, tablePrefix: '' }) // tables endpoints, deliveries, …
+   */
+  tablePrefix?: string
+  /**
+   * Size of the pool hookrelay creates; only with `connectionString`.
+   * @default 10
+   * @example postgresStorage({ connectionString, max: 20 })
+   */
+  max?: number
+}
+
+const identifier = (what: string, max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$|^$/, `${what} must contain only letters, digits and _ and not start with a digit`)
+
+const optionsSchema = z
+  .object({
+    connectionString: z.string().min(1, 'must not be empty').optional(),
+    pool: z
+      .custom<PgPoolLike>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as { connect?: unknown }).connect === 'function' &&
+          typeof (value as { end?: unknown }).end === 'function',
+        'must be a pg.Pool (an object with connect() and end())',
+      )
+      .optional(),
+    db: z
+      .custom<Kysely<any>>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as { selectFrom?: unknown }).selectFrom === 'function' &&
+          typeof (value as { withPlugin?: unknown }).withPlugin === 'function',
+        'must be a Kysely instance',
+      )
+      .optional(),
+    schema: identifier('schema', 63).min(1, 'must not be empty').optional(),
+    tablePrefix: identifier('tablePrefix', 30).optional(),
+    max: z.number().int('must be an integer').positive('must be at least 1').optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    const given = (['connectionString', 'pool', 'db'] as const).filter((key) => o[key] !== undefined)
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: given.length > 1 ? [given[1]!] : [],
+        message:
+          given.length === 0
+            ? 'pass one of connectionString, pool or db'
+            : `pass only one of connectionString, pool or db (got ${given.join(' and ')})`,
+      })
+    }
+    if (o.max !== undefined && o.connectionString === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['max'], message: 'max only applies to the pool created from connectionString' })
+    }
+  })
+
+interface PgModule {
+  Pool: new (config: { connectionString: string; max: number }) => PgPoolLike & {
+    on(event: 'error', listener: (error: Error) => void): unknown
+  }
+}
+
+/**
+ * hookrelay on Postgres: for one process or many. Workers claim with `FOR UPDATE SKIP LOCKED`,
+ * so any number of processes can share the tables. Call `migrate()` before use.
+ *
+ * @example
+ * const storage = postgresStorage({ connectionString: process.env.DATABASE_URL })
+ * await storage.migrate()
+ */
+export function postgresStorage(options: PostgresStorageOptions): KyselyStorage {
+  const parsed = parseOptions(optionsSchema, options ?? {}, 'postgresStorage() options')
+  const schema = parsed.schema ?? 'public'
+  const tablePrefix = parsed.tablePrefix ?? 'hookrelay_'
+  const dialect = postgresDialect({ schema })
+
+  if (parsed.db) {
+    return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, onClose: async () => undefined })
+  }
+  if (parsed.pool) {
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: parsed.pool }) })
+    // Destroying this Kysely would end the caller's pool: close() leaves it alone.
+    return new KyselyStorage({ db, dialect, schema, tablePrefix, onClose: async () => undefined })
+  }
+  const pg = loadOptionalPeer<PgModule>('pg', 'postgresStorage()')
+  const pool = new pg.Pool({ connectionString: parsed.connectionString!, max: parsed.max ?? 10 })
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that
+  // would crash the process. The next query simply gets a fresh connection.
+  pool.on('error', () => undefined)
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+  return new KyselyStorage({ db, dialect, schema, tablePrefix, onClose: () => db.destroy() })
+}

@@ -1,0 +1,130 @@
+import type { ColumnType } from 'kysely'
+
+/**
+ * The tables hookrelay keeps, by their logical names. The real names carry the configured prefix
+ * (`hookrelay_deliveries`), added by `TablePrefixPlugin`, so queries are written against these.
+ *
+ * Times are BIGINT epoch milliseconds on both databases. `pg` returns int8 as a string, so every
+ * selected time is `number | string` and the row mappers convert it with `Number()`.
+ * JSON-ish fields are TEXT holding JSON.
+ */
+export interface HookrelayDatabase {
+  endpoints: EndpointsTable
+  messages: MessagesTable
+  deliveries: DeliveriesTable
+  attempts: AttemptsTable
+  inbound_messages: InboundMessagesTable
+  migrations: MigrationsTable
+}
+
+/** The logical table names, which the prefix plugin renames. */
+export const TABLE_NAMES = [
+  'endpoints',
+  'messages',
+  'deliveries',
+  'attempts',
+  'inbound_messages',
+  'migrations',
+] as const satisfies readonly (keyof HookrelayDatabase)[]
+
+/** Epoch milliseconds: written as a number, read as a number (SQLite) or a string (Postgres int8). */
+export type Millis = ColumnType<number | string, number, number>
+export type NullableMillis = ColumnType<number | string | null, number | null, number | null>
+
+export interface EndpointsTable {
+  id: string
+  tenant: string | null
+  url: string
+  description: string | null
+  /** JSON `string[]`. */
+  event_types: string
+  /** JSON `string[]`. */
+  channels: string
+  /** JSON `{ secret: string, expiresAt: number | null }[]`. */
+  secrets: string
+  /** JSON `Record<string, string>`. */
+  headers: string
+  /** JSON `Record<string, unknown>`. */
+  metadata: string
+  /** JSON `number[]` or NULL. */
+  retry_schedule: string | null
+  /** JSON `{ max, perMs }` or NULL. */
+  rate_limit: string | null
+  max_concurrency: number | null
+  ordering: string
+  disabled_at: NullableMillis
+  disabled_reason: string | null
+  failing_since: NullableMillis
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface MessagesTable {
+  id: string
+  tenant: string | null
+  type: string
+  payload: string
+  /** JSON `string[]`. */
+  channels: string
+  idempotency_key: string | null
+  /** Unique; computed by the caller (e.g. tenant + key). NULL never conflicts. */
+  idempotency_scope: string | null
+  created_at: Millis
+}
+
+export interface DeliveriesTable {
+  id: string
+  message_id: string
+  endpoint_id: string
+  status: string
+  attempts: number
+  /** When due; while `delivering`, the lease expiry. */
+  next_attempt_at: NullableMillis
+  lease_owner: string | null
+  last_status_code: number | null
+  last_error: string | null
+  dead_reason: string | null
+  created_at: Millis
+  updated_at: Millis
+  completed_at: NullableMillis
+}
+
+export interface AttemptsTable {
+  id: string
+  delivery_id: string
+  message_id: string
+  endpoint_id: string
+  number: number
+  started_at: Millis
+  duration_ms: number
+  status_code: number | null
+  response_body: string | null
+  error: string | null
+  outcome: string
+  /** `scheduled` or `manual` (`trigger` is an SQL keyword, hence the name). */
+  triggered_by: string
+}
+
+export interface InboundMessagesTable {
+  id: string
+  source: string
+  webhook_id: string
+  type: string
+  payload: string
+  /** JSON `Record<string, string>`. */
+  headers: string
+  status: string
+  attempts: number
+  next_attempt_at: NullableMillis
+  lease_owner: string | null
+  last_error: string | null
+  dead_reason: string | null
+  received_at: Millis
+  updated_at: Millis
+  processed_at: NullableMillis
+}
+
+export interface MigrationsTable {
+  name: string
+  applied_at: Millis
+}

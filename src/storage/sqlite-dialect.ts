@@ -1,0 +1,26 @@
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
+import type { StorageDialect } from './dialect.js'
+
+/** SQLite: writes are serialised by the database, so claims need no row locks. */
+export const sqliteDialect: StorageDialect = Object.freeze({
+  name: 'sqlite' as const,
+
+  lockClaimQuery<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+    return query
+  },
+
+  async withMigrationLock(db: Kysely<any>, migrate: (tx: Kysely<any>) => Promise<void>): Promise<void> {
+    // BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout for another
+    // process), so two processes never both read "not migrated yet" and then both migrate.
+    await db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn)
+      try {
+        await migrate(conn)
+        await sql`commit`.execute(conn)
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => undefined)
+        throw error
+      }
+    })
+  },
+})

@@ -1,0 +1,18 @@
+/**
+ * Run in a child process by the migration contract suite: migrates one storage and exits, so
+ * several processes can race on the same database as they would in production.
+ * Usage: node --import tsx migrate-child.ts <sqlite|postgres> <file|schema> <tablePrefix>
+ */
+import { postgresStorage } from '../../src/storage/postgres-storage.js'
+import { sqliteStorage } from '../../src/storage/sqlite-storage.js'
+import { POSTGRES_URL } from '../support/urls.js'
+
+const [dialect, location, tablePrefix] = process.argv.slice(2)
+if (!dialect || !location || tablePrefix === undefined) throw new Error('usage: migrate-child <dialect> <location> <prefix>')
+
+const storage =
+  dialect === 'sqlite'
+    ? sqliteStorage({ filename: location, tablePrefix })
+    : postgresStorage({ connectionString: POSTGRES_URL, schema: location, tablePrefix })
+await storage.migrate()
+await storage.close()
