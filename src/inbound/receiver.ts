@@ -18,6 +18,12 @@ export interface ReceiverRequest {
   headers: IncomingHeaders
   /** The HTTP method, when known: anything but POST is answered 405. */
   method?: string
+  /**
+   * For adapters: why the raw body cannot be had (e.g. a JSON parser consumed it first). The
+   * receiver then answers 500 with this message, which must say how to fix the app, and emits
+   * `inbound.rejected` with reason `BODY_NOT_RAW`: never a misleading signature failure.
+   */
+  rawBodyProblem?: string
 }
 
 /** The answer to write back, whatever the framework. */
@@ -155,6 +161,13 @@ export class Receiver implements HandlerSource {
         reason: 'METHOD_NOT_ALLOWED',
         body: { error: 'method_not_allowed', message: 'Webhooks are delivered with POST.' },
         headers: { allow: 'POST' },
+      })
+    }
+    if (typeof request.rawBodyProblem === 'string') {
+      return this.#refuse({
+        status: 500,
+        reason: 'BODY_NOT_RAW',
+        body: { error: 'raw_body_unavailable', message: request.rawBodyProblem },
       })
     }
     const body = request.body

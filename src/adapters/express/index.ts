@@ -1,2 +1,4 @@
-// The express adapter arrives with the inbound issue; the entry point exists so the exports map is stable.
-export {}
+/** `hookrelay/express`: mount a receiver on Express 4 or 5. */
+export { expressReceiver } from './express-receiver.js'
+export { RAW_BODY_FIX, type ExpressLikeRequest } from './raw-body.js'
+export type { Receiver, ReceiverRequest, ReceiverResponse } from '../../inbound/receiver.js'

@@ -1,2 +1,3 @@
-// The fastify adapter arrives with the inbound issue; the entry point exists so the exports map is stable.
-export {}
+/** `hookrelay/fastify`: mount a receiver on Fastify 5, as an encapsulated plugin. */
+export { fastifyReceiver, type FastifyReceiverOptions } from './fastify-receiver.js'
+export type { Receiver, ReceiverRequest, ReceiverResponse } from '../../inbound/receiver.js'

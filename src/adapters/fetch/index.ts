@@ -1,2 +1,3 @@
-// The fetch adapter arrives with the inbound issue; the entry point exists so the exports map is stable.
-export {}
+/** `hookrelay/fetch`: mount a receiver where handlers are `(Request) => Response` (Next.js, Hono, Bun). */
+export { fetchReceiver } from './fetch-receiver.js'
+export type { Receiver, ReceiverRequest, ReceiverResponse } from '../../inbound/receiver.js'

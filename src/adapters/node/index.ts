@@ -1,2 +1,3 @@
-// The node adapter arrives with the inbound issue; the entry point exists so the exports map is stable.
-export {}
+/** `hookrelay/node`: mount a receiver on `http.createServer` or any `(req, res)` handler. */
+export { nodeReceiver } from './node-receiver.js'
+export type { Receiver, ReceiverRequest, ReceiverResponse } from '../../inbound/receiver.js'

@@ -1,0 +1,26 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Receiver } from '../../inbound/receiver.js'
+import { readRawBody } from './read-raw-body.js'
+import { writeResponse } from './write-response.js'
+
+/**
+ * A `(req, res)` handler for `http.createServer` and anything Node-shaped that has not read the
+ * body yet (Next.js pages with `bodyParser: false`, Connect, …). It reads the raw body itself.
+ *
+ * @example
+ * http.createServer(nodeReceiver(stripe)).listen(3000)
+ * // or route to it: if (req.url === '/webhooks/stripe') return handleStripe(req, res)
+ */
+export function nodeReceiver(receiver: Receiver): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async function hookrelayNodeReceiver(req, res) {
+    let body: Buffer
+    try {
+      ;({ body } = await readRawBody(req, receiver.maxBodyBytes))
+    } catch {
+      // The client went away mid-body: there is nobody to answer.
+      if (!res.headersSent) res.destroy()
+      return
+    }
+    writeResponse(res, await receiver.handle({ method: req.method, headers: req.headers, body }))
+  }
+}
