@@ -1,0 +1,127 @@
+import { Buffer } from 'node:buffer'
+import { sign as ed25519Sign, verify as ed25519Verify } from 'node:crypto'
+import { constantTimeEqual } from './constant-time.js'
+import { readListHeader, readSingleHeader } from './headers.js'
+import { hmacSha256 } from './hmac.js'
+import type { ReceivedSignatures, SchemeDefinition, SignatureEntry, SigningInput } from './scheme.js'
+import { resolveStandardKey, type StandardKey } from './secrets.js'
+import { parseTimestampHeader } from './timestamps.js'
+import { WebhookVerificationError } from './webhook-verification-error.js'
+
+const ID_HEADER = 'webhook-id'
+const TIMESTAMP_HEADER = 'webhook-timestamp'
+const SIGNATURE_HEADER = 'webhook-signature'
+const HEADER_NAMES = Object.freeze([ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER])
+const ED25519_SIGNATURE = /^[A-Za-z0-9+/]{86}==$/
+
+/**
+ * Standard Webhooks: the signed content is `${id}.${timestamp}.${payload}`; `v1` is base64
+ * HMAC-SHA256 with a `whsec_` key, `v1a` base64 ed25519 with a `whsk_` key (verified with `whpk_`).
+ * Several signatures are space-separated in one `webhook-signature` header.
+ */
+export const standardScheme: SchemeDefinition<StandardKey> = {
+  name: 'standard',
+  requiresId: true,
+  defaultHeaderName: SIGNATURE_HEADER,
+
+  headerNames() {
+    return HEADER_NAMES
+  },
+
+  resolveKey: resolveStandardKey,
+
+  signingProblem(key) {
+    return key.kind === 'ed25519' && key.privateKey === null
+      ? "a 'whpk_' public key can only verify; sign with the matching 'whsk_' secret key"
+      : null
+  },
+
+  sign(keys, input) {
+    const prefix = `${input.id}.${input.timestamp}.`
+    let signature = signatureFor(keys[0]!, prefix, input.payload)
+    for (let i = 1; i < keys.length; i++) signature += ' ' + signatureFor(keys[i]!, prefix, input.payload)
+    return { 'webhook-id': input.id, 'webhook-timestamp': String(input.timestamp), 'webhook-signature': signature }
+  },
+
+  read(headers) {
+    const id = readSingleHeader(headers, ID_HEADER)
+    const timestampText = readSingleHeader(headers, TIMESTAMP_HEADER)
+    const signature = readListHeader(headers, SIGNATURE_HEADER, ' ')
+    if (id === undefined || timestampText === undefined || signature === undefined) {
+      const missing = [id === undefined && ID_HEADER, timestampText === undefined && TIMESTAMP_HEADER, signature === undefined && SIGNATURE_HEADER].filter(Boolean)
+      throw new WebhookVerificationError(
+        'MISSING_HEADER',
+        `Missing ${missing.join(', ')} header${missing.length > 1 ? 's' : ''}: a Standard Webhooks request carries webhook-id, webhook-timestamp and webhook-signature. Is the sender using another scheme?`,
+      )
+    }
+    const timestamp = parseTimestampHeader(timestampText, TIMESTAMP_HEADER)
+    const entries = parseEntries(signature)
+    if (entries.length === 0) {
+      throw new WebhookVerificationError('INVALID_HEADER', `The ${SIGNATURE_HEADER} header has no 'version,signature' entries (expected e.g. 'v1,<base64>').`)
+    }
+    return { id, timestamp, signedPrefix: `${id}.${timestamp}.`, entries, header: SIGNATURE_HEADER }
+  },
+
+  matches(key, received, payload) {
+    if (key.kind === 'hmac') {
+      let expected: string | undefined
+      for (const entry of received.entries) {
+        if (entry.version !== 'v1') continue
+        expected ??= hmacSha256(key.key, received.signedPrefix, payload, 'base64')
+        if (constantTimeEqual(entry.value, expected)) return true
+      }
+      return false
+    }
+    let content: Buffer | undefined
+    for (const entry of received.entries) {
+      if (entry.version !== 'v1a' || !ED25519_SIGNATURE.test(entry.value)) continue
+      content ??= signedContent(received.signedPrefix, payload)
+      try {
+        if (ed25519Verify(null, content, key.publicKey, Buffer.from(entry.value, 'base64'))) return true
+      } catch {
+        // A malformed signature is simply not a match.
+      }
+    }
+    return false
+  },
+
+  mismatchHint(keys, received) {
+    const versions = new Set(received.entries.map((entry) => entry.version))
+    const hmac = keys.some((key) => key.kind === 'hmac')
+    const ed25519 = keys.some((key) => key.kind === 'ed25519')
+    if (!versions.has('v1') && !versions.has('v1a')) {
+      return ` The header has only signature versions this library does not know (${[...versions].slice(0, 5).join(', ')}); v1 (HMAC) and v1a (ed25519) are supported.`
+    }
+    if (!ed25519 && !versions.has('v1')) return " The header has only v1a (ed25519) signatures: verify with the sender's 'whpk_' public key."
+    if (!hmac && !versions.has('v1a')) return " The header has only v1 (HMAC) signatures: verify with the endpoint's 'whsec_' secret."
+    return ''
+  },
+}
+
+function signatureFor(key: StandardKey, prefix: string, payload: string | Uint8Array): string {
+  if (key.kind === 'hmac') return 'v1,' + hmacSha256(key.key, prefix, payload, 'base64')
+  // signingProblem() rules out public-only keys before sign() is called.
+  return 'v1a,' + ed25519Sign(null, signedContent(prefix, payload), key.privateKey!).toString('base64')
+}
+
+function signedContent(prefix: string, payload: string | Uint8Array): Buffer {
+  return typeof payload === 'string' ? Buffer.from(prefix + payload, 'utf8') : Buffer.concat([Buffer.from(prefix, 'utf8'), payload])
+}
+
+/** Splits `v1,abc v1a,def` into entries; entries without a version are skipped. */
+function parseEntries(header: string): SignatureEntry[] {
+  const entries: SignatureEntry[] = []
+  let start = 0
+  while (start < header.length) {
+    let end = header.indexOf(' ', start)
+    if (end < 0) end = header.length
+    const comma = header.indexOf(',', start)
+    if (comma > start && comma < end) {
+      // A header repeated by a proxy and joined with ', ' leaves a trailing comma; base64 has none.
+      const valueEnd = end - 1 > comma && header.charCodeAt(end - 1) === 44 ? end - 1 : end
+      entries.push({ version: header.slice(start, comma), value: header.slice(comma + 1, valueEnd) })
+    }
+    start = end + 1
+  }
+  return entries
+}
