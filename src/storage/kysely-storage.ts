@@ -337,7 +337,7 @@ export class KyselyStorage implements Storage {
           lease_owner: null,
           dead_reason: null,
           completed_at: null,
-          updated_at: Date.now(),
+          updated_at: when,
         })
         .where('id', 'in', chunk)
         .where('status', 'in', [...fromStatuses])
@@ -456,7 +456,7 @@ export class KyselyStorage implements Storage {
           lease_owner: null,
           dead_reason: null,
           processed_at: null,
-          updated_at: Date.now(),
+          updated_at: when,
         })
         .where('id', 'in', chunk)
         .where('status', 'in', [...fromStatuses])

@@ -1,12 +1,16 @@
 import { createRequire } from 'node:module'
+import { isAbsolute, join } from 'node:path'
 import { MissingDependencyError } from '../core/errors.js'
 
 /**
- * `require` that works in both builds: the CommonJS build has `__filename` (and no
- * `import.meta.url`), the ESM build has `import.meta.url`.
+ * `require` that works in both builds: the ESM build has `import.meta.url`; in the CommonJS build
+ * `import.meta` is empty and `__filename` is this file. Falls back to the working directory.
  */
 function localRequire(): NodeJS.Require {
-  return createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
+  const meta = import.meta as { url?: string } | undefined
+  const here = meta?.url ?? (typeof __filename === 'string' ? __filename : undefined)
+  const usable = here !== undefined && (here.startsWith('file:') || isAbsolute(here))
+  return createRequire(usable ? here : join(process.cwd(), 'index.js'))
 }
 
 /**
