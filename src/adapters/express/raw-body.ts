@@ -1,13 +1,11 @@
 import type { IncomingMessage } from 'node:http'
 import { readRawBody } from '../node/read-raw-body.js'
 
-/** The part of an Express request the adapter looks at (Express 4 and 5 alike). */
-export interface ExpressLikeRequest extends IncomingMessage {
-  /** What a body parser left: a Buffer (`express.raw()`), a string (`express.text()`), or parsed JSON. */
-  body?: unknown
-  /** The raw bytes kept by the `verify` hook of `express.json()` (see {@link RAW_BODY_FIX}). */
-  rawBody?: unknown
-}
+/**
+ * An Express request (4 or 5) as the adapter sees it: Node's request, plus what body parsers may
+ * have left on it, read structurally (`req.body`, and `req.rawBody` kept by a `verify` hook).
+ */
+export type ExpressLikeRequest = IncomingMessage
 
 /** Said, word for word, when a parser ran first and kept no raw bytes. */
 export const RAW_BODY_FIX =
@@ -21,10 +19,10 @@ export async function expressRawBody(
   req: ExpressLikeRequest,
   limit: number,
 ): Promise<{ body: string | Uint8Array } | { problem: string }> {
-  const kept = req.rawBody
+  const { rawBody: kept, body } = req as { rawBody?: unknown; body?: unknown }
   if (kept instanceof Uint8Array || typeof kept === 'string') return { body: kept }
   // express.raw() and express.text() leave the bytes (or text) as req.body.
-  if (req.body instanceof Uint8Array || typeof req.body === 'string') return { body: req.body }
+  if (body instanceof Uint8Array || typeof body === 'string') return { body }
   // A parser consumed the stream (body-parser marks it; the stream has ended) and kept nothing.
   if ((req as { _body?: unknown })._body === true || req.readableEnded) return { problem: RAW_BODY_FIX }
   return { body: (await readRawBody(req, limit)).body }
