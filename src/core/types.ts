@@ -78,6 +78,8 @@ export interface DeliveryRecord {
   lastStatusCode: number | null
   lastError: string | null
   deadReason: DeadReason | null
+  /** How the next attempt will be recorded: `manual` after a replay or recovery, else `scheduled`. */
+  nextTrigger: AttemptTrigger
   createdAt: Date
   updatedAt: Date
   completedAt: Date | null

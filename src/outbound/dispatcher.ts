@@ -9,6 +9,8 @@ import type { ClaimedDelivery, Storage } from '../storage/storage.js'
 import type { HttpTransport } from './http-transport.js'
 import { SettlementBatcher, type SettlementItem } from './settlement-batcher.js'
 
+const MAX_TRACKED_RETRIES = 10_000
+
 export interface DispatcherDeps {
   storage: Storage
   transport: HttpTransport
@@ -32,7 +34,8 @@ export class Dispatcher {
   #signalled = false
   #wakeWaiter: (() => void) | null = null
   #retryTimer: NodeJS.Timeout | null = null
-  #retryTimerAt = Infinity
+  /** Due times of retries this process scheduled, ascending; the timer is armed for the first. */
+  #retryTimes: number[] = []
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps
@@ -165,7 +168,7 @@ export class Dispatcher {
       responseBody: result.responseBody,
       error: result.error,
       outcome: decision.action === 'succeed' ? 'succeeded' : decision.action === 'retry' ? 'failed' : 'dead',
-      trigger: 'scheduled',
+      trigger: delivery.nextTrigger,
     }
     const base = { deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, type: message.type }
     const { emit } = this.#deps
@@ -264,16 +267,30 @@ export class Dispatcher {
     }
   }
 
-  /** A retry due before the next poll wakes the loop on time (short schedules, tests, the demo). */
+  /**
+   * Wakes the loop when a retry this process scheduled comes due, so short schedules (tests, the
+   * demo) do not wait for the next poll. Polling stays the guarantee; this only makes it prompt.
+   */
   #wakeAt(at: number): void {
-    if (!this.#running || at >= this.#retryTimerAt) return
+    if (!this.#running || this.#retryTimes.length >= MAX_TRACKED_RETRIES) return
+    const times = this.#retryTimes
+    let i = times.length
+    while (i > 0 && times[i - 1]! > at) i--
+    times.splice(i, 0, at)
+    if (i === 0) this.#armRetryTimer()
+  }
+
+  #armRetryTimer(): void {
     if (this.#retryTimer) clearTimeout(this.#retryTimer)
-    this.#retryTimerAt = at
+    this.#retryTimer = null
+    const next = this.#retryTimes[0]
+    if (next === undefined || !this.#running) return
     this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null
-      this.#retryTimerAt = Infinity
+      const now = this.#deps.options.now()
+      while (this.#retryTimes.length > 0 && this.#retryTimes[0]! <= now) this.#retryTimes.shift()
       this.wake()
-    }, Math.max(0, at - this.#deps.options.now()))
+      this.#armRetryTimer()
+    }, Math.max(0, next - this.#deps.options.now()))
     this.#retryTimer.unref()
   }
 

@@ -150,6 +150,7 @@ export class Sender {
       lastStatusCode: null,
       lastError: null,
       deadReason: null,
+      nextTrigger: 'scheduled',
       createdAt: message.createdAt,
       updatedAt: message.createdAt,
       completedAt: null,

@@ -336,6 +336,7 @@ export class KyselyStorage implements Storage {
           next_attempt_at: when,
           lease_owner: null,
           dead_reason: null,
+          next_trigger: 'manual',
           completed_at: null,
           updated_at: when,
         })
@@ -647,6 +648,7 @@ async function settleDeliveries(tx: Transaction<HookrelayDatabase>, batch: reado
       last_status_code: sql<number | null>`case when v.column5 = 1 then v.column7 else last_status_code end`,
       last_error: sql<string | null>`case when v.column5 = 1 then v.column8 else last_error end`,
       dead_reason: sql<string | null>`v.column9`,
+      next_trigger: sql<string>`case when v.column5 = 1 then 'scheduled' else next_trigger end`,
       completed_at: sql<number | null>`v.column10`,
       updated_at: sql<number>`v.column11`,
     })

@@ -84,6 +84,7 @@ export interface DeliveriesTable {
   last_status_code: number | null
   last_error: string | null
   dead_reason: string | null
+  next_trigger: string
   created_at: Millis
   updated_at: Millis
   completed_at: NullableMillis

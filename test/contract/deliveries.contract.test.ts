@@ -312,12 +312,18 @@ describeEachStorage('storage: operating on deliveries', ({ env }) => {
       deadReason: null,
       completedAt: null,
       attempts: 1,
+      nextTrigger: 'manual',
     })
-    expect(await s.getDelivery(ok!.id)).toMatchObject({ status: 'succeeded' })
+    expect(await s.getDelivery(ok!.id)).toMatchObject({ status: 'succeeded', nextTrigger: 'scheduled' })
     expect(await s.requeueDeliveries([], ['dead'], at(100))).toEqual([])
 
     const again = await s.claimDeliveries({ owner: 'w2', limit: 10, leaseMs: LEASE, now: at(100) })
     expect(again.map((c) => c.delivery.id).sort()).toEqual([dead1!.id, dead2!.id].sort())
+    expect(again.every((c) => c.delivery.nextTrigger === 'manual')).toBe(true)
+    await s.settle([
+      { deliveryId: dead1!.id, owner: 'w2', status: 'pending', nextAttemptAt: at(200), attempt: anAttempt(dead1!, { number: 2, trigger: 'manual' }), at: at(101) },
+    ])
+    expect(await s.getDelivery(dead1!.id)).toMatchObject({ attempts: 2, nextTrigger: 'scheduled' })
   })
 
   it('discards deliveries in the given statuses once and returns only the ids that changed', async () => {

@@ -72,6 +72,7 @@ export function aDelivery(
     lastStatusCode: null,
     lastError: null,
     deadReason: null,
+    nextTrigger: 'scheduled',
     createdAt: T0,
     updatedAt: T0,
     completedAt: null,

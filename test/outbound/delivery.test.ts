@@ -97,6 +97,8 @@ describeEachStorage('outbound delivery', (ctx) => {
     await eventually(async () => expect((await r.deliveries.get(id)).status).toBe('succeeded'))
     expect(receiver.requests).toHaveLength(5)
     expect((await r.dlq.list()).data).toHaveLength(0)
+    const attempts = (await r.attempts.list({ deliveryId: id })).data.sort((a, b) => a.number - b.number)
+    expect(attempts.map((a) => a.trigger)).toEqual(['scheduled', 'scheduled', 'scheduled', 'scheduled', 'manual'])
   })
 
   it('dead-letters on 410 Gone and disables the endpoint; later messages dead-letter without a request', async () => {

@@ -52,6 +52,7 @@ export const initial: Migration = {
       .addColumn('last_status_code', 'integer')
       .addColumn('last_error', 'text')
       .addColumn('dead_reason', 'text')
+      .addColumn('next_trigger', 'text', (c) => c.notNull().defaultTo('scheduled'))
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addColumn('completed_at', 'bigint')
