@@ -48,6 +48,8 @@ export interface ReceiverDeps {
 }
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+const RECEIVED = Object.freeze({ received: true })
+const DUPLICATE = Object.freeze({ received: true, duplicate: true })
 const MAX_ID_LENGTH = 255
 const INLINE_CLAIM_LIMIT = 10
 
@@ -238,7 +240,14 @@ export class Receiver implements HandlerSource {
       return this.#refuse({ status: 400, reason: 'INVALID_JSON', body: { error: 'invalid_json', message: 'The body is not valid JSON.' } })
     }
 
-    const view: InboundRequestView = { headers: stringHeaders(headers), payload }
+    // Header strings are built only if a function reads them (the github defaults, user functions).
+    let headerStrings: Record<string, string> | undefined
+    const view: InboundRequestView = {
+      get headers() {
+        return (headerStrings ??= stringHeaders(headers))
+      },
+      payload,
+    }
     const webhookId = o.webhookId ? o.webhookId(view) : defaults.webhookId(view, verifiedId)
     if (typeof webhookId !== 'string' || webhookId === '' || webhookId.length > MAX_ID_LENGTH) {
       return this.#refuse({
@@ -285,11 +294,11 @@ export class Receiver implements HandlerSource {
     if (result.inserted) {
       emit('inbound.accepted', { id: message.id, source: this.name, webhookId: message.webhookId, type: message.type })
       this.#deps.onAccepted()
-      return respond(200, { received: true })
+      return respond(200, RECEIVED)
     }
     const existing = result.existing
     emit('inbound.duplicate', { id: existing.id, source: this.name, webhookId: existing.webhookId, type: existing.type })
-    return respond(200, { received: true, duplicate: true })
+    return respond(200, DUPLICATE)
   }
 
   /** Inline mode: duplicates arriving while the first copy runs in this process share its answer. */
@@ -298,7 +307,7 @@ export class Receiver implements HandlerSource {
     if (running) {
       const first = await running
       this.#deps.emit('inbound.duplicate', { id: first.id, source: this.name, webhookId: message.webhookId, type: first.type })
-      return first.response.status === 200 ? respond(200, { received: true, duplicate: true }) : first.response
+      return first.response.status === 200 ? respond(200, DUPLICATE) : first.response
     }
     const run = this.#runInline(message).finally(() => this.#inline.delete(message.webhookId))
     this.#inline.set(message.webhookId, run)
@@ -329,7 +338,7 @@ export class Receiver implements HandlerSource {
     emit('inbound.duplicate', { id: existing.id, source: this.name, webhookId: existing.webhookId, type: existing.type })
     const done = { id: existing.id, type: existing.type }
     if (existing.status === 'processed' || existing.status === 'dead' || existing.status === 'discarded') {
-      return { ...done, response: respond(200, { received: true, duplicate: true }) }
+      return { ...done, response: respond(200, DUPLICATE) }
     }
     const running = processor.running(existing.id) ?? (await this.#takeLease(existing).then((m) => m && processor.process(m, owner)))
     if (running) return { ...done, response: inlineResponse(await running, true) }
@@ -382,7 +391,7 @@ function inlineResponse(outcome: InboundOutcome, duplicate: boolean): ReceiverRe
   switch (outcome) {
     case 'processed':
     case 'dead':
-      return respond(200, duplicate ? { received: true, duplicate: true } : { received: true })
+      return respond(200, duplicate ? DUPLICATE : RECEIVED)
     case 'failed':
       return respond(500, { error: 'handler_failed', message: 'The webhook is stored; processing failed and will be retried.' })
     case 'handed_back':
