@@ -228,6 +228,42 @@ describeEachStorage('receiving webhooks', ({ env }) => {
       expect(calls).toEqual(['exact', 'any', 'exact', 'any'])
     })
 
+    it('on stop(), lets a running handler finish within stopTimeout', async () => {
+      const relay = await makeRelay({ stopTimeout: '2s' })
+      let started = false
+      const hooks = relay.receiver({ name: 'shop', secret: STANDARD_SECRET }).on('*', async () => {
+        started = true
+        await sleep(150)
+      })
+      await post(await mount(hooks), standardRequest())
+      await eventually(() => expect(started).toBe(true))
+      const [stored] = (await relay.inbound.list()).data
+      await relay.stop()
+      const after = await twin({ workers: false })
+      expect(await after.inbound.get(stored!.id)).toMatchObject({ status: 'processed', attempts: 1 })
+    })
+
+    it('on stop(), hands back a handler that outlives stopTimeout, without counting an attempt, for the next process', async () => {
+      const relay = await makeRelay({ stopTimeout: '100ms' })
+      let started = false
+      const hooks = relay.receiver({ name: 'shop', secret: STANDARD_SECRET }).on('*', async () => {
+        started = true
+        await sleep(1_000)
+      })
+      await post(await mount(hooks), standardRequest())
+      await eventually(() => expect(started).toBe(true))
+      const [stored] = (await relay.inbound.list()).data
+      const stopping = Date.now()
+      await relay.stop()
+      expect(Date.now() - stopping).toBeLessThan(800)
+
+      const next = await twin()
+      const attempts: number[] = []
+      next.receiver({ name: 'shop', secret: STANDARD_SECRET }).on('*', (_event, ctx) => void attempts.push(ctx.attempt))
+      await eventually(async () => expect((await next.inbound.get(stored!.id)).status).toBe('processed'))
+      expect(attempts).toEqual([1])
+    })
+
     it('keeps webhooks that arrive before any handler is registered, and processes them once one is', async () => {
       const relay = await makeRelay()
       const hooks = relay.receiver({ name: 'early', secret: STANDARD_SECRET })
