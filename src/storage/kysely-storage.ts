@@ -43,6 +43,8 @@ import type {
   StorageTransaction,
 } from './storage.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
+import * as admin from './kysely-admin-queries.js'
+import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
 
 /** Where `KyselyStorage` keeps its tables and how it reaches them. */
 export interface KyselyStorageOptions {
@@ -484,6 +486,40 @@ export class KyselyStorage implements Storage {
       changed.push(...rows.map((r) => r.id))
     }
     return changed.sort()
+  }
+
+  // ---- operators (queries in kysely-admin-queries.ts) -----------------------------------------
+
+  listDeliveryIds(filter: DeliveryIdFilter): Promise<Page<string>> {
+    return admin.selectDeliveryIds(this.#db, filter)
+  }
+
+  listInboundMessageIds(filter: InboundFilter): Promise<Page<string>> {
+    return admin.selectInboundIds(this.#db, filter)
+  }
+
+  endpointStats(endpointId: string, window: TimeWindow): Promise<EndpointStatsRecord> {
+    return admin.selectEndpointStats(this.#db, endpointId, window)
+  }
+
+  relayStats(window: TimeWindow, now: Date): Promise<RelayStatsRecord> {
+    return admin.selectRelayStats(this.#db, window, now)
+  }
+
+  disableFailingEndpoints(failingBefore: Date, reason: string, at: Date): Promise<string[]> {
+    return admin.disableFailingEndpoints(this.#db, failingBefore, reason, at)
+  }
+
+  purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult> {
+    return admin.purgeDeliveriesBatch(this.#db, this.#sqlDialect, olderThan, limit)
+  }
+
+  purgeMessages(olderThan: Date, limit: number): Promise<number> {
+    return admin.purgeMessagesBatch(this.#db, this.#sqlDialect, olderThan, limit)
+  }
+
+  purgeInboundMessages(olderThan: Date, limit: number): Promise<number> {
+    return admin.purgeInboundBatch(this.#db, this.#sqlDialect, olderThan, limit)
   }
 }
 

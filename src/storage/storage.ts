@@ -9,6 +9,7 @@ import type {
   InboundStatus,
   MessageRecord,
 } from '../core/types.js'
+import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
 
 /**
  * The Storage port: everything hookrelay persists goes through this interface.
@@ -91,6 +92,30 @@ export interface Storage {
   listInboundMessages(filter: InboundFilter): Promise<Page<InboundMessageRecord>>
   requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]>
   discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]>
+
+  // ---- operators: bulk selection, statistics, endpoint health, retention (see operations.ts) --
+  /** Ids of deliveries matching `filter`, newest first (`limit` default and max 1000), for bulk replay and recovery. */
+  listDeliveryIds(filter: DeliveryIdFilter): Promise<Page<string>>
+  /** Ids of inbound messages matching `filter`, newest first (`limit` default and max 1000). */
+  listInboundMessageIds(filter: InboundFilter): Promise<Page<string>>
+  /** One endpoint's deliveries by status, its attempts started within `window`, its last failure. */
+  endpointStats(endpointId: string, window: TimeWindow): Promise<EndpointStatsRecord>
+  /** Relay-wide counts, attempts and messages within `window`, and the oldest due delivery at `now`. */
+  relayStats(window: TimeWindow, now: Date): Promise<RelayStatsRecord>
+  /**
+   * Disables the enabled endpoints whose `failingSince` is at or before `failingBefore`, with
+   * `reason`; returns their ids. Endpoint health runs this periodically, never on the hot path.
+   */
+  disableFailingEndpoints(failingBefore: Date, reason: string, at: Date): Promise<string[]>
+  /**
+   * Retention, one short transaction per call, at most `limit` rows each: deliveries that ended
+   * (succeeded, dead, discarded) before `olderThan` with their attempts; messages created before
+   * `olderThan` without any delivery left; inbound messages processed or discarded before it.
+   * Pending and in-flight work is never touched.
+   */
+  purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult>
+  purgeMessages(olderThan: Date, limit: number): Promise<number>
+  purgeInboundMessages(olderThan: Date, limit: number): Promise<number>
 }
 
 /** The writes `send()` needs, inside one transaction. */

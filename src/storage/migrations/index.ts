@@ -1,7 +1,8 @@
 import { initial } from './001-initial.js'
+import { operationsIndexes } from './002-operations-indexes.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
 
 /** Every migration, in the order they run. Append new ones; never reorder or edit shipped ones. */
-export const migrations: readonly Migration[] = Object.freeze([initial])
+export const migrations: readonly Migration[] = Object.freeze([initial, operationsIndexes])
