@@ -155,6 +155,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       guard: this.#guard,
       maxResponseBodyBytes: this.#options.delivery.maxResponseBodyBytes,
       connectionsPerOrigin: this.#options.delivery.concurrency,
+      connectTimeoutMs: this.#options.delivery.timeoutMs,
     })
     const dispatcher = new Dispatcher({
       storage: this.storage,

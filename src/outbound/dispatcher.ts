@@ -30,6 +30,8 @@ export class Dispatcher {
   readonly #batcher: SettlementBatcher
   readonly #inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>()
   #running = false
+  /** Free slots worth a claim: half the batch, so the pipeline refills before it runs dry. */
+  readonly #claimThreshold: number
   #loop: Promise<void> | null = null
   #signalled = false
   #wakeWaiter: (() => void) | null = null
@@ -40,6 +42,7 @@ export class Dispatcher {
   constructor(deps: DispatcherDeps) {
     this.#deps = deps
     this.#batcher = new SettlementBatcher(deps.storage, deps.emit)
+    this.#claimThreshold = Math.max(1, Math.floor(Math.min(deps.options.delivery.batchSize, deps.options.delivery.concurrency) / 2))
   }
 
   start(): void {
@@ -83,7 +86,9 @@ export class Dispatcher {
     let failures = 0
     while (this.#running) {
       const free = delivery.concurrency - this.#inFlight.size
-      if (free <= 0) {
+      // Claim in batches, not one by one as slots free up: a claim per delivery would make the
+      // database round trip, not the HTTP one, the bottleneck.
+      if (free < Math.min(this.#claimThreshold, delivery.concurrency) && this.#inFlight.size > 0) {
         await this.#waitForSignal(delivery.pollIntervalMs)
         continue
       }

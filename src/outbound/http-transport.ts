@@ -35,6 +35,8 @@ export interface UndiciTransportOptions {
   maxResponseBodyBytes: number
   /** Keep-alive connections per origin. */
   connectionsPerOrigin: number
+  /** Time allowed to open a connection (TCP and TLS). */
+  connectTimeoutMs: number
 }
 
 // Past this many bytes a response is not worth draining to reuse its connection.
@@ -56,14 +58,14 @@ export class UndiciTransport implements HttpTransport {
     this.#agent = new Agent({
       connections: options.connectionsPerOrigin,
       keepAliveTimeout: 10_000,
-      connect: { lookup: options.guard.lookup },
+      connect: { lookup: options.guard.lookup, timeout: options.connectTimeoutMs },
     })
   }
 
   async post(req: HttpAttemptRequest): Promise<HttpAttemptResult> {
     const started = performance.now()
-    const timeout = AbortSignal.timeout(req.timeoutMs)
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout
+    // The time limit is enforced by the agent's connect timeout and undici's headers and body
+    // timeouts; a per-request AbortSignal.timeout would cost a timer and a signal per attempt.
     try {
       this.#guard.assertUrlAllowed(new URL(req.url))
       const res = await request(req.url, {
@@ -71,7 +73,7 @@ export class UndiciTransport implements HttpTransport {
         dispatcher: this.#agent,
         headers: req.headers,
         body: req.body,
-        signal,
+        ...(req.signal && { signal: req.signal }),
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       })
@@ -85,12 +87,12 @@ export class UndiciTransport implements HttpTransport {
         aborted: false,
       }
     } catch (error) {
-      const aborted = req.signal?.aborted === true && !timeout.aborted
+      const aborted = req.signal?.aborted === true
       return {
         statusCode: null,
         responseBody: null,
         retryAfterMs: null,
-        error: timeout.aborted ? `TIMEOUT: no response within ${req.timeoutMs} ms` : describeError(error),
+        error: describeError(error, req.timeoutMs),
         durationMs: Math.round(performance.now() - started),
         aborted,
       }
@@ -121,11 +123,14 @@ export class UndiciTransport implements HttpTransport {
   }
 }
 
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+
 /** `CODE: message`, walking `cause` so undici's "fetch failed" style wrappers show the real reason. */
-function describeError(error: unknown): string {
+function describeError(error: unknown, timeoutMs: number): string {
   let current: unknown = error
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
     const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return `TIMEOUT: no response within ${timeoutMs} ms (${code})`
     if (typeof code === 'string' && code !== 'UND_ERR') return `${code}: ${current.message}`
     if (!(current as { cause?: unknown }).cause) break
     current = (current as { cause?: unknown }).cause

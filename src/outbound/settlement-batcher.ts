@@ -46,6 +46,9 @@ export class SettlementBatcher {
 
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
+      // Let the I/O phase run first so responses that already arrived join this batch. Without
+      // it a synchronous driver (better-sqlite3) would write one outcome per transaction.
+      await new Promise<void>((resolve) => setImmediate(resolve))
       const batch = this.#queue.splice(0, MAX_BATCH)
       const settlements = batch.map((b) => b.item.settlement)
       const health = batch.flatMap((b) => (b.item.health ? [b.item.health] : []))

@@ -21,4 +21,7 @@ export interface StorageDialect {
    * `db` is hookrelay's own (prefixed) Kysely; `migrate` receives the transaction to use.
    */
   withMigrationLock(db: Kysely<any>, migrate: (tx: Kysely<any>) => Promise<void>): Promise<void>
+
+  /** The placeholder of the `index`-th (1-based) parameter in hand-written SQL: `?` or `$1`. */
+  parameter(index: number): string
 }

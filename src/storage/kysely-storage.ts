@@ -42,6 +42,7 @@ import type {
   Storage,
   StorageTransaction,
 } from './storage.js'
+import { SettleStatements } from './settle-statements.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import * as admin from './kysely-admin-queries.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
@@ -91,6 +92,7 @@ export class KyselyStorage implements Storage {
   readonly #prefixPlugin: TablePrefixPlugin
   readonly #migrations: readonly Migration[]
   readonly #onClose: (() => Promise<void>) | undefined
+  readonly #settleStatements: SettleStatements
   #closed: Promise<void> | undefined
 
   constructor(options: KyselyStorageOptions) {
@@ -103,6 +105,12 @@ export class KyselyStorage implements Storage {
     this.#migrations = options.migrations ?? allMigrations
     this.#onClose = options.onClose
     this.#db = this.#scope(options.db)
+    const quoted = (table: keyof HookrelayDatabase) =>
+      (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
+    this.#settleStatements = new SettleStatements(
+      { attempts: quoted('attempts'), deliveries: quoted('deliveries') },
+      (index) => this.#sqlDialect.parameter(index),
+    )
   }
 
   /**
@@ -269,10 +277,10 @@ export class KyselyStorage implements Storage {
     await this.#db.transaction().execute(async (tx) => {
       const attempts = settlements.flatMap((s) => (s.attempt ? [attemptToRow(s.attempt)] : []))
       for (const chunk of chunks(attempts, ROWS_PER_STATEMENT)) {
-        await insertAttempts(tx, chunk)
+        await this.#settleStatements.insertAttempts(tx, chunk)
       }
       for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
-        await settleDeliveries(tx, chunk)
+        await this.#settleStatements.settleDeliveries(tx, chunk)
       }
       await applyEndpointHealth(tx, endpointUpdates)
     })
@@ -599,100 +607,16 @@ class KyselyStorageTransaction implements StorageTransaction {
  * the column types of untyped parameters.
  */
 function valuesTable<R>(rows: readonly (readonly unknown[])[], types: readonly SqlType[]): RawBuilder<R> {
-  const tuples = rows.map((row) => sql`(${sql.join(row.map((value, i) => sql`cast(${value} as ${sql.raw(types[i]!)})`))})`)
+  // Only the first row needs casts: Postgres resolves each VALUES column's type from its typed
+  // entries, and untyped parameters in later rows follow. Fewer nodes keep the hot path cheap.
+  const tuples = rows.map((row, r) =>
+    r === 0
+      ? sql`(${sql.join(row.map((value, i) => sql`cast(${value} as ${sql.raw(types[i]!)})`))})`
+      : sql`(${sql.join(row)})`,
+  )
   return sql<R>`(values ${sql.join(tuples)})`
 }
 
-type AttemptRowValues = ReturnType<typeof attemptToRow>
-
-/** Inserts attempts, skipping those whose delivery no longer exists (its endpoint was deleted mid-attempt). */
-async function insertAttempts(tx: Transaction<HookrelayDatabase>, rows: readonly AttemptRowValues[]): Promise<void> {
-  const values = valuesTable<{ column2: string }>(
-    rows.map((a) => [
-      a.id,
-      a.delivery_id,
-      a.message_id,
-      a.endpoint_id,
-      a.number,
-      a.started_at,
-      a.duration_ms,
-      a.status_code,
-      a.response_body,
-      a.error,
-      a.outcome,
-      a.triggered_by,
-    ]),
-    ['text', 'text', 'text', 'text', 'integer', 'bigint', 'integer', 'integer', 'text', 'text', 'text', 'text'],
-  )
-  await tx
-    .insertInto('attempts')
-    .columns([
-      'id',
-      'delivery_id',
-      'message_id',
-      'endpoint_id',
-      'number',
-      'started_at',
-      'duration_ms',
-      'status_code',
-      'response_body',
-      'error',
-      'outcome',
-      'triggered_by',
-    ])
-    .expression((eb) =>
-      eb
-        .selectFrom(values.as('v'))
-        .selectAll('v')
-        .where(({ exists, selectFrom }) =>
-          exists(selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.id', '=', 'v.column2')),
-        ),
-    )
-    .execute()
-}
-
-/** One UPDATE … FROM (VALUES …) for a batch of delivery settlements, guarded by the lease owner. */
-async function settleDeliveries(tx: Transaction<HookrelayDatabase>, batch: readonly DeliverySettlement[]): Promise<void> {
-  const values = valuesTable(
-    batch.map((s) => {
-      const at = toMillis(s.at)
-      const final = s.status === 'succeeded' || s.status === 'dead'
-      return [
-        s.deliveryId, // column1
-        s.owner, // column2
-        s.status, // column3
-        toNullableMillis(s.nextAttemptAt), // column4
-        s.attempt ? 1 : 0, // column5
-        s.attempt?.number ?? null, // column6
-        s.attempt?.statusCode ?? null, // column7
-        s.attempt?.error ?? null, // column8
-        s.deadReason ?? null, // column9
-        final ? at : null, // column10
-        at, // column11
-      ]
-    }),
-    ['text', 'text', 'text', 'bigint', 'integer', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint'],
-  )
-  await tx
-    .updateTable('deliveries')
-    .from(values.as('v'))
-    .set({
-      status: sql<string>`v.column3`,
-      attempts: sql<number>`case when v.column5 = 1 then v.column6 else attempts end`,
-      next_attempt_at: sql<number | null>`v.column4`,
-      lease_owner: null,
-      last_status_code: sql<number | null>`case when v.column5 = 1 then v.column7 else last_status_code end`,
-      last_error: sql<string | null>`case when v.column5 = 1 then v.column8 else last_error end`,
-      dead_reason: sql<string | null>`v.column9`,
-      next_trigger: sql<string>`case when v.column5 = 1 then 'scheduled' else next_trigger end`,
-      completed_at: sql<number | null>`v.column10`,
-      updated_at: sql<number>`v.column11`,
-    })
-    .where(sql<boolean>`id = v.column1`)
-    .where(sql<boolean>`lease_owner = v.column2`)
-    .where('status', '=', 'delivering')
-    .execute()
-}
 
 /** Endpoint health: success clears `failing_since`, failure sets it once, disable sets the reason once. */
 async function applyEndpointHealth(

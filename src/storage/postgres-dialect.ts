@@ -17,6 +17,10 @@ export function postgresDialect(options: { schema: string }): StorageDialect {
       return query.forUpdate().skipLocked()
     },
 
+    parameter(index: number): string {
+      return `$${index}`
+    },
+
     async withMigrationLock(db: Kysely<any>, migrate: (tx: Kysely<any>) => Promise<void>): Promise<void> {
       await db.transaction().execute(async (tx) => {
         await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_KEY)}::bigint)`.execute(tx)

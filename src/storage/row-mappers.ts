@@ -283,3 +283,6 @@ export function inboundMessageToRow(message: InboundMessageRecord) {
     processed_at: toNullableMillis(message.processedAt),
   }
 }
+
+/** The column values of an attempt row, as `attemptToRow` makes them. */
+export type AttemptRowValues = ReturnType<typeof attemptToRow>

@@ -9,6 +9,10 @@ export const sqliteDialect: StorageDialect = Object.freeze({
     return query
   },
 
+  parameter(): string {
+    return '?'
+  },
+
   async withMigrationLock(db: Kysely<any>, migrate: (tx: Kysely<any>) => Promise<void>): Promise<void> {
     // BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout for another
     // process), so two processes never both read "not migrated yet" and then both migrate.

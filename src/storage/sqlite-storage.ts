@@ -1,4 +1,5 @@
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
+import { withStatementCache } from './statement-cache.js'
 import { z } from 'zod'
 import { isDuration, toMilliseconds, type Duration } from '../core/duration.js'
 import { KyselyStorage } from './kysely-storage.js'
@@ -113,7 +114,7 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
     pragma(database, 'foreign_keys = ON')
   }
 
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
   return new KyselyStorage({
     db,
     dialect: sqliteDialect,
