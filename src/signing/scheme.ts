@@ -1,4 +1,5 @@
 import type { KeyResolution } from './secrets.js'
+import type { EntrySyntax, SignatureEntry } from './signature-entries.js'
 
 /**
  * How webhooks are signed:
@@ -26,19 +27,14 @@ export interface SigningInput {
   readonly headerName: string
 }
 
-/** One `version,value` (standard), `version=value` (stripe, github) entry of a signature header. */
-export interface SignatureEntry {
-  readonly version: string
-  readonly value: string
-}
-
 /** What a scheme read from the request headers. */
 export interface ReceivedSignatures {
   readonly id: string | null
   readonly timestamp: number | null
   /** The text signed before the payload, e.g. `${id}.${timestamp}.` for standard. */
   readonly signedPrefix: string
-  readonly entries: readonly SignatureEntry[]
+  /** The signature header's value, entries unparsed (they are scanned in place when matching). */
+  readonly signatures: string
   /** Name of the header the signatures came from, for messages. */
   readonly header: string
 }
@@ -55,16 +51,18 @@ export interface SchemeDefinition<K> {
   headerNames(signatureHeader: string): readonly string[]
   /** Default name of the signature header. */
   readonly defaultHeaderName: string
+  /** How entries are written in the signature header. */
+  readonly entrySyntax: EntrySyntax
   /** Decodes a secret, or says what is wrong with it. */
   resolveKey(secret: unknown): KeyResolution<K>
   /** Why this key cannot sign (e.g. it is a public key), or null. */
   signingProblem(key: K): string | null
   /** The headers carrying signatures of `input` with every key. */
   sign(keys: readonly K[], input: SigningInput): Record<string, string>
-  /** Reads id, timestamp and signature entries; throws `WebhookVerificationError` for missing/malformed headers. */
+  /** Reads id, timestamp and the signature header; throws `WebhookVerificationError` for missing/malformed headers. */
   read(headers: unknown, signatureHeader: string): ReceivedSignatures
   /** True when one of the received entries is a valid signature of the payload with `key`. */
   matches(key: K, received: ReceivedSignatures, payload: string | Uint8Array): boolean
   /** A hint for `NO_MATCHING_SIGNATURE`, e.g. that only unknown versions were present. Never secret material. */
-  mismatchHint(keys: readonly K[], received: ReceivedSignatures): string
+  mismatchHint(keys: readonly K[], entries: readonly SignatureEntry[], received: ReceivedSignatures): string
 }

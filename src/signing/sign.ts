@@ -73,12 +73,12 @@ export function sign(options: SignOptions): Record<string, string> {
   if (secrets === undefined || secrets.length === 0) {
     throw invalid(['secret'], 'sign(): give the secret to sign with: secret (a string) or secrets (an array of strings).')
   }
-  const keys: unknown[] = []
+  const keys = new Array<unknown>(secrets.length)
   for (let i = 0; i < secrets.length; i++) {
     const key = scheme.resolveKey(secrets[i])
     const problem = typeof key === 'string' ? key : scheme.signingProblem(key)
     if (problem !== null) throw invalid(secretPath(options, i), `sign(): ${secretLabel(options, i)} is unusable: ${problem}.`)
-    keys.push(key)
+    keys[i] = key
   }
 
   let id = ''

@@ -1,10 +1,10 @@
 import { Buffer } from 'node:buffer'
 import { sign as ed25519Sign, verify as ed25519Verify } from 'node:crypto'
-import { constantTimeEqual } from './constant-time.js'
 import { readListHeader, readSingleHeader } from './headers.js'
 import { hmacSha256 } from './hmac.js'
-import type { ReceivedSignatures, SchemeDefinition, SignatureEntry, SigningInput } from './scheme.js'
+import type { SchemeDefinition } from './scheme.js'
 import { resolveStandardKey, type StandardKey } from './secrets.js'
+import { entryValues, hasEntry, type EntrySyntax } from './signature-entries.js'
 import { parseTimestampHeader } from './timestamps.js'
 import { WebhookVerificationError } from './webhook-verification-error.js'
 
@@ -12,6 +12,7 @@ const ID_HEADER = 'webhook-id'
 const TIMESTAMP_HEADER = 'webhook-timestamp'
 const SIGNATURE_HEADER = 'webhook-signature'
 const HEADER_NAMES = Object.freeze([ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER])
+const SYNTAX: EntrySyntax = Object.freeze({ between: ' ', within: ',' })
 const ED25519_SIGNATURE = /^[A-Za-z0-9+/]{86}==$/
 
 /**
@@ -23,6 +24,7 @@ export const standardScheme: SchemeDefinition<StandardKey> = {
   name: 'standard',
   requiresId: true,
   defaultHeaderName: SIGNATURE_HEADER,
+  entrySyntax: SYNTAX,
 
   headerNames() {
     return HEADER_NAMES
@@ -37,47 +39,41 @@ export const standardScheme: SchemeDefinition<StandardKey> = {
   },
 
   sign(keys, input) {
-    const prefix = `${input.id}.${input.timestamp}.`
+    const timestamp = String(input.timestamp)
+    const prefix = input.id + '.' + timestamp + '.'
     let signature = signatureFor(keys[0]!, prefix, input.payload)
     for (let i = 1; i < keys.length; i++) signature += ' ' + signatureFor(keys[i]!, prefix, input.payload)
-    return { 'webhook-id': input.id, 'webhook-timestamp': String(input.timestamp), 'webhook-signature': signature }
+    return { 'webhook-id': input.id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }
   },
 
   read(headers) {
     const id = readSingleHeader(headers, ID_HEADER)
     const timestampText = readSingleHeader(headers, TIMESTAMP_HEADER)
-    const signature = readListHeader(headers, SIGNATURE_HEADER, ' ')
-    if (id === undefined || timestampText === undefined || signature === undefined) {
-      const missing = [id === undefined && ID_HEADER, timestampText === undefined && TIMESTAMP_HEADER, signature === undefined && SIGNATURE_HEADER].filter(Boolean)
+    const signatures = readListHeader(headers, SIGNATURE_HEADER, ' ')
+    if (id === undefined || timestampText === undefined || signatures === undefined) {
+      const missing = [id === undefined && ID_HEADER, timestampText === undefined && TIMESTAMP_HEADER, signatures === undefined && SIGNATURE_HEADER].filter(Boolean)
       throw new WebhookVerificationError(
         'MISSING_HEADER',
         `Missing ${missing.join(', ')} header${missing.length > 1 ? 's' : ''}: a Standard Webhooks request carries webhook-id, webhook-timestamp and webhook-signature. Is the sender using another scheme?`,
       )
     }
     const timestamp = parseTimestampHeader(timestampText, TIMESTAMP_HEADER)
-    const entries = parseEntries(signature)
-    if (entries.length === 0) {
-      throw new WebhookVerificationError('INVALID_HEADER', `The ${SIGNATURE_HEADER} header has no 'version,signature' entries (expected e.g. 'v1,<base64>').`)
-    }
-    return { id, timestamp, signedPrefix: `${id}.${timestamp}.`, entries, header: SIGNATURE_HEADER }
+    // The header text as sent (digits only), so the number need not be turned back into a string.
+    return { id, timestamp, signedPrefix: id + '.' + timestampText + '.', signatures, header: SIGNATURE_HEADER }
   },
 
   matches(key, received, payload) {
     if (key.kind === 'hmac') {
-      let expected: string | undefined
-      for (const entry of received.entries) {
-        if (entry.version !== 'v1') continue
-        expected ??= hmacSha256(key.key, received.signedPrefix, payload, 'base64')
-        if (constantTimeEqual(entry.value, expected)) return true
-      }
-      return false
+      // Cheap pre-check so a header with only v1a entries costs no HMAC.
+      if (!received.signatures.includes('v1,')) return false
+      return hasEntry(received.signatures, SYNTAX, 'v1', hmacSha256(key.key, received.signedPrefix, payload, 'base64'))
     }
     let content: Buffer | undefined
-    for (const entry of received.entries) {
-      if (entry.version !== 'v1a' || !ED25519_SIGNATURE.test(entry.value)) continue
+    for (const value of entryValues(received.signatures, SYNTAX, 'v1a')) {
+      if (!ED25519_SIGNATURE.test(value)) continue
       content ??= signedContent(received.signedPrefix, payload)
       try {
-        if (ed25519Verify(null, content, key.publicKey, Buffer.from(entry.value, 'base64'))) return true
+        if (ed25519Verify(null, content, key.publicKey, Buffer.from(value, 'base64'))) return true
       } catch {
         // A malformed signature is simply not a match.
       }
@@ -85,8 +81,8 @@ export const standardScheme: SchemeDefinition<StandardKey> = {
     return false
   },
 
-  mismatchHint(keys, received) {
-    const versions = new Set(received.entries.map((entry) => entry.version))
+  mismatchHint(keys, entries) {
+    const versions = new Set(entries.map((entry) => entry.version))
     const hmac = keys.some((key) => key.kind === 'hmac')
     const ed25519 = keys.some((key) => key.kind === 'ed25519')
     if (!versions.has('v1') && !versions.has('v1a')) {
@@ -106,22 +102,4 @@ function signatureFor(key: StandardKey, prefix: string, payload: string | Uint8A
 
 function signedContent(prefix: string, payload: string | Uint8Array): Buffer {
   return typeof payload === 'string' ? Buffer.from(prefix + payload, 'utf8') : Buffer.concat([Buffer.from(prefix, 'utf8'), payload])
-}
-
-/** Splits `v1,abc v1a,def` into entries; entries without a version are skipped. */
-function parseEntries(header: string): SignatureEntry[] {
-  const entries: SignatureEntry[] = []
-  let start = 0
-  while (start < header.length) {
-    let end = header.indexOf(' ', start)
-    if (end < 0) end = header.length
-    const comma = header.indexOf(',', start)
-    if (comma > start && comma < end) {
-      // A header repeated by a proxy and joined with ', ' leaves a trailing comma; base64 has none.
-      const valueEnd = end - 1 > comma && header.charCodeAt(end - 1) === 44 ? end - 1 : end
-      entries.push({ version: header.slice(start, comma), value: header.slice(comma + 1, valueEnd) })
-    }
-    start = end + 1
-  }
-  return entries
 }

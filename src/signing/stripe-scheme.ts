@@ -1,12 +1,13 @@
-import { constantTimeEqual } from './constant-time.js'
 import { readListHeader } from './headers.js'
 import { hmacSha256 } from './hmac.js'
-import type { SchemeDefinition, SignatureEntry } from './scheme.js'
+import type { SchemeDefinition } from './scheme.js'
 import { resolveUtf8HmacKey, type HmacKey } from './secrets.js'
+import { entryValues, hasEntry, type EntrySyntax } from './signature-entries.js'
 import { parseTimestampHeader } from './timestamps.js'
 import { WebhookVerificationError } from './webhook-verification-error.js'
 
 const DEFAULT_HEADER = 'stripe-signature'
+const SYNTAX: EntrySyntax = Object.freeze({ between: ',', within: '=' })
 
 /**
  * Stripe's scheme: `t=<unix s>,v1=<hex HMAC-SHA256 of "t.payload">`, the key being the secret's
@@ -16,6 +17,7 @@ export const stripeScheme: SchemeDefinition<HmacKey> = {
   name: 'stripe',
   requiresId: false,
   defaultHeaderName: DEFAULT_HEADER,
+  entrySyntax: SYNTAX,
 
   headerNames(signatureHeader) {
     return [signatureHeader]
@@ -30,52 +32,37 @@ export const stripeScheme: SchemeDefinition<HmacKey> = {
   },
 
   sign(keys, input) {
-    const prefix = `${input.timestamp}.`
-    let header = `t=${input.timestamp}`
+    const timestamp = String(input.timestamp)
+    const prefix = timestamp + '.'
+    let header = 't=' + timestamp
     for (const key of keys) header += ',v1=' + hmacSha256(key.key, prefix, input.payload, 'hex')
     return { [input.headerName]: header }
   },
 
   read(headers, signatureHeader) {
-    const header = readListHeader(headers, signatureHeader, ',')
-    if (header === undefined) {
+    const signatures = readListHeader(headers, signatureHeader, ',')
+    if (signatures === undefined) {
       throw new WebhookVerificationError('MISSING_HEADER', `Missing ${signatureHeader} header: a Stripe-style request carries 't=<timestamp>,v1=<signature>' in it.`)
     }
-    let timestampText: string | undefined
-    const entries: SignatureEntry[] = []
-    for (const item of header.split(',')) {
-      const equals = item.indexOf('=')
-      if (equals < 0) continue
-      const version = item.slice(0, equals).trim()
-      const value = item.slice(equals + 1).trim()
-      if (version === 't') {
-        if (timestampText !== undefined && timestampText !== value) {
-          throw new WebhookVerificationError('INVALID_HEADER', `The ${signatureHeader} header has several different t= timestamps.`)
-        }
-        timestampText = value
-      } else if (version !== '') {
-        entries.push({ version, value })
-      }
-    }
+    const times = entryValues(signatures, SYNTAX, 't')
+    const timestampText = times[0]
     if (timestampText === undefined) {
       throw new WebhookVerificationError('INVALID_HEADER', `The ${signatureHeader} header has no t= timestamp (expected 't=<unix seconds>,v1=<hex>').`)
     }
+    if (times.some((time) => time !== timestampText)) {
+      throw new WebhookVerificationError('INVALID_HEADER', `The ${signatureHeader} header has several different t= timestamps.`)
+    }
     const timestamp = parseTimestampHeader(timestampText, `t= value of the ${signatureHeader} header`)
-    return { id: null, timestamp, signedPrefix: `${timestamp}.`, entries, header: signatureHeader }
+    return { id: null, timestamp, signedPrefix: timestampText + '.', signatures, header: signatureHeader }
   },
 
   matches(key, received, payload) {
-    let expected: string | undefined
-    for (const entry of received.entries) {
-      if (entry.version !== 'v1') continue
-      expected ??= hmacSha256(key.key, received.signedPrefix, payload, 'hex')
-      if (constantTimeEqual(entry.value, expected)) return true
-    }
-    return false
+    if (!received.signatures.includes('v1=')) return false
+    return hasEntry(received.signatures, SYNTAX, 'v1', hmacSha256(key.key, received.signedPrefix, payload, 'hex'))
   },
 
-  mismatchHint(_keys, received) {
-    if (!received.entries.some((entry) => entry.version === 'v1')) return ` The ${received.header} header has no v1= signature.`
+  mismatchHint(_keys, entries, received) {
+    if (!entries.some((entry) => entry.version === 'v1')) return ` The ${received.header} header has no v1= signature.`
     return ''
   },
 }

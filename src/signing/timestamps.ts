@@ -38,12 +38,22 @@ export function toleranceSeconds(value: unknown): number | null {
   throw new WebhookVerificationError('INVALID_OPTIONS', `verify(): tolerance must be a duration such as '5m' or 300000 (ms), or false; got ${typeof value}.`)
 }
 
-/** Parses a timestamp header (whole unix seconds, digits only). */
+/** Parses a timestamp header: 1 to 15 ASCII digits (15 digits stay exact as a JavaScript number). */
 export function parseTimestampHeader(text: string, header: string): number {
-  if (!isDigits(text)) {
+  let value = 0
+  const length = text.length
+  for (let i = 0; i < length; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) {
+      value = -1
+      break
+    }
+    value = value * 10 + digit
+  }
+  if (value < 0 || length === 0 || length > 15) {
     throw new WebhookVerificationError('INVALID_TIMESTAMP', `The ${header} must be whole unix seconds (digits only); the sender's clock or encoding is wrong.`)
   }
-  return Number(text)
+  return value
 }
 
 /** Throws `TIMESTAMP_TOO_OLD` / `TIMESTAMP_TOO_NEW` when `timestamp` is more than `tolerance` seconds away from `now`. */
@@ -80,12 +90,3 @@ function describeTime(value: unknown): string {
   return `must be unix seconds (a non-negative finite number) or a Date; got ${typeof value === 'number' ? value : typeof value}.`
 }
 
-/** 1 to 15 ASCII digits (15 digits stay exact as a JavaScript number). */
-function isDigits(text: string): boolean {
-  if (text.length === 0 || text.length > 15) return false
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 48 || code > 57) return false
-  }
-  return true
-}

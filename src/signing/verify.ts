@@ -3,6 +3,7 @@ import type { HeaderSource } from './headers.js'
 import type { SigningScheme } from './scheme.js'
 import { findScheme, resolveHeaderName, schemeList } from './schemes.js'
 import { collectSecrets, secretLabel } from './sign.js'
+import { parseSignatureEntries } from './signature-entries.js'
 import { checkTolerance, toleranceSeconds, verificationNow } from './timestamps.js'
 import { WebhookVerificationError } from './webhook-verification-error.js'
 
@@ -108,11 +109,11 @@ function verifyOrThrow(options: VerifyOptions): VerifyResult {
       'verify(): no secret to verify with: give secret (a string) or secrets (an array of strings). Is the environment variable set?',
     )
   }
-  const keys: unknown[] = []
+  const keys = new Array<unknown>(secrets.length)
   for (let i = 0; i < secrets.length; i++) {
     const key = scheme.resolveKey(secrets[i])
     if (typeof key === 'string') throw new WebhookVerificationError('INVALID_SECRET', `verify(): ${secretLabel(options, i)} is unusable: ${key}.`)
-    keys.push(key)
+    keys[i] = key
   }
 
   const payload = options.payload
@@ -136,13 +137,19 @@ function verifyOrThrow(options: VerifyOptions): VerifyResult {
     if (scheme.matches(key, received, payload)) return { scheme: scheme.name, id: received.id, timestamp: received.timestamp }
   }
 
-  const count = received.entries.length
+  // Failure path: only now parse the header fully, to say precisely what is wrong.
+  const entries = parseSignatureEntries(received.signatures, scheme.entrySyntax)
+  if (entries.length === 0) {
+    const example = scheme.entrySyntax.within === ',' ? "'v1,<base64>'" : "'v1=<hex>' or 'sha256=<hex>'"
+    throw new WebhookVerificationError('INVALID_HEADER', `The ${received.header} header has no signature entries (expected e.g. ${example}).`)
+  }
+  const count = entries.length
   const whitespace = secrets.some((secret) => typeof secret === 'string' && /\s/.test(secret))
   throw new WebhookVerificationError(
     'NO_MATCHING_SIGNATURE',
     `None of the ${count} signature${count === 1 ? '' : 's'} in the ${received.header} header matches the payload with the ${keys.length === 1 ? 'secret' : `${keys.length} secrets`} given. ` +
       'Check that payload is the raw request body (not re-serialized JSON) and that the secret is the one this sender uses.' +
-      scheme.mismatchHint(keys, received) +
+      scheme.mismatchHint(keys, entries, received) +
       (whitespace ? ' A secret contains whitespace: check for a trailing newline.' : ''),
   )
 }
