@@ -75,6 +75,36 @@ export interface RelayOptions {
     /** Non-public ranges allowed anyway, e.g. `['10.20.0.0/16']`. @default [] */
     allowCidrs?: string[]
   }
+  /**
+   * Endpoint health. An endpoint that has failed without a single success for `disableAfter` is
+   * disabled with a reason, and `endpoint.disabled` is emitted; any success resets the clock.
+   * Checked by the workers every `checkInterval` (and on demand: `relay.endpoints.sweepHealth()`).
+   * @example endpointHealth: { disableAfter: '3d' }
+   */
+  endpointHealth?: {
+    /** How long an endpoint may fail without a success before it is disabled; `false`: never. @default '5d' */
+    disableAfter?: Duration | false
+    /** How often the workers check. @default '1m' */
+    checkInterval?: Duration
+  }
+  /**
+   * Retention: the workers purge, every `interval`, what ended longer than `olderThan` ago —
+   * delivered, dead and discarded deliveries with their attempts, messages left without
+   * deliveries, processed and discarded inbound messages — in small batches that never hold a long
+   * lock. Pending and in-flight work is never purged. Off by default (`relay.purge()` on demand).
+   * @default false
+   * @example retention: { olderThan: '30d' }
+   */
+  retention?:
+    | {
+        /** Purge what ended longer ago than this. */
+        olderThan: Duration
+        /** How often to purge; the first run is within a minute of `start()`. @default '1h' */
+        interval?: Duration
+        /** Rows per transaction. @default 500 */
+        batchSize?: number
+      }
+    | false
   /** Time to let in-flight attempts finish on `stop()`. @default '10s' */
   stopTimeout?: Duration
   /** The clock, for tests. @default Date.now */
@@ -119,6 +149,18 @@ const schema = z
       allowPrivate: z.boolean().optional(),
       allowCidrs: z.array(z.string()).optional(),
     }),
+    endpointHealth: z.strictObject({
+      disableAfter: z.union([duration, z.literal(false)]).optional(),
+      checkInterval: duration.optional(),
+    }),
+    retention: z.union([
+      z.literal(false),
+      z.strictObject({
+        olderThan: duration,
+        interval: duration.optional(),
+        batchSize: positiveInt.max(1_000).optional(),
+      }),
+    ]),
     stopTimeout: duration,
     now: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function returning ms' }),
   })
@@ -140,6 +182,10 @@ export interface ResolvedRelayOptions {
   }
   limits: { maxPayloadBytes: number }
   network: { allowPrivate: boolean; allowCidrs: string[] }
+  /** `disableAfterMs: null`: never disable. */
+  endpointHealth: { disableAfterMs: number | null; checkIntervalMs: number }
+  /** `null`: no scheduled purge. */
+  retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null
   stopTimeoutMs: number
   now: () => number
 }
@@ -174,6 +220,20 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
     },
     limits: { maxPayloadBytes: o.limits?.maxPayloadBytes ?? 1_048_576 },
     network: { allowPrivate: o.network?.allowPrivate ?? false, allowCidrs: o.network?.allowCidrs ?? [] },
+    endpointHealth: {
+      disableAfterMs:
+        o.endpointHealth?.disableAfter === false
+          ? null
+          : toMilliseconds(o.endpointHealth?.disableAfter ?? '5d', 'endpointHealth.disableAfter'),
+      checkIntervalMs: Math.max(1, toMilliseconds(o.endpointHealth?.checkInterval ?? '1m', 'endpointHealth.checkInterval')),
+    },
+    retention: o.retention
+      ? {
+          olderThanMs: toMilliseconds(o.retention.olderThan, 'retention.olderThan'),
+          intervalMs: Math.max(1, toMilliseconds(o.retention.interval ?? '1h', 'retention.interval')),
+          batchSize: o.retention.batchSize ?? 500,
+        }
+      : null,
     stopTimeoutMs: toMilliseconds(o.stopTimeout ?? '10s', 'stopTimeout'),
     now: o.now ?? Date.now,
   })

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { inBatches } from '../core/batches.js'
 import type { Emit } from '../core/emitter.js'
+import type { BulkOptions, BulkResult } from '../core/operations.js'
 import { NotFoundError, ValidationError } from '../core/errors.js'
 import type { InboundMessageRecord } from '../core/types.js'
 import type { ResolvedRelayOptions } from '../relay-options.js'
@@ -19,7 +21,17 @@ export interface InboundOperations {
   replay(id: string): Promise<{ replayed: boolean }>
   /** Gives up on a dead message for good. */
   discard(id: string): Promise<{ discarded: boolean }>
+  /**
+   * Replays every dead message matching `filter` (source, type, received since/until), in batches
+   * of one short update each. Idempotent: running it twice queues each message once.
+   */
+  replayMany(filter?: InboundBulkFilter, options?: BulkOptions): Promise<BulkResult>
+  /** Discards every dead message matching `filter`, in batches. */
+  discardMany(filter?: InboundBulkFilter, options?: BulkOptions): Promise<BulkResult>
 }
+
+/** Which dead inbound messages a bulk operation touches. */
+export type InboundBulkFilter = Omit<InboundFilter, 'status' | 'limit' | 'cursor'>
 
 export interface InboundDeps {
   storage: Storage
@@ -122,5 +134,37 @@ export class Inbound implements InboundOperations {
     const changed = await storage.discardInboundMessages([id], ['dead'], new Date(options.now()))
     if (changed.length === 0) await this.get(id)
     return { discarded: changed.length > 0 }
+  }
+
+  replayMany(filter: InboundBulkFilter = {}, bulk: BulkOptions = {}): Promise<BulkResult> {
+    const { storage, options } = this.#deps
+    return inBatches(
+      (cursor, limit) => storage.listInboundMessageIds({ ...bulkFilter(filter), status: 'dead', cursor, limit }),
+      async (ids) => {
+        const changed = await storage.requeueInboundMessages(ids, ['dead'], new Date(options.now()))
+        if (changed.length > 0) this.#worker?.wake()
+        return changed
+      },
+      bulk,
+    )
+  }
+
+  discardMany(filter: InboundBulkFilter = {}, bulk: BulkOptions = {}): Promise<BulkResult> {
+    const { storage, options } = this.#deps
+    return inBatches(
+      (cursor, limit) => storage.listInboundMessageIds({ ...bulkFilter(filter), status: 'dead', cursor, limit }),
+      (ids) => storage.discardInboundMessages(ids, ['dead'], new Date(options.now())),
+      bulk,
+    )
+  }
+}
+
+function bulkFilter(filter: InboundBulkFilter): InboundBulkFilter {
+  const { source, type, since, until } = filter
+  return {
+    ...(source !== undefined && { source }),
+    ...(type !== undefined && { type }),
+    ...(since !== undefined && { since }),
+    ...(until !== undefined && { until }),
   }
 }
