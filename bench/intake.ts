@@ -36,8 +36,14 @@ export interface IntakeBenchOptions {
   roundSec?: number
   /** Rounds per target (alternating). Default 2. */
   rounds?: number
-  /** Concurrent connections of the load generator. Default 32. */
+  /** Concurrent connections of the load generator at peak. Default 32. */
   connections?: number
+  /**
+   * Connections at half the peak rate. Default 8: autocannon fires each connection's requests on
+   * a timer, so many connections at a fixed rate arrive in bursts that measure the burst, not the
+   * receiver.
+   */
+  rateConnections?: number
 }
 
 const SECRET = 'whsec_' + Buffer.from('hookrelay intake bench secret!!!').toString('base64')
@@ -47,6 +53,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
   const roundSec = options.roundSec ?? 6
   const rounds = options.rounds ?? 2
   const connections = options.connections ?? 32
+  const rateConnections = options.rateConnections ?? 8
   const dir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-'))
   const relay = createRelay({ storage: sqliteStorage({ filename: join(dir, 'intake.db') }) })
   const fastify = Fastify()
@@ -74,7 +81,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
       if (!intake || i.rps > intake.rps) intake = i
     }
     const rate = Math.floor(intake!.rps / 2)
-    const half = await load({ url: target.intake, secret: SECRET, connections, durationSec: roundSec + 2, overallRate: rate })
+    const half = await load({ url: target.intake, secret: SECRET, connections: rateConnections, durationSec: roundSec + 2, overallRate: rate })
 
     const stored = (await relay.inbound.list({ limit: 1 })).data.length
     if (rejected > 0 || intake!.non2xx > 0 || half.non2xx > 0 || stored === 0) {
@@ -137,5 +144,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'p99 ms': r.p99,
     })),
   )
-  console.log(`(load from a separate autocannon process, 32 connections; ${((Date.now() - started) / 1000).toFixed(0)} s in all)`)
+  console.log(
+    `(load from a separate autocannon process: 32 connections at peak, 8 at half rate; ${((Date.now() - started) / 1000).toFixed(0)} s in all)`,
+  )
 }

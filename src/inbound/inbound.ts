@@ -79,7 +79,7 @@ export class Inbound implements InboundOperations {
       processor: this.#processor,
       owner: this.#inlineOwner,
       leaseMs: this.#deps.options.delivery.leaseMs,
-      onAccepted: () => this.#worker?.wake(),
+      wake: () => this.#worker?.wake(),
     })
     this.#receivers.set(options.name, receiver)
     return receiver

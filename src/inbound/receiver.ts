@@ -43,8 +43,8 @@ export interface ReceiverDeps {
   /** The lease owner of inline runs in this process. */
   owner: string
   leaseMs: number
-  /** A message was stored: workers should look now. */
-  onAccepted(): void
+  /** A message was stored or a handler registered: workers in this process should look now. */
+  wake(): void
 }
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
@@ -120,7 +120,7 @@ export class Receiver implements HandlerSource {
     const list = this.#handlers.get(type) ?? []
     list.push(handler as InboundHandler)
     this.#handlers.set(type, list)
-    this.#deps.onAccepted() // messages stored before the first handler may be due now
+    this.#deps.wake() // messages stored before the first handler may be due now
     return this
   }
 
@@ -293,7 +293,7 @@ export class Receiver implements HandlerSource {
     const { emit } = this.#deps
     if (result.inserted) {
       emit('inbound.accepted', { id: message.id, source: this.name, webhookId: message.webhookId, type: message.type })
-      this.#deps.onAccepted()
+      this.#deps.wake()
       return respond(200, RECEIVED)
     }
     const existing = result.existing

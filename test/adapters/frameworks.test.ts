@@ -3,10 +3,11 @@ import express from 'express'
 import type { InboundRejectedEvent } from '../../src/index.js'
 import { expressReceiver, RAW_BODY_FIX } from '../../src/adapters/express/index.js'
 import { fetchReceiver } from '../../src/adapters/fetch/index.js'
+import { nodeReceiver } from '../../src/adapters/node/index.js'
 import { eventually } from '../support/eventually.js'
 import { describeEachStorage, sqliteTarget } from '../support/storages.js'
 import { useRelays } from '../inbound/support/relays.js'
-import { post, STANDARD_SECRET, standardRequest } from '../inbound/support/webhooks.js'
+import { post, serve, STANDARD_SECRET, standardRequest } from '../inbound/support/webhooks.js'
 import { listenExpress, mountFastify, type Mounted } from './mounts.js'
 
 declare module 'node:http' {
@@ -82,6 +83,22 @@ describeEachStorage(
         expect((await post(mounted.jsonUrl!, { body: '{"still":"json"}', headers: { 'content-type': 'application/json' } })).json).toEqual({
           got: { still: 'json' },
         })
+      })
+    })
+
+    describe('nodeReceiver', () => {
+      it('says how to fix the app when something read the body before it, instead of failing the signature', async () => {
+        const relay = await makeRelay()
+        const handler = nodeReceiver(relay.receiver({ name: 'shop', secret: STANDARD_SECRET }))
+        const served = await serve(async (req, res) => {
+          for await (const _chunk of req); // e.g. a body parser of the framework
+          await handler(req, res)
+        })
+        opened.push({ url: served.origin, close: served.close })
+        const answer = await post(`${served.origin}/webhooks`, standardRequest())
+        expect(answer.status).toBe(500)
+        expect(answer.json).toMatchObject({ error: 'raw_body_unavailable', message: expect.stringContaining('bodyParser: false') })
+        expect((await relay.inbound.list()).data).toEqual([])
       })
     })
 

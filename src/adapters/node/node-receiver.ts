@@ -13,6 +13,12 @@ import { writeResponse } from './write-response.js'
  */
 export function nodeReceiver(receiver: Receiver): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async function hookrelayNodeReceiver(req, res) {
+    if (req.readableEnded) {
+      // Something read the body before us; verifying an empty body would be a misleading 401.
+      const rawBodyProblem =
+        'hookrelay: the request body was already read by other code before nodeReceiver() ran, so the signature cannot be checked. Hand the untouched request to nodeReceiver() (in Next.js pages, set export const config = { api: { bodyParser: false } }).'
+      return writeResponse(res, await receiver.handle({ method: req.method, headers: req.headers, body: '', rawBodyProblem }))
+    }
     let body: Buffer
     try {
       ;({ body } = await readRawBody(req, receiver.maxBodyBytes))
