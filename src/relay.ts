@@ -1,4 +1,11 @@
 import { EventEmitter } from 'eventemitter3'
+import { DeadLetters } from './admin/dead-letters.js'
+import { sweepEndpointHealth } from './admin/endpoint-health.js'
+import { PeriodicTask } from './admin/periodic.js'
+import { recoverEndpoint } from './admin/recover.js'
+import { purge } from './admin/retention.js'
+import { endpointStats, relayStats } from './admin/stats.js'
+import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
 import { NotFoundError, RelayStateError } from './core/errors.js'
 import type { Emit } from './core/emitter.js'
 import type { RelayEvents } from './core/events.js'
@@ -23,14 +30,7 @@ export interface MessageWithDeliveries extends MessageRecord {
   deliveries: DeliveryRecord[]
 }
 
-/** Filters of the dead-letter queue. */
-export interface DeadLetterFilter extends PageOptions {
-  endpointId?: string
-  tenant?: string | null
-  eventType?: string
-  since?: Date
-  until?: Date
-}
+export type { DeadLetterFilter } from './admin/dead-letters.js'
 
 export interface StartOptions {
   /** Run delivery workers in this process. `false` makes a producer that only sends. @default true */
@@ -53,14 +53,8 @@ export class Relay extends EventEmitter<RelayEvents> {
     list(filter?: DeliveryFilter): Promise<Page<DeliveryRecord>>
   }
   readonly attempts: { list(filter?: AttemptFilter): Promise<Page<import('./core/types.js').AttemptRecord>> }
-  /** The dead-letter queue: deliveries whose status is `dead`. */
-  readonly dlq: {
-    list(filter?: DeadLetterFilter): Promise<Page<DeliveryRecord>>
-    /** Puts a dead delivery back in the queue, due now. Replaying twice queues it once. */
-    replay(deliveryId: string): Promise<{ replayed: boolean }>
-    /** Gives up on a dead delivery for good. */
-    discard(deliveryId: string): Promise<{ discarded: boolean }>
-  }
+  /** The dead-letter queue: deliveries whose status is `dead`; list, replay (one or many), discard. */
+  readonly dlq: DeadLetters
   /** Received webhooks: list, get, and the inbound dead-letter queue (`replay`, `discard`). */
   readonly inbound: InboundOperations
 
@@ -71,6 +65,14 @@ export class Relay extends EventEmitter<RelayEvents> {
   #transport: HttpTransport | null = null
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
+  readonly #housekeeping: PeriodicTask[] = []
+  /**
+   * The circuit state `endpoints.stats()` reports. Circuit breakers are not built yet: until they
+   * replace this provider, every circuit is `'closed'`.
+   */
+  #circuitState: CircuitStateProvider = () => 'closed'
+  /** Replays and recoveries made these deliveries due at `dueAt`: wake the workers. */
+  readonly #requeued = (_deliveryIds: readonly string[], _dueAt: Date): void => this.#queue.notify()
   #state: 'created' | 'started' | 'stopping' | 'stopped' = 'created'
   #migrated: Promise<void> | null = null
 
@@ -88,6 +90,17 @@ export class Relay extends EventEmitter<RelayEvents> {
       guard: this.#guard,
       now,
       onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+      operations: {
+        recover: (id, opts) => recoverEndpoint({ storage: this.storage, now, notify: this.#requeued }, id, opts),
+        stats: (id, opts) => endpointStats({ storage: this.storage, now, circuitState: (e) => this.#circuitState(e) }, id, opts),
+        sweepHealth: () =>
+          sweepEndpointHealth({
+            storage: this.storage,
+            now,
+            disableAfterMs: this.#options.endpointHealth.disableAfterMs,
+            onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+          }),
+      },
     })
     this.#sender = new Sender({
       storage: this.storage,
@@ -95,7 +108,9 @@ export class Relay extends EventEmitter<RelayEvents> {
       maxPayloadBytes: this.#options.limits.maxPayloadBytes,
       onCommitted: (created) => {
         for (const event of created) emit('message.created', event)
-        if (created.some((c) => c.deliveryIds.length > 0)) this.#queue.notify()
+        const at = new Date(now())
+        const work = created.flatMap((c) => c.deliveryIds.map((deliveryId) => ({ deliveryId, dueAt: at })))
+        if (work.length > 0) this.#queue.notify(work)
       },
     })
 
@@ -120,20 +135,28 @@ export class Relay extends EventEmitter<RelayEvents> {
       list: (filter = {}) => storage.listDeliveries(filter),
     }
     this.attempts = { list: (filter = {}) => storage.listAttempts(filter) }
-    this.dlq = {
-      list: (filter = {}) => storage.listDeliveries({ ...filter, status: 'dead' }),
-      replay: async (deliveryId) => {
-        const changed = await storage.requeueDeliveries([deliveryId], ['dead'], new Date(now()))
-        if (changed.length > 0) this.#queue.notify()
-        else if (!(await storage.getDelivery(deliveryId))) throw new NotFoundError('Delivery', deliveryId)
-        return { replayed: changed.length > 0 }
-      },
-      discard: async (deliveryId) => {
-        const changed = await storage.discardDeliveries([deliveryId], ['dead'], new Date(now()))
-        if (changed.length === 0 && !(await storage.getDelivery(deliveryId))) throw new NotFoundError('Delivery', deliveryId)
-        return { discarded: changed.length > 0 }
-      },
-    }
+    this.dlq = new DeadLetters({ storage, now, notify: this.#requeued })
+  }
+
+  /**
+   * Relay-wide counts: deliveries and inbound messages by status, messages, attempts with success
+   * rate and p50/p95 latency over `window` (default `'24h'`), endpoints disabled and failing, and
+   * the delivery lag (how long the longest-waiting due delivery has waited).
+   */
+  stats(options: StatsOptions = {}): Promise<RelayStats> {
+    return relayStats({ storage: this.storage, now: this.#options.now }, options)
+  }
+
+  /**
+   * Deletes what ended longer than `olderThan` ago (a duration, or a `Date`): delivered, dead and
+   * discarded deliveries with their attempts, messages left without deliveries, processed and
+   * discarded inbound messages. Batches of `batchSize` rows, one short transaction each. Pending
+   * and in-flight work is never purged. The `retention` option runs this on a schedule.
+   *
+   * @example await relay.purge({ olderThan: '30d' }) // { deliveries, attempts, messages, inbound }
+   */
+  purge(options: PurgeOptions): Promise<PurgeResult> {
+    return purge({ storage: this.storage, now: this.#options.now }, options)
   }
 
   /** Creates or upgrades hookrelay's tables. Idempotent; safe when many processes start at once. */
@@ -159,14 +182,37 @@ export class Relay extends EventEmitter<RelayEvents> {
     })
     const dispatcher = new Dispatcher({
       storage: this.storage,
+      queue: this.#queue,
       transport: this.#transport,
       options: this.#options,
       emit: this.#emit,
     })
     this.#dispatcher = dispatcher
-    await this.#queue.start(() => dispatcher.wake())
+    await this.#queue.start({ storage: this.storage, onWake: () => dispatcher.wake(), emit: this.#emit, now: this.#options.now })
     dispatcher.start()
     this.#inbound.start()
+    this.#startHousekeeping()
+  }
+
+  /** Endpoint health sweeps and scheduled retention, on the workers of this process. */
+  #startHousekeeping(): void {
+    const report = (context: string) => (error: unknown) =>
+      this.#emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
+    const { endpointHealth, retention } = this.#options
+    if (endpointHealth.disableAfterMs !== null) {
+      const sweep = new PeriodicTask(() => this.endpoints.sweepHealth(), endpointHealth.checkIntervalMs, report('endpointHealth'))
+      sweep.start()
+      this.#housekeeping.push(sweep)
+    }
+    if (retention) {
+      const task = new PeriodicTask(
+        () => this.purge({ olderThan: retention.olderThanMs, batchSize: retention.batchSize }),
+        retention.intervalMs,
+        report('retention'),
+      )
+      task.start(Math.min(retention.intervalMs, 60_000))
+      this.#housekeeping.push(task)
+    }
   }
 
   /**
@@ -176,6 +222,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   async stop(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return
     this.#state = 'stopping'
+    await Promise.all(this.#housekeeping.map((task) => task.stop()))
     await this.#dispatcher?.stop()
     await this.#inbound.stop()
     await this.#queue.stop()

@@ -5,6 +5,7 @@ import { decideAfterAttempt } from '../core/retry-policy.js'
 import type { AttemptRecord, DeadReason, EndpointRecord, MessageRecord } from '../core/types.js'
 import type { ResolvedRelayOptions } from '../relay-options.js'
 import { sign } from '../signing/index.js'
+import type { QueueDriver } from '../queue/queue-driver.js'
 import type { ClaimedDelivery, Storage } from '../storage/storage.js'
 import type { HttpTransport } from './http-transport.js'
 import { SettlementBatcher, type SettlementItem } from './settlement-batcher.js'
@@ -13,6 +14,7 @@ const MAX_TRACKED_RETRIES = 10_000
 
 export interface DispatcherDeps {
   storage: Storage
+  queue: QueueDriver
   transport: HttpTransport
   options: ResolvedRelayOptions
   emit: Emit
@@ -95,7 +97,7 @@ export class Dispatcher {
       const limit = Math.min(delivery.batchSize, free)
       let claimed: ClaimedDelivery[]
       try {
-        claimed = await this.#deps.storage.claimDeliveries({
+        claimed = await this.#deps.queue.claim({
           owner: this.owner,
           limit,
           leaseMs: delivery.leaseMs,
@@ -201,6 +203,7 @@ export class Dispatcher {
             nextAttemptAt,
           })
           this.#wakeAt(nextAttemptAt.getTime())
+          this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: nextAttemptAt }])
         },
       }
     } else {

@@ -1,5 +1,6 @@
 import { toMilliseconds, type Duration } from '../core/duration.js'
-import { NotFoundError } from '../core/errors.js'
+import { NotFoundError, RelayStateError } from '../core/errors.js'
+import type { BulkResult, EndpointStats, RecoverOptions, StatsOptions } from '../core/operations.js'
 import { newId } from '../core/ids.js'
 import type { EndpointRecord, EndpointSecret } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
@@ -20,6 +21,15 @@ export interface EndpointsDeps {
   now: () => number
   /** Called after an endpoint was disabled (for the `endpoint.disabled` event). */
   onDisabled: (endpointId: string, reason: string) => void
+  /** Recovery, statistics and health, implemented by the admin layer and wired by the relay. */
+  operations?: EndpointOperations
+}
+
+/** What `relay.endpoints` delegates to the admin layer. */
+export interface EndpointOperations {
+  recover(id: string, options: RecoverOptions): Promise<BulkResult>
+  stats(id: string, options: StatsOptions): Promise<EndpointStats>
+  sweepHealth(): Promise<{ disabled: string[] }>
 }
 
 /** `relay.endpoints`: create and manage the URLs messages are delivered to. */
@@ -141,6 +151,38 @@ export class Endpoints {
     })
     if (!updated) throw new NotFoundError('Endpoint', id)
     return { ...toPublic(updated), secret }
+  }
+
+  /**
+   * Re-queues, due now, every delivery to the endpoint that was dead-lettered since `since` (a
+   * `Date`, or a duration ago such as `'6h'`), in batches; their next attempts are recorded as
+   * `manual`. Idempotent. Throws `ENDPOINT_DISABLED` for a disabled endpoint: enable it first.
+   *
+   * @example await relay.endpoints.recover(id, { since: '6h' }) // { matched: 412, changed: 412 }
+   */
+  recover(id: string, options: RecoverOptions): Promise<BulkResult> {
+    return this.#operations().recover(id, options)
+  }
+
+  /**
+   * Deliveries by status, attempts, success rate and p50/p95 latency over `window` (default
+   * `'24h'`), circuit state, health, and the last failure.
+   */
+  stats(id: string, options: StatsOptions = {}): Promise<EndpointStats> {
+    return this.#operations().stats(id, options)
+  }
+
+  /**
+   * Disables now the endpoints that have failed without a success for longer than
+   * `endpointHealth.disableAfter`; the workers do this every `endpointHealth.checkInterval`.
+   */
+  sweepHealth(): Promise<{ disabled: string[] }> {
+    return this.#operations().sweepHealth()
+  }
+
+  #operations(): EndpointOperations {
+    if (!this.#deps.operations) throw new RelayStateError('Endpoint operations are not wired; use createRelay().')
+    return this.#deps.operations
   }
 
   async #record(id: string): Promise<EndpointRecord> {

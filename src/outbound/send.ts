@@ -86,6 +86,8 @@ export class Sender {
       async (tx) => {
         const out: SendResult[] = []
         for (const item of prepared) out.push(await this.#write(tx, item, created))
+        // Announced inside the transaction so it is heard on commit only, also for outbox sends.
+        if (created.some((c) => c.deliveryIds.length > 0)) await tx.announceWork()
         return out
       },
       { external: options.transaction },

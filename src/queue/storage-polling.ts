@@ -1,21 +1,43 @@
-import type { QueueDriver } from './queue-driver.js'
+import type { ClaimOptions } from '../storage/storage.js'
+import { LocalCoordination } from './local-coordination.js'
+import type { QueueContext, QueueDriver } from './queue-driver.js'
 
 /**
- * The default driver: workers poll the storage, and a `send()` in this process wakes them at once.
- * Other processes pick new work up on their next poll.
+ * The default driver: workers claim from the storage. A commit in this process wakes them at
+ * once; where the storage can announce commits (Postgres LISTEN/NOTIFY), idle workers in other
+ * processes wake within milliseconds too. Polling at `delivery.pollInterval` remains the guarantee.
  */
 export function storagePolling(): QueueDriver {
-  let wake: (() => void) | null = null
+  let context: QueueContext | null = null
+  let unlisten: (() => Promise<void>) | null = null
   return {
     name: 'storage-polling',
-    async start(onWake) {
-      wake = onWake
+    coordination: new LocalCoordination(),
+    async start(ctx) {
+      context = ctx
+      if (ctx.storage.wakeups) {
+        try {
+          unlisten = await ctx.storage.wakeups.listen(ctx.onWake)
+        } catch (error) {
+          // Wake-ups are a hint; without them workers still poll.
+          ctx.emit('error', { error: error as Error, context: 'queue.listen' })
+        }
+      }
     },
     notify() {
-      wake?.()
+      context?.onWake()
+    },
+    rescheduled() {
+      // The dispatcher wakes itself for retries it scheduled; other processes poll.
+    },
+    claim(options: ClaimOptions) {
+      if (!context) throw new Error('storagePolling: claim() before start()')
+      return context.storage.claimDeliveries(options)
     },
     async stop() {
-      wake = null
+      await unlisten?.()
+      unlisten = null
+      context = null
     },
   }
 }

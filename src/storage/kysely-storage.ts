@@ -597,6 +597,10 @@ class KyselyStorageTransaction implements StorageTransaction {
       await this.#db.insertInto('deliveries').values(chunk.map(deliveryToRow)).execute()
     }
   }
+
+  async announceWork(): Promise<void> {
+    // Wake-ups are added per dialect (Postgres NOTIFY); without them workers poll.
+  }
 }
 
 // ---- settle helpers -----------------------------------------------------------------------------

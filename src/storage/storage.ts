@@ -29,6 +29,12 @@ export interface Storage {
    */
   readonly db: Kysely<any>
 
+  /**
+   * Commit announcements, where the database has them (Postgres LISTEN/NOTIFY): a hint that lets
+   * idle workers in other processes start at once. Absent on SQLite, where workers poll.
+   */
+  readonly wakeups?: StorageWakeups
+
   /** Creates or upgrades the tables. Idempotent; safe when several processes call it at once. */
   migrate(): Promise<void>
   /** Closes what this storage opened itself (never a pool or database handed in by the user). */
@@ -133,6 +139,17 @@ export interface StorageTransaction {
     idempotencyScope: string | null,
   ): Promise<{ inserted: true } | { inserted: false; existing: MessageRecord; deliveryIds: string[] }>
   insertDeliveries(deliveries: readonly DeliveryRecord[]): Promise<void>
+  /**
+   * Announces new work when this transaction commits (Postgres: `pg_notify` inside it, which is
+   * delivered on commit and dropped on rollback). A no-op where the storage has no wake-ups.
+   */
+  announceWork(): Promise<void>
+}
+
+/** Cross-process wake-ups of a storage (see `Storage.wakeups`). */
+export interface StorageWakeups {
+  /** Calls `onWake` whenever a transaction that announced work commits, in any process. Returns the stop function. */
+  listen(onWake: () => void): Promise<() => Promise<void>>
 }
 
 export interface Page<T> {
