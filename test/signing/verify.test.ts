@@ -143,6 +143,19 @@ describe('verify: header shapes', () => {
     expect(verify({ secret, payload, headers, now: T }).id).toBe('msg_1')
   })
 
+  it('tolerates spaces around stripe entries and tabs around standard entries', () => {
+    const stripe = sign({ scheme: 'stripe', secret, payload, timestamp: T })['stripe-signature']!
+    expect(verify({ scheme: 'stripe', secret, payload, headers: { 'stripe-signature': stripe.replace(',', ' , ') }, now: T }).timestamp).toBe(T)
+    const headers = { ...signed, 'webhook-signature': `v2,abc \t${signed['webhook-signature']}\t` }
+    expect(verify({ secret, payload, headers, now: T }).id).toBe('msg_1')
+  })
+
+  it('refuses a signature with extra characters around it', () => {
+    for (const mangled of [`${signed['webhook-signature']}=`, `${signed['webhook-signature']}x`, signed['webhook-signature']!.replace('v1,', 'v1,,')]) {
+      expectCode({ secret, payload, headers: { ...signed, 'webhook-signature': mangled }, now: T }, 'NO_MATCHING_SIGNATURE')
+    }
+  })
+
   it('refuses a webhook-id given twice with different values', () => {
     const headers = { ...signed, 'webhook-id': ['msg_1', 'msg_2'] }
     expectCode({ secret, payload, headers, now: T }, 'INVALID_HEADER')
