@@ -23,8 +23,8 @@ export type DeadLetterBulkFilter = Omit<DeadLetterFilter, 'limit' | 'cursor'>
 export interface DeadLettersDeps {
   storage: Storage
   now: () => number
-  /** Tells the workers that deliveries became due. */
-  notify: () => void
+  /** Tells the workers (here and, through the queue driver, elsewhere) that deliveries became due at `dueAt`. */
+  notify: (deliveryIds: readonly string[], dueAt: Date) => void
 }
 
 /**
@@ -45,8 +45,9 @@ export class DeadLetters {
 
   /** Puts a dead delivery back in the queue, due now. Throws `NotFoundError` if there is no such delivery. */
   async replay(deliveryId: string): Promise<{ replayed: boolean }> {
-    const changed = await this.#deps.storage.requeueDeliveries([deliveryId], ['dead'], new Date(this.#deps.now()))
-    if (changed.length > 0) this.#deps.notify()
+    const at = new Date(this.#deps.now())
+    const changed = await this.#deps.storage.requeueDeliveries([deliveryId], ['dead'], at)
+    if (changed.length > 0) this.#deps.notify(changed, at)
     else if (!(await this.#deps.storage.getDelivery(deliveryId))) throw new NotFoundError('Delivery', deliveryId)
     return { replayed: changed.length > 0 }
   }
@@ -62,8 +63,9 @@ export class DeadLetters {
     const result = await inBatches(
       (cursor, limit) => storage.listDeliveryIds({ ...pick(filter), status: 'dead', cursor, limit }),
       async (ids) => {
-        const changed = await storage.requeueDeliveries(ids, ['dead'], new Date(now()))
-        if (changed.length > 0) this.#deps.notify()
+        const at = new Date(now())
+        const changed = await storage.requeueDeliveries(ids, ['dead'], at)
+        if (changed.length > 0) this.#deps.notify(changed, at)
         return changed
       },
       options,
