@@ -22,7 +22,7 @@ import type { QueueDriver } from './queue/queue-driver.js'
 import { storagePolling } from './queue/storage-polling.js'
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
 import { sqliteStorage } from './storage/sqlite-storage.js'
-import type { AttemptFilter, DeliveryFilter, Page, PageOptions, Storage } from './storage/storage.js'
+import type { AttemptFilter, DeliveryFilter, Page, Storage } from './storage/storage.js'
 
 /** A message with its parsed data and its deliveries, as `relay.messages.get` returns it. */
 export interface MessageWithDeliveries extends MessageRecord {
@@ -72,7 +72,8 @@ export class Relay extends EventEmitter<RelayEvents> {
    */
   #circuitState: CircuitStateProvider = () => 'closed'
   /** Replays and recoveries made these deliveries due at `dueAt`: wake the workers. */
-  readonly #requeued = (_deliveryIds: readonly string[], _dueAt: Date): void => this.#queue.notify()
+  readonly #requeued = (deliveryIds: readonly string[], dueAt: Date): void =>
+    this.#queue.notify(deliveryIds.map((deliveryId) => ({ deliveryId, dueAt })))
   #state: 'created' | 'started' | 'stopping' | 'stopped' = 'created'
   #migrated: Promise<void> | null = null
 
