@@ -206,8 +206,8 @@ export class Receiver implements HandlerSource {
     }
 
     const defaults = SCHEME_DEFAULTS[o.scheme]
-    const required = defaults.requiredHeaders.filter(
-      (name) => (name === 'x-github-delivery' ? !o.webhookId : !o.eventType) && !headerValue(headers, name),
+    const required = [...(o.webhookId ? [] : defaults.idHeaders), ...(o.eventType ? [] : defaults.typeHeaders)].filter(
+      (name) => !headerValue(headers, name),
     )
     if (required.length > 0) {
       return this.#refuse({

@@ -3,8 +3,10 @@ import type { InboundRequestView } from './receiver-options.js'
 
 /** How a scheme names a webhook and its type when the receiver does not say otherwise. */
 export interface SchemeDefaults {
-  /** Headers the defaults read, checked before verification so a missing one answers 400. */
-  readonly requiredHeaders: readonly string[]
+  /** Headers the default webhook id reads, checked before verification so a missing one answers 400. */
+  readonly idHeaders: readonly string[]
+  /** Headers the default event type reads, checked likewise. */
+  readonly typeHeaders: readonly string[]
   /** The sender's webhook id; `verifiedId` is what `verify()` returned as the signed id. */
   webhookId(request: InboundRequestView, verifiedId: string | null): unknown
   eventType(request: InboundRequestView): unknown
@@ -17,19 +19,22 @@ function field(payload: unknown, name: string): unknown {
 export const SCHEME_DEFAULTS: Readonly<Record<SigningScheme, SchemeDefaults>> = Object.freeze({
   // Standard Webhooks: the signed webhook-id header; the body is { type, timestamp, data }.
   standard: {
-    requiredHeaders: [],
+    idHeaders: [],
+    typeHeaders: [],
     webhookId: (_request, verifiedId) => verifiedId,
     eventType: ({ payload }) => field(payload, 'type'),
   },
   // Stripe: the event object carries both, e.g. { id: 'evt_…', type: 'invoice.paid', data: { object } }.
   stripe: {
-    requiredHeaders: [],
+    idHeaders: [],
+    typeHeaders: [],
     webhookId: ({ payload }) => field(payload, 'id'),
     eventType: ({ payload }) => field(payload, 'type'),
   },
   // GitHub: X-GitHub-Delivery and X-GitHub-Event, refined by the payload's action: 'issues.opened'.
   github: {
-    requiredHeaders: ['x-github-delivery', 'x-github-event'],
+    idHeaders: ['x-github-delivery'],
+    typeHeaders: ['x-github-event'],
     webhookId: ({ headers }) => headers['x-github-delivery'],
     eventType: ({ headers, payload }) => {
       const event = headers['x-github-event']
