@@ -336,6 +336,34 @@ describeEachStorage('receiving webhooks', ({ env }) => {
       expect(runs).toBe(1)
     })
 
+    it('answers 409 with Retry-After to a copy that reaches another process while the first copy runs', async () => {
+      const first = await makeRelay({ workers: false })
+      const second = await twin({ workers: false })
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      let runs = 0
+      const urls = await Promise.all(
+        [first, second].map((relay) =>
+          mount(
+            relay.receiver({ name: 'fn', secret: STANDARD_SECRET, mode: 'inline' }).on('*', async () => {
+              runs++
+              await released
+            }),
+          ),
+        ),
+      )
+      const request = standardRequest()
+      const answer = post(urls[0]!, request)
+      await eventually(() => expect(runs).toBe(1))
+      const copy = await post(urls[1]!, request)
+      expect(copy.status).toBe(409)
+      expect(copy.headers.get('retry-after')).toBe('5')
+      release()
+      expect((await answer).status).toBe(200)
+      expect((await post(urls[1]!, request)).status).toBe(200)
+      expect(runs).toBe(1)
+    })
+
     it('answers 200 for a PermanentError: the webhook is in the dead-letter queue, a retry cannot help', async () => {
       const relay = await makeRelay({ workers: false })
       const hooks = relay.receiver({ name: 'fn', secret: STANDARD_SECRET, mode: 'inline' }).on('*', () => {
