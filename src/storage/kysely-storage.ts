@@ -24,6 +24,7 @@ import {
   messageFromRow,
   messageToRow,
   toMillis,
+  toNullableDate,
   toNullableMillis,
 } from './row-mappers.js'
 import { TABLE_NAMES, type HookrelayDatabase } from './schema.js'
@@ -32,6 +33,7 @@ import type {
   ClaimedDelivery,
   ClaimOptions,
   DeliveryFilter,
+  DueDelivery,
   DeliverySettlement,
   EndpointFilter,
   EndpointHealthUpdate,
@@ -41,6 +43,7 @@ import type {
   Page,
   Storage,
   StorageTransaction,
+  StorageWakeups,
 } from './storage.js'
 import { SettleStatements } from './settle-statements.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
@@ -64,6 +67,13 @@ export interface KyselyStorageOptions {
   readonly onClose?: () => Promise<void>
   /** Migrations to apply; defaults to hookrelay's own. For tests of the migrator. */
   readonly migrations?: readonly Migration[]
+  /**
+   * Announces new work inside a `send()` transaction (Postgres: `pg_notify`, delivered on commit).
+   * `tx` is the transaction, scoped to hookrelay's tables. Default: nothing (workers poll).
+   */
+  readonly announce?: (tx: Kysely<any>) => Promise<void>
+  /** Cross-process wake-ups to expose as `storage.wakeups` (Postgres LISTEN). Default: none. */
+  readonly wakeups?: StorageWakeups
 }
 
 const DEFAULT_PAGE_LIMIT = 50
@@ -84,6 +94,7 @@ type SqlType = 'text' | 'bigint' | 'integer'
  */
 export class KyselyStorage implements Storage {
   readonly dialect: 'sqlite' | 'postgres'
+  readonly wakeups?: StorageWakeups
   readonly #raw: Kysely<any>
   readonly #db: Db
   readonly #sqlDialect: StorageDialect
@@ -93,6 +104,7 @@ export class KyselyStorage implements Storage {
   readonly #migrations: readonly Migration[]
   readonly #onClose: (() => Promise<void>) | undefined
   readonly #settleStatements: SettleStatements
+  readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   #closed: Promise<void> | undefined
 
   constructor(options: KyselyStorageOptions) {
@@ -104,6 +116,8 @@ export class KyselyStorage implements Storage {
     this.#prefixPlugin = new TablePrefixPlugin(this.#prefix, TABLE_NAMES)
     this.#migrations = options.migrations ?? allMigrations
     this.#onClose = options.onClose
+    this.#announce = options.announce
+    if (options.wakeups) this.wakeups = options.wakeups
     this.#db = this.#scope(options.db)
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
@@ -171,9 +185,9 @@ export class KyselyStorage implements Storage {
           [{ path: ['transaction'], message: 'not a Kysely executor' }],
         )
       }
-      return fn(new KyselyStorageTransaction(this.#scope(external)))
+      return fn(new KyselyStorageTransaction(this.#scope(external), this.#announce))
     }
-    return this.#db.transaction().execute((tx) => fn(new KyselyStorageTransaction(tx)))
+    return this.#db.transaction().execute((tx) => fn(new KyselyStorageTransaction(tx, this.#announce)))
   }
 
   // ---- endpoints ------------------------------------------------------------------------------
@@ -225,23 +239,51 @@ export class KyselyStorage implements Storage {
 
   // ---- delivering -----------------------------------------------------------------------------
 
-  async claimDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+  claimDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    return this.#claim(options, undefined)
+  }
+
+  claimDeliveriesByIds(ids: readonly string[], options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    const chosen = unique(ids).slice(0, IDS_PER_STATEMENT)
+    if (chosen.length === 0) return Promise.resolve([])
+    return this.#claim(options, chosen)
+  }
+
+  async listDueDeliveries(options: { now: Date; limit: number; horizonMs?: number }): Promise<DueDelivery[]> {
+    checkClaimOptions({ ...options, owner: '', leaseMs: 1 })
+    const now = toMillis(options.now)
+    const horizon = now + Math.max(0, options.horizonMs ?? 0)
+    const rows = await this.#db
+      .selectFrom('deliveries')
+      .select(['id', 'next_attempt_at'])
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', horizon)]),
+          eb.and([eb('status', '=', 'delivering'), eb('next_attempt_at', '<=', now)]),
+        ]),
+      )
+      .orderBy('next_attempt_at')
+      .limit(options.limit)
+      .execute()
+    return rows.map((row) => ({ deliveryId: row.id, dueAt: new Date(Number(row.next_attempt_at)) }))
+  }
+
+  /** Claims due deliveries, oldest first, or only among `ids`. */
+  async #claim(options: ClaimOptions, ids: readonly string[] | undefined): Promise<ClaimedDelivery[]> {
     checkClaimOptions(options)
     const now = toMillis(options.now)
     const rows = await this.#db
       .updateTable('deliveries')
       .set({ status: 'delivering', lease_owner: options.owner, next_attempt_at: now + options.leaseMs, updated_at: now })
-      .where('id', 'in', (eb) =>
-        this.#sqlDialect.lockClaimQuery(
-          eb
-            .selectFrom('deliveries')
-            .select('id')
-            .where('status', 'in', ['pending', 'delivering'])
-            .where('next_attempt_at', '<=', now)
-            .orderBy('next_attempt_at')
-            .limit(options.limit),
-        ),
-      )
+      .where('id', 'in', (eb) => {
+        let pick = eb
+          .selectFrom('deliveries')
+          .select('id')
+          .where('status', 'in', ['pending', 'delivering'])
+          .where('next_attempt_at', '<=', now)
+        if (ids) pick = pick.where('id', 'in', [...ids])
+        return this.#sqlDialect.lockClaimQuery(pick.orderBy('next_attempt_at').limit(options.limit))
+      })
       .returningAll()
       .execute()
     if (rows.length === 0) return []
@@ -267,6 +309,22 @@ export class KyselyStorage implements Storage {
       }
       return { delivery, message, endpoint: endpoints.get(delivery.endpointId) }
     })
+  }
+
+  async findBlockingDelivery(
+    endpointId: string,
+    deliveryId: string,
+  ): Promise<{ id: string; nextAttemptAt: Date | null } | undefined> {
+    const row = await this.#db
+      .selectFrom('deliveries')
+      .select(['id', 'next_attempt_at'])
+      .where('endpoint_id', '=', endpointId)
+      .where('status', 'in', ['pending', 'delivering'])
+      .where('id', '<', deliveryId)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst()
+    return row ? { id: row.id, nextAttemptAt: toNullableDate(row.next_attempt_at) } : undefined
   }
 
   async settle(
@@ -534,9 +592,11 @@ export class KyselyStorage implements Storage {
 /** The writes of `send()`, on hookrelay's own transaction or on the caller's. */
 class KyselyStorageTransaction implements StorageTransaction {
   readonly #db: Db
+  readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
 
-  constructor(db: Db) {
+  constructor(db: Db, announce: ((tx: Kysely<any>) => Promise<void>) | undefined) {
     this.#db = db
+    this.#announce = announce
   }
 
   async listRoutableEndpoints(tenant: string | null): Promise<EndpointRecord[]> {
@@ -599,7 +659,8 @@ class KyselyStorageTransaction implements StorageTransaction {
   }
 
   async announceWork(): Promise<void> {
-    // Wake-ups are added per dialect (Postgres NOTIFY); without them workers poll.
+    // Wake-ups come from the factory (Postgres NOTIFY); without them workers poll.
+    await this.#announce?.(this.#db)
   }
 }
 

@@ -4,6 +4,7 @@ import { KyselyStorage } from './kysely-storage.js'
 import { loadOptionalPeer } from './load-peer.js'
 import { parseOptions } from './options.js'
 import { postgresDialect } from './postgres-dialect.js'
+import { announceOn, PostgresWakeups, wakeupChannel, type PgListenClient } from './postgres-wakeups.js'
 
 /**
  * What hookrelay needs of a `pg.Pool` you hand in (the shape Kysely's `PostgresDialect` asks
@@ -106,6 +107,45 @@ interface PgModule {
   Pool: new (config: { connectionString: string; max: number }) => PgPoolLike & {
     on(event: 'error', listener: (error: Error) => void): unknown
   }
+  Client: new (config: { connectionString: string; keepAlive: boolean }) => PgListenClient & {
+    connect(): Promise<void>
+    end(): Promise<void>
+  }
+}
+
+/** A pool client as LISTEN uses it; `release(true)` destroys it instead of returning it. */
+type PoolListenClient = PgListenClient & { release(destroy?: boolean): void }
+
+/** LISTEN on a client checked out of the caller's pool, kept for as long as wake-ups are on. */
+function poolWakeups(channel: string, pool: PgPoolLike): PostgresWakeups {
+  return new PostgresWakeups(channel, {
+    async connect() {
+      const client = (await pool.connect()) as unknown as Partial<PoolListenClient>
+      if (typeof client.on !== 'function' || typeof client.removeAllListeners !== 'function') {
+        ;(client as PoolListenClient).release()
+        throw new Error('postgresStorage(): the pool\'s clients cannot LISTEN (they have no on()); wake-ups are off, workers poll.')
+      }
+      return client as PoolListenClient
+    },
+    async release(client, broken) {
+      ;(client as PoolListenClient).release(broken)
+    },
+  })
+}
+
+/** LISTEN on a connection of its own, next to the pool, so the pool keeps all its connections. */
+function clientWakeups(channel: string, pg: PgModule, connectionString: string): PostgresWakeups {
+  return new PostgresWakeups(channel, {
+    async connect() {
+      const client = new pg.Client({ connectionString, keepAlive: true })
+      client.on('error', () => undefined) // errors while connecting reject connect() instead
+      await client.connect()
+      return client
+    },
+    async release(client) {
+      await (client as InstanceType<PgModule['Client']>).end()
+    },
+  })
 }
 
 /**
@@ -121,14 +161,19 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
   const schema = parsed.schema ?? 'public'
   const tablePrefix = parsed.tablePrefix ?? 'hookrelay_'
   const dialect = postgresDialect({ schema })
+  // Every send() announces its work on the channel; only pool and connection string can LISTEN
+  // (a Kysely handed in hides its connections), but their workers hear sends made through any.
+  const channel = wakeupChannel(schema, tablePrefix)
+  const announce = announceOn(channel)
 
   if (parsed.db) {
-    return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, onClose: async () => undefined })
+    return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, announce, onClose: async () => undefined })
   }
   if (parsed.pool) {
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: parsed.pool }) })
+    const wakeups = poolWakeups(channel, parsed.pool)
     // Destroying this Kysely would end the caller's pool: close() leaves it alone.
-    return new KyselyStorage({ db, dialect, schema, tablePrefix, onClose: async () => undefined })
+    return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, wakeups, onClose: async () => undefined })
   }
   const pg = loadOptionalPeer<PgModule>('pg', 'postgresStorage()')
   const pool = new pg.Pool({ connectionString: parsed.connectionString!, max: parsed.max ?? 10 })
@@ -136,5 +181,6 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
   // would crash the process. The next query simply gets a fresh connection.
   pool.on('error', () => undefined)
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
-  return new KyselyStorage({ db, dialect, schema, tablePrefix, onClose: () => db.destroy() })
+  const wakeups = clientWakeups(channel, pg, parsed.connectionString!)
+  return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, wakeups, onClose: () => db.destroy() })
 }

@@ -63,11 +63,27 @@ export interface Storage {
    */
   claimDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>
   /**
+   * Like `claimDeliveries`, but only among `ids` (a queue driver such as Redis handed them out):
+   * claims those still claimable (`pending` and due, or `delivering` with an expired lease) and
+   * silently skips the rest, which another worker took or which are no longer due.
+   */
+  claimDeliveriesByIds(ids: readonly string[], options: ClaimOptions): Promise<ClaimedDelivery[]>
+  /**
+   * Due work, oldest first, for a queue driver to re-enqueue: `pending` deliveries due by
+   * `now + horizonMs` (default 0) and `delivering` ones whose lease expired by `now`. Reads only.
+   */
+  listDueDeliveries(options: { now: Date; limit: number; horizonMs?: number }): Promise<DueDelivery[]>
+  /**
    * Writes the outcome of many claims in one transaction: attempts, delivery state, endpoint
    * health. A settlement only changes a delivery still leased to its `owner` (a worker whose lease
    * expired must not overwrite the worker that took over), but its attempt is always recorded.
    */
   settle(settlements: readonly DeliverySettlement[], endpointUpdates?: readonly EndpointHealthUpdate[]): Promise<void>
+  /**
+   * For FIFO endpoints: the oldest delivery to `endpointId` sent before `deliveryId` that is not
+   * finished yet (`pending` or `delivering`), which `deliveryId` must wait for; `undefined` if none.
+   */
+  findBlockingDelivery(endpointId: string, deliveryId: string): Promise<{ id: string; nextAttemptAt: Date | null } | undefined>
 
   // ---- reading and operating ---------------------------------------------------------------
   getMessage(id: string): Promise<MessageRecord | undefined>
@@ -148,8 +164,19 @@ export interface StorageTransaction {
 
 /** Cross-process wake-ups of a storage (see `Storage.wakeups`). */
 export interface StorageWakeups {
-  /** Calls `onWake` whenever a transaction that announced work commits, in any process. Returns the stop function. */
-  listen(onWake: () => void): Promise<() => Promise<void>>
+  /**
+   * Calls `onWake` whenever a transaction that announced work commits, in any process. Returns the
+   * stop function. Rejects if it cannot listen at first; a connection lost later is re-established
+   * in the background (then `onWake` is called once, for what was missed) and each failure to do
+   * so is passed to `onError`.
+   */
+  listen(onWake: () => void, onError?: (error: Error) => void): Promise<() => Promise<void>>
+}
+
+/** A delivery due at `dueAt` (the same shape as the queue's `DueWork`). */
+export interface DueDelivery {
+  deliveryId: string
+  dueAt: Date
 }
 
 export interface Page<T> {
