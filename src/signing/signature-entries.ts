@@ -51,6 +51,22 @@ export function entryValues(header: string, syntax: EntrySyntax, version: string
   return values
 }
 
+/**
+ * The value of the entry of `version` (e.g. the `t=` of a stripe header): undefined when there is
+ * none, null when several entries of that version disagree.
+ */
+export function singleEntryValue(header: string, syntax: EntrySyntax, version: string): string | null | undefined {
+  const bounds: Bounds = { start: 0, split: 0, end: 0, next: 0 }
+  let value: string | undefined
+  for (let at = 0; at < header.length; at = bounds.next) {
+    if (!scanEntry(header, at, syntax, bounds) || !isVersion(header, bounds, version)) continue
+    const length = bounds.end - bounds.split - 1
+    if (value === undefined) value = header.slice(bounds.split + 1, bounds.end)
+    else if (length !== value.length || !header.startsWith(value, bounds.split + 1)) return null
+  }
+  return value
+}
+
 /** Every entry, for messages on the failure path. */
 export function parseSignatureEntries(header: string, syntax: EntrySyntax): SignatureEntry[] {
   const bounds: Bounds = { start: 0, split: 0, end: 0, next: 0 }

@@ -2,7 +2,7 @@ import { readListHeader } from './headers.js'
 import { hmacSha256 } from './hmac.js'
 import type { SchemeDefinition } from './scheme.js'
 import { resolveUtf8HmacKey, type HmacKey } from './secrets.js'
-import { entryValues, hasEntry, type EntrySyntax } from './signature-entries.js'
+import { hasEntry, singleEntryValue, type EntrySyntax } from './signature-entries.js'
 import { parseTimestampHeader } from './timestamps.js'
 import { WebhookVerificationError } from './webhook-verification-error.js'
 
@@ -44,12 +44,11 @@ export const stripeScheme: SchemeDefinition<HmacKey> = {
     if (signatures === undefined) {
       throw new WebhookVerificationError('MISSING_HEADER', `Missing ${signatureHeader} header: a Stripe-style request carries 't=<timestamp>,v1=<signature>' in it.`)
     }
-    const times = entryValues(signatures, SYNTAX, 't')
-    const timestampText = times[0]
+    const timestampText = singleEntryValue(signatures, SYNTAX, 't')
     if (timestampText === undefined) {
       throw new WebhookVerificationError('INVALID_HEADER', `The ${signatureHeader} header has no t= timestamp (expected 't=<unix seconds>,v1=<hex>').`)
     }
-    if (times.some((time) => time !== timestampText)) {
+    if (timestampText === null) {
       throw new WebhookVerificationError('INVALID_HEADER', `The ${signatureHeader} header has several different t= timestamps.`)
     }
     const timestamp = parseTimestampHeader(timestampText, `t= value of the ${signatureHeader} header`)

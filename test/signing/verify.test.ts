@@ -219,6 +219,13 @@ describe('verify: timestamps', () => {
     expectCode({ secret, payload, headers: { ...headers, 'webhook-timestamp': 'hello' }, now: T }, 'INVALID_TIMESTAMP')
   })
 
+  it('accepts a repeated identical t= and refuses two different ones', () => {
+    const stripe = sign({ scheme: 'stripe', secret, payload, timestamp: T })['stripe-signature']!
+    expect(verify({ scheme: 'stripe', secret, payload, headers: { 'stripe-signature': `${stripe},t=${T}` }, now: T }).timestamp).toBe(T)
+    expectCode({ scheme: 'stripe', secret, payload, headers: { 'stripe-signature': `${stripe},t=${T + 1}` }, now: T }, 'INVALID_HEADER')
+    expectCode({ scheme: 'stripe', secret, payload, headers: { 'stripe-signature': `${stripe},t=${T}0` }, now: T }, 'INVALID_HEADER')
+  })
+
   it('refuses a stripe header without t= (INVALID_HEADER) or with a bad one (INVALID_TIMESTAMP)', () => {
     expectCode({ scheme: 'stripe', secret, payload, headers: { 'stripe-signature': 'v1=abc' } }, 'INVALID_HEADER')
     expectCode({ scheme: 'stripe', secret, payload, headers: { 'stripe-signature': 't=soon,v1=abc' } }, 'INVALID_TIMESTAMP')
