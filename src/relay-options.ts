@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { toMilliseconds, type Duration } from './core/duration.js'
 import { ValidationError } from './core/errors.js'
-import type { SigningScheme } from './core/types.js'
+import type { CircuitBreakerSettings, SigningScheme } from './core/types.js'
+import { circuitBreakerSchema, type CircuitBreakerInput } from './outbound/endpoint-input.js'
 import { DURATION_HINT, durationCheck, parseOrThrow } from './core/validation.js'
 import type { Storage } from './storage/storage.js'
 import type { QueueDriver } from './queue/queue-driver.js'
@@ -42,6 +43,11 @@ export interface RelayOptions {
     /** The longest `Retry-After` honoured. @default '1h' */
     maxRetryAfter?: Duration
   }
+  /**
+   * The per-endpoint circuit breaker: when too many attempts to an endpoint fail, its deliveries are
+   * deferred (no attempt used) until one probe succeeds. Endpoints can override these.
+   */
+  circuitBreaker?: CircuitBreakerInput
   delivery?: {
     /** Time allowed for one attempt, connect to last byte. @default '15s' */
     timeout?: Duration
@@ -135,6 +141,7 @@ const schema = z
       permanentStatuses: z.array(z.number().int().min(100).max(599)).optional(),
       maxRetryAfter: duration.optional(),
     }),
+    circuitBreaker: circuitBreakerSchema,
     delivery: z.strictObject({
       timeout: duration.optional(),
       concurrency: positiveInt.max(10_000).optional(),
@@ -171,6 +178,7 @@ const schema = z
 export interface ResolvedRelayOptions {
   signing: { scheme: SigningScheme; headerName: string }
   retry: { schedule: number[]; jitter: number; permanentStatuses: number[]; maxRetryAfterMs: number }
+  circuitBreaker: Required<CircuitBreakerSettings>
   delivery: {
     timeoutMs: number
     concurrency: number
@@ -208,6 +216,13 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
       jitter: o.retry?.jitter ?? 0.2,
       permanentStatuses: o.retry?.permanentStatuses ?? [],
       maxRetryAfterMs: toMilliseconds(o.retry?.maxRetryAfter ?? '1h', 'retry.maxRetryAfter'),
+    },
+    circuitBreaker: {
+      enabled: o.circuitBreaker?.enabled ?? true,
+      errorThresholdPercentage: o.circuitBreaker?.errorThresholdPercentage ?? 50,
+      volumeThreshold: o.circuitBreaker?.volumeThreshold ?? 10,
+      windowMs: toMilliseconds(o.circuitBreaker?.window ?? '60s', 'circuitBreaker.window'),
+      resetTimeoutMs: toMilliseconds(o.circuitBreaker?.resetTimeout ?? '30s', 'circuitBreaker.resetTimeout'),
     },
     delivery: {
       timeoutMs,

@@ -13,6 +13,7 @@ import type { DeliveryRecord, MessageRecord } from './core/types.js'
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
+import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
 import { UndiciTransport, type HttpTransport } from './outbound/http-transport.js'
@@ -66,10 +67,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
   readonly #housekeeping: PeriodicTask[] = []
-  /**
-   * The circuit state `endpoints.stats()` reports. Circuit breakers are not built yet: until they
-   * replace this provider, every circuit is `'closed'`.
-   */
+  /** The circuit state `endpoints.stats()` reports: this process's breakers once workers run, else closed. */
   #circuitState: CircuitStateProvider = () => 'closed'
   /** Replays and recoveries made these deliveries due at `dueAt`: wake the workers. */
   readonly #requeued = (deliveryIds: readonly string[], dueAt: Date): void =>
@@ -181,10 +179,18 @@ export class Relay extends EventEmitter<RelayEvents> {
       connectionsPerOrigin: this.#options.delivery.concurrency,
       connectTimeoutMs: this.#options.delivery.timeoutMs,
     })
+    const circuits = new EndpointCircuits({
+      defaults: this.#options.circuitBreaker,
+      coordination: this.#queue.coordination,
+      emit: this.#emit,
+      probeTtlMs: this.#options.delivery.timeoutMs + 5_000,
+    })
+    this.#circuitState = (endpointId) => circuits.state(endpointId)
     const dispatcher = new Dispatcher({
       storage: this.storage,
       queue: this.#queue,
       transport: this.#transport,
+      circuits,
       options: this.#options,
       emit: this.#emit,
     })

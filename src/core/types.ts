@@ -26,6 +26,20 @@ export interface RateLimit {
   perMs: number
 }
 
+/** When an endpoint's circuit opens and how it recovers. Durations in milliseconds. */
+export interface CircuitBreakerSettings {
+  /** Open when the failure rate over the window exceeds this percentage. */
+  errorThresholdPercentage?: number
+  /** ...but only once the window holds at least this many attempts. */
+  volumeThreshold?: number
+  /** Length of the rolling window in ms. */
+  windowMs?: number
+  /** How long the circuit stays open before one probe is let through (half-open), in ms. */
+  resetTimeoutMs?: number
+  /** Set false to turn the breaker off for this endpoint. */
+  enabled?: boolean
+}
+
 /** An endpoint as stored. The public view (`Endpoint`) omits `secrets`. */
 export interface EndpointRecord {
   id: string
@@ -45,6 +59,8 @@ export interface EndpointRecord {
   rateLimit: RateLimit | null
   maxConcurrency: number | null
   ordering: 'none' | 'fifo'
+  /** Circuit-breaker settings overriding the relay's for this endpoint; `null` uses the relay's. */
+  circuitBreaker: CircuitBreakerSettings | null
   disabledAt: Date | null
   disabledReason: string | null
   /** When the endpoint started failing without a success since; `null` while healthy. */

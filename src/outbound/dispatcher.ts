@@ -7,7 +7,9 @@ import type { ResolvedRelayOptions } from '../relay-options.js'
 import { sign } from '../signing/index.js'
 import type { QueueDriver } from '../queue/queue-driver.js'
 import type { ClaimedDelivery, Storage } from '../storage/storage.js'
-import type { HttpTransport } from './http-transport.js'
+import type { EndpointCircuits } from './circuit-breakers.js'
+import { DeliveryGate, type Deferral } from './delivery-gate.js'
+import type { HttpAttemptResult, HttpTransport } from './http-transport.js'
 import { SettlementBatcher, type SettlementItem } from './settlement-batcher.js'
 
 const MAX_TRACKED_RETRIES = 10_000
@@ -16,6 +18,7 @@ export interface DispatcherDeps {
   storage: Storage
   queue: QueueDriver
   transport: HttpTransport
+  circuits: EndpointCircuits
   options: ResolvedRelayOptions
   emit: Emit
 }
@@ -30,6 +33,7 @@ export class Dispatcher {
   readonly owner = `w_${randomBytes(6).toString('hex')}`
   readonly #deps: DispatcherDeps
   readonly #batcher: SettlementBatcher
+  readonly #gate: DeliveryGate
   readonly #inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>()
   #running = false
   /** Free slots worth a claim: half the batch, so the pipeline refills before it runs dry. */
@@ -44,12 +48,14 @@ export class Dispatcher {
   constructor(deps: DispatcherDeps) {
     this.#deps = deps
     this.#batcher = new SettlementBatcher(deps.storage, deps.emit)
+    this.#gate = new DeliveryGate({ storage: deps.storage, circuits: deps.circuits, coordination: deps.queue.coordination })
     this.#claimThreshold = Math.max(1, Math.floor(Math.min(deps.options.delivery.batchSize, deps.options.delivery.concurrency) / 2))
   }
 
   start(): void {
     if (this.#running) return
     this.#running = true
+    this.#deps.circuits.start()
     this.#loop = this.#run()
   }
 
@@ -81,6 +87,7 @@ export class Dispatcher {
     for (const flight of this.#inFlight.values()) flight.abort.abort()
     await Promise.all([...this.#inFlight.values()].map((f) => f.done))
     await this.#batcher.drain()
+    this.#deps.circuits.shutdown()
   }
 
   async #run(): Promise<void> {
@@ -134,15 +141,28 @@ export class Dispatcher {
       return this.#deadWithoutAttempt(item, endpoint ? 'endpoint_disabled' : 'endpoint_deleted')
     }
 
-    const startedAt = options.now()
+    const deferral = await this.#gate.admit({ ...item, endpoint }, options.now())
+    if (deferral) return this.#defer(item, deferral)
+    let startedAt = 0
+    let outcome: HttpAttemptResult | 'rejected'
+    try {
+      outcome = await this.#deps.circuits.run(endpoint, () => {
+        startedAt = options.now()
+        return this.#deps.transport.post({
+          url: endpoint.url,
+          headers: this.#headers(endpoint, message, startedAt),
+          body: message.payload,
+          timeoutMs: options.delivery.timeoutMs,
+          signal,
+        })
+      })
+    } finally {
+      this.#gate.release(endpoint.id)
+    }
+    // The circuit opened, or another probe went first, between admission and the attempt.
+    if (outcome === 'rejected') return this.#defer(item, { reason: 'circuit_open', until: options.now() + 1_000 })
+    const result = outcome
     const number = delivery.attempts + 1
-    const result = await this.#deps.transport.post({
-      url: endpoint.url,
-      headers: this.#headers(endpoint, message, startedAt),
-      body: message.payload,
-      timeoutMs: options.delivery.timeoutMs,
-      signal,
-    })
     const at = new Date(options.now())
     if (result.aborted) {
       // The relay is stopping: not the receiver's fault, so no attempt is counted.
@@ -234,6 +254,28 @@ export class Dispatcher {
       }
     }
     await this.#batcher.submit(submission)
+  }
+
+  /** Puts a delivery off without using an attempt (circuit open, rate limit, concurrency, FIFO order). */
+  #defer(item: ClaimedDelivery, deferral: Deferral): Promise<void> {
+    const { delivery, message } = item
+    const at = new Date(this.#deps.options.now())
+    const until = new Date(deferral.until)
+    return this.#batcher.submit({
+      settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt: until, at },
+      afterCommit: () => {
+        this.#deps.emit('delivery.deferred', {
+          deliveryId: delivery.id,
+          messageId: message.id,
+          endpointId: delivery.endpointId,
+          type: message.type,
+          reason: deferral.reason,
+          until,
+        })
+        this.#wakeAt(deferral.until)
+        this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: until }])
+      },
+    })
   }
 
   #deadWithoutAttempt(item: ClaimedDelivery, reason: DeadReason): Promise<void> {

@@ -61,10 +61,46 @@ export interface EndpointInput {
   retry?: { schedule: Duration[] } | null
   /** Create it disabled. @default false */
   disabled?: boolean
+  /**
+   * At most `max` requests per `per` to this endpoint, across all workers sharing a queue driver.
+   * Requests over the limit are deferred, not failed. @example { max: 50, per: '1s' }
+   */
+  rateLimit?: { max: number; per: Duration } | null
+  /** At most this many attempts in flight to the endpoint at once, per process. @default unlimited */
+  maxConcurrency?: number | null
+  /**
+   * `'fifo'` delivers messages one at a time in the order they were sent: the next waits until the
+   * previous one succeeded or was dead-lettered. @default 'none'
+   */
+  ordering?: 'none' | 'fifo'
+  /** Circuit-breaker settings for this endpoint instead of the relay's. */
+  circuitBreaker?: CircuitBreakerInput | null
+}
+
+/** Circuit-breaker settings, as options take them. */
+export interface CircuitBreakerInput {
+  /** Turn the breaker off. @default true */
+  enabled?: boolean
+  /** Open when more than this percentage of attempts in the window failed. @default 50 */
+  errorThresholdPercentage?: number
+  /** Minimum attempts in the window before the circuit can open. @default 10 */
+  volumeThreshold?: number
+  /** The rolling window. @default '60s' */
+  window?: Duration
+  /** How long the circuit stays open before one probe goes through. @default '30s' */
+  resetTimeout?: Duration
 }
 
 /** The fields that can be changed with `endpoints.update`; `null` clears an optional field. */
 export type EndpointUpdate = Partial<Omit<EndpointInput, 'secret' | 'disabled'>>
+
+export const circuitBreakerSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  errorThresholdPercentage: z.number().min(1).max(100).optional(),
+  volumeThreshold: z.number().int().min(1).max(100_000).optional(),
+  window: duration.optional(),
+  resetTimeout: duration.optional(),
+})
 
 export const endpointInputSchema = z.strictObject({
   url,
@@ -77,6 +113,10 @@ export const endpointInputSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
   retry: z.strictObject({ schedule: z.array(duration).max(50) }).nullable().optional(),
   disabled: z.boolean().optional(),
+  rateLimit: z.strictObject({ max: z.number().int().positive(), per: duration }).nullable().optional(),
+  maxConcurrency: z.number().int().positive().max(10_000).nullable().optional(),
+  ordering: z.enum(['none', 'fifo']).optional(),
+  circuitBreaker: circuitBreakerSchema.nullable().optional(),
 })
 
 export const endpointUpdateSchema = endpointInputSchema.omit({ secret: true, disabled: true }).partial()

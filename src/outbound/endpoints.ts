@@ -2,11 +2,17 @@ import { toMilliseconds, type Duration } from '../core/duration.js'
 import { NotFoundError, RelayStateError } from '../core/errors.js'
 import type { BulkResult, EndpointStats, RecoverOptions, StatsOptions } from '../core/operations.js'
 import { newId } from '../core/ids.js'
-import type { EndpointRecord, EndpointSecret } from '../core/types.js'
+import type { CircuitBreakerSettings, EndpointRecord, EndpointSecret } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import { generateSecret } from '../signing/index.js'
 import type { EndpointFilter, Page, Storage } from '../storage/storage.js'
-import { endpointInputSchema, endpointUpdateSchema, type EndpointInput, type EndpointUpdate } from './endpoint-input.js'
+import {
+  endpointInputSchema,
+  endpointUpdateSchema,
+  type CircuitBreakerInput,
+  type EndpointInput,
+  type EndpointUpdate,
+} from './endpoint-input.js'
 import type { SsrfGuard } from './ssrf-guard.js'
 
 /** An endpoint as the API returns it: everything but its secrets. */
@@ -57,9 +63,10 @@ export class Endpoints {
       headers: parsed.headers ?? {},
       metadata: parsed.metadata ?? {},
       retrySchedule: scheduleMs(parsed.retry),
-      rateLimit: null,
-      maxConcurrency: null,
-      ordering: 'none',
+      rateLimit: rateLimitMs(parsed.rateLimit),
+      maxConcurrency: parsed.maxConcurrency ?? null,
+      ordering: parsed.ordering ?? 'none',
+      circuitBreaker: circuitSettings(parsed.circuitBreaker),
       disabledAt: parsed.disabled ? now : null,
       disabledReason: parsed.disabled ? 'created disabled' : null,
       failingSince: null,
@@ -89,10 +96,12 @@ export class Endpoints {
   async update(id: string, patch: EndpointUpdate): Promise<Endpoint> {
     const parsed = parseOrThrow(endpointUpdateSchema, patch, 'endpoint update')
     if (parsed.url) this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
-    const { retry, ...rest } = parsed
+    const { retry, rateLimit, circuitBreaker, ...rest } = parsed
     const record = await this.#deps.storage.updateEndpoint(id, {
       ...rest,
       ...(retry !== undefined && { retrySchedule: scheduleMs(retry) }),
+      ...(rateLimit !== undefined && { rateLimit: rateLimitMs(rateLimit) }),
+      ...(circuitBreaker !== undefined && { circuitBreaker: circuitSettings(circuitBreaker) }),
       ...(rest.tenant !== undefined && { tenant: rest.tenant ?? null }),
       ...(rest.description !== undefined && { description: rest.description ?? null }),
       updatedAt: new Date(this.#deps.now()),
@@ -204,4 +213,20 @@ function currentSecret(record: EndpointRecord): string {
 
 function scheduleMs(retry: { schedule: Duration[] } | null | undefined): number[] | null {
   return retry ? retry.schedule.map((d, i) => toMilliseconds(d, `retry.schedule[${i}]`)) : null
+}
+
+function rateLimitMs(limit: { max: number; per: Duration } | null | undefined): EndpointRecord['rateLimit'] {
+  return limit ? { max: limit.max, perMs: toMilliseconds(limit.per, 'rateLimit.per') } : null
+}
+
+/** Circuit-breaker input (durations as strings) to stored settings (milliseconds). */
+export function circuitSettings(input: CircuitBreakerInput | null | undefined): CircuitBreakerSettings | null {
+  if (!input) return null
+  return {
+    ...(input.enabled !== undefined && { enabled: input.enabled }),
+    ...(input.errorThresholdPercentage !== undefined && { errorThresholdPercentage: input.errorThresholdPercentage }),
+    ...(input.volumeThreshold !== undefined && { volumeThreshold: input.volumeThreshold }),
+    ...(input.window !== undefined && { windowMs: toMilliseconds(input.window, 'circuitBreaker.window') }),
+    ...(input.resetTimeout !== undefined && { resetTimeoutMs: toMilliseconds(input.resetTimeout, 'circuitBreaker.resetTimeout') }),
+  }
 }

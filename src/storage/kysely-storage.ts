@@ -314,17 +314,19 @@ export class KyselyStorage implements Storage {
   async findBlockingDelivery(
     endpointId: string,
     deliveryId: string,
-  ): Promise<{ id: string; nextAttemptAt: Date | null } | undefined> {
+  ): Promise<{ id: string; status: DeliveryStatus; nextAttemptAt: Date | null } | undefined> {
     const row = await this.#db
       .selectFrom('deliveries')
-      .select(['id', 'next_attempt_at'])
+      .select(['id', 'status', 'next_attempt_at'])
       .where('endpoint_id', '=', endpointId)
       .where('status', 'in', ['pending', 'delivering'])
       .where('id', '<', deliveryId)
       .orderBy('id')
       .limit(1)
       .executeTakeFirst()
-    return row ? { id: row.id, nextAttemptAt: toNullableDate(row.next_attempt_at) } : undefined
+    return row
+      ? { id: row.id, status: row.status as DeliveryStatus, nextAttemptAt: toNullableDate(row.next_attempt_at) }
+      : undefined
   }
 
   async settle(

@@ -83,6 +83,7 @@ export function endpointFromRow(row: EndpointRow): EndpointRecord {
     retrySchedule: parseNullableJson<number[]>(row.retry_schedule),
     rateLimit: parseNullableJson<EndpointRecord['rateLimit']>(row.rate_limit),
     maxConcurrency: row.max_concurrency,
+    circuitBreaker: parseNullableJson<EndpointRecord['circuitBreaker']>(row.circuit_breaker),
     ordering: row.ordering as EndpointRecord['ordering'],
     disabledAt: toNullableDate(row.disabled_at),
     disabledReason: row.disabled_reason,
@@ -106,6 +107,7 @@ export function endpointToRow(endpoint: EndpointRecord) {
     retry_schedule: endpoint.retrySchedule === null ? null : JSON.stringify(endpoint.retrySchedule),
     rate_limit: endpoint.rateLimit === null ? null : JSON.stringify(endpoint.rateLimit),
     max_concurrency: endpoint.maxConcurrency,
+    circuit_breaker: endpoint.circuitBreaker === null ? null : JSON.stringify(endpoint.circuitBreaker),
     ordering: endpoint.ordering,
     disabled_at: toNullableMillis(endpoint.disabledAt),
     disabled_reason: endpoint.disabledReason,
@@ -131,6 +133,9 @@ export function endpointPatchToRow(patch: Partial<EndpointRecord>): Partial<Retu
   }
   if (patch.rateLimit !== undefined) row.rate_limit = patch.rateLimit === null ? null : JSON.stringify(patch.rateLimit)
   if (patch.maxConcurrency !== undefined) row.max_concurrency = patch.maxConcurrency
+  if (patch.circuitBreaker !== undefined) {
+    row.circuit_breaker = patch.circuitBreaker === null ? null : JSON.stringify(patch.circuitBreaker)
+  }
   if (patch.ordering !== undefined) row.ordering = patch.ordering
   if (patch.disabledAt !== undefined) row.disabled_at = toNullableMillis(patch.disabledAt)
   if (patch.disabledReason !== undefined) row.disabled_reason = patch.disabledReason

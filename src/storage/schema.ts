@@ -51,6 +51,7 @@ export interface EndpointsTable {
   /** JSON `{ max, perMs }` or NULL. */
   rate_limit: string | null
   max_concurrency: number | null
+  circuit_breaker: string | null
   ordering: string
   disabled_at: NullableMillis
   disabled_reason: string | null

@@ -83,7 +83,10 @@ export interface Storage {
    * For FIFO endpoints: the oldest delivery to `endpointId` sent before `deliveryId` that is not
    * finished yet (`pending` or `delivering`), which `deliveryId` must wait for; `undefined` if none.
    */
-  findBlockingDelivery(endpointId: string, deliveryId: string): Promise<{ id: string; nextAttemptAt: Date | null } | undefined>
+  findBlockingDelivery(
+    endpointId: string,
+    deliveryId: string,
+  ): Promise<{ id: string; status: DeliveryStatus; nextAttemptAt: Date | null } | undefined>
 
   // ---- reading and operating ---------------------------------------------------------------
   getMessage(id: string): Promise<MessageRecord | undefined>

@@ -33,6 +33,7 @@ export function anEndpoint(overrides: Partial<EndpointRecord> = {}): EndpointRec
     retrySchedule: null,
     rateLimit: null,
     maxConcurrency: null,
+    circuitBreaker: null,
     ordering: 'none',
     disabledAt: null,
     disabledReason: null,

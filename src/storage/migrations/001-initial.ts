@@ -19,6 +19,7 @@ export const initial: Migration = {
       .addColumn('retry_schedule', 'text')
       .addColumn('rate_limit', 'text')
       .addColumn('max_concurrency', 'integer')
+      .addColumn('circuit_breaker', 'text')
       .addColumn('ordering', 'text', (c) => c.notNull())
       .addColumn('disabled_at', 'bigint')
       .addColumn('disabled_reason', 'text')

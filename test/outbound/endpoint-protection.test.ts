@@ -1,0 +1,124 @@
+import { afterEach, expect, it } from 'vitest'
+import type { Relay, RelayOptions } from '../../src/index.js'
+import { createRelay } from '../../src/index.js'
+import { eventually } from '../support/eventually.js'
+import { startReceiver, type TestReceiver } from '../support/receiver.js'
+import { describeEachStorage } from '../support/storages.js'
+
+describeEachStorage('endpoint protection', (ctx) => {
+  let relay: Relay | undefined
+  let receiver: TestReceiver | undefined
+
+  async function setup(options: Partial<RelayOptions> = {}): Promise<Relay> {
+    relay = createRelay({
+      storage: await ctx.env().freshStorage(),
+      network: { allowPrivate: true },
+      delivery: { pollInterval: '50ms', timeout: '2s' },
+      retry: { schedule: Array(20).fill('30ms'), jitter: 0 },
+      ...options,
+    })
+    await relay.start()
+    return relay
+  }
+
+  afterEach(async () => {
+    await relay?.stop()
+    await receiver?.close()
+    relay = undefined
+  })
+
+  it('opens the circuit, defers without using attempts, lets one probe through half-open, and drains once closed', { timeout: 20_000 }, async () => {
+    let healthy = false
+    receiver = await startReceiver(() => ({ status: healthy ? 200 : 500 }))
+    const r = await setup()
+    const ep = await r.endpoints.create({
+      url: receiver.url,
+      circuitBreaker: { volumeThreshold: 4, errorThresholdPercentage: 50, window: '10s', resetTimeout: '600ms' },
+    })
+    const events: string[] = []
+    r.on('circuit.opened', () => events.push('opened'))
+    r.on('circuit.half_open', () => events.push('half_open'))
+    r.on('circuit.closed', () => events.push('closed'))
+    let deferredForCircuit = 0
+    r.on('delivery.deferred', (e) => {
+      if (e.reason === 'circuit_open') deferredForCircuit++
+    })
+
+    const sent = await r.sendMany(Array.from({ length: 8 }, (_, i) => ({ type: 'order.created', data: { i } })))
+    await eventually(() => expect(events).toContain('opened'))
+    expect((await r.endpoints.stats(ep.id)).circuit).toBe('open')
+    // Attempts already in flight when it opened land; after that, nothing reaches the receiver.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const atOpen = receiver.requests.length
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    expect(receiver.requests.length).toBe(atOpen)
+    expect(deferredForCircuit).toBeGreaterThan(0)
+
+    // Half-open lets exactly one probe through; it fails and the circuit opens again.
+    await eventually(() => expect(events.filter((e) => e === 'opened').length).toBe(2), 5_000)
+    expect(receiver.requests.length).toBe(atOpen + 1)
+
+    healthy = true
+    await eventually(() => expect(events).toContain('closed'), 5_000)
+    for (const id of sent.flatMap((s) => s.deliveryIds)) {
+      await eventually(async () => expect((await r.deliveries.get(id)).status).toBe('succeeded'))
+    }
+    // Deferrals used no attempts: every attempt recorded is a real request the receiver got.
+    const attempts = (await r.attempts.list({ endpointId: ep.id, limit: 1000 })).data
+    expect(attempts).toHaveLength(receiver.requests.length)
+    expect(events.slice(0, 3)).toEqual(['opened', 'half_open', 'opened'])
+  })
+
+  it('holds a per-endpoint rate limit by deferring, not failing', { timeout: 20_000 }, async () => {
+    receiver = await startReceiver()
+    const r = await setup()
+    await r.endpoints.create({ url: receiver.url, rateLimit: { max: 5, per: '250ms' } })
+    let rateLimited = 0
+    r.on('delivery.deferred', (e) => {
+      if (e.reason === 'rate_limited') rateLimited++
+    })
+    const sent = await r.sendMany(Array.from({ length: 20 }, (_, i) => ({ type: 'order.created', data: { i } })))
+    for (const id of sent.flatMap((s) => s.deliveryIds)) {
+      await eventually(async () => expect((await r.deliveries.get(id)).status).toBe('succeeded'))
+    }
+    const times = receiver.requests.map((q) => q.at).sort((a, b) => a - b)
+    // 20 requests at 5 per 250 ms take at least three full windows after the first.
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(700)
+    for (let i = 0; i + 10 < times.length; i++) {
+      expect(times[i + 10]! - times[i]!, 'more than 10 requests within 250 ms').toBeGreaterThanOrEqual(250)
+    }
+    expect(rateLimited).toBeGreaterThan(0)
+    const delivered = await Promise.all(sent.flatMap((s) => s.deliveryIds).map((id) => r.deliveries.get(id)))
+    expect(delivered.every((d) => d.attempts === 1)).toBe(true)
+  })
+
+  it('never has more attempts in flight to an endpoint than its maxConcurrency', { timeout: 20_000 }, async () => {
+    receiver = await startReceiver(() => ({ status: 200, delayMs: 60 }))
+    const r = await setup()
+    await r.endpoints.create({ url: receiver.url, maxConcurrency: 1 })
+    const sent = await r.sendMany(Array.from({ length: 6 }, (_, i) => ({ type: 'order.created', data: { i } })))
+    for (const id of sent.flatMap((s) => s.deliveryIds)) {
+      await eventually(async () => expect((await r.deliveries.get(id)).status).toBe('succeeded'))
+    }
+    const arrivals = receiver.requests.map((q) => q.at).sort((a, b) => a - b)
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(55)
+  })
+
+  it('delivers a FIFO endpoint its messages in order while one fails and recovers', { timeout: 20_000 }, async () => {
+    let failuresLeft = 3
+    receiver = await startReceiver((q) => {
+      const { data } = JSON.parse(q.body) as { data: { i: number } }
+      if (data.i === 2 && failuresLeft > 0) {
+        failuresLeft--
+        return { status: 503 }
+      }
+      return { status: 200 }
+    })
+    const r = await setup()
+    await r.endpoints.create({ url: receiver.url, ordering: 'fifo' })
+    for (let i = 0; i < 6; i++) await r.send({ type: 'order.created', data: { i } })
+    await receiver.waitFor(9, 10_000)
+    const order = receiver.requests.map((q) => (JSON.parse(q.body) as { data: { i: number } }).data.i)
+    expect(order).toEqual([0, 1, 2, 2, 2, 2, 3, 4, 5])
+  })
+})
