@@ -3,6 +3,13 @@
  * run: `npx tsx bench/signing.ts`. Rounds interleave the operation and its baseline (alternating
  * which goes first), time is the process's CPU time, and the reported ratio is the median of the
  * per-round ratios, so a noisy neighbour on the machine does not decide the result.
+ *
+ * Reading the 1 KB rows: a bare HMAC of 1 KB takes ~2.5 µs, most of it OpenSSL setting up the HMAC
+ * context, so any fixed work weighs ~4% per 100 ns. sign() must also hash the `id.timestamp.` prefix,
+ * read the clock and build the headers; verify() must read three headers, check the time and
+ * compare in constant time. A hand-written minimal standard verify (one signature, no header case
+ * handling) measured ~0.80 on the same machine, a minimal sign ~0.84. At 64 KB the payload
+ * dominates and the ratios are ~0.97.
  */
 import { Buffer } from 'node:buffer'
 import { createHmac, randomBytes } from 'node:crypto'

@@ -9,7 +9,8 @@
  * 3. Every subpath of the exports map is imported from ESM and required from CommonJS in a child
  *    process, by the package's own name (Node resolves a package's name to itself through its
  *    exports map), and the expected exports are checked in both.
- * 4. `hookrelay/signing` (and the chunks it loads) imports nothing but Node built-ins.
+ * 4. Classes exported by several entries (WebhookVerificationError) are the same class in each.
+ * 5. `hookrelay/signing` (and the chunks it loads) imports nothing but Node built-ins.
  *
  * Exits non-zero with a message per failure.
  */
@@ -22,12 +23,13 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
 
-/** What each entry must export, in both formats. The root's createRelay is checked once it exists. */
+/** What each entry must export (as functions or classes), in both formats. */
 const REQUIRED_EXPORTS = {
-  '.': [],
+  '.': ['createRelay'],
   './signing': ['sign', 'verify', 'generateSecret', 'generateKeyPair', 'WebhookVerificationError'],
 }
-const OPTIONAL_EXPORTS = { '.': ['createRelay'] }
+/** Classes that several entries export must be the same class, or `instanceof` breaks across entries. */
+const SHARED_CLASSES = [['.', './signing', 'WebhookVerificationError']]
 /** Entries that must load with nothing but Node built-ins (API.md: "no runtime dependency beyond crypto"). */
 const DEPENDENCY_FREE = ['./signing']
 
@@ -92,7 +94,6 @@ section('import() and require() of every entry')
 for (const [subpath] of entries) {
   const specifier = subpath === '.' ? pkg.name : `${pkg.name}${subpath.slice(1)}`
   const required = REQUIRED_EXPORTS[subpath] ?? []
-  const optional = OPTIONAL_EXPORTS[subpath] ?? []
   const esm = loadExports('module', `import(${JSON.stringify(specifier)})`)
   const cjs = loadExports('commonjs', `Promise.resolve(require(${JSON.stringify(specifier)}))`)
   for (const [format, loaded] of [['ESM', esm], ['CJS', cjs]]) {
@@ -102,8 +103,6 @@ for (const [subpath] of entries) {
     }
     const missing = required.filter((name) => loaded.functions[name] !== 'function')
     if (missing.length > 0) fail(`${format} ${specifier} lacks ${missing.join(', ')} (or they are not functions)`)
-    const absent = optional.filter((name) => loaded.functions[name] !== 'function')
-    if (absent.length > 0) console.log(`  · ${format} ${specifier}: ${absent.join(', ')} not exported yet (tolerated)`)
   }
   if (!esm.error && !cjs.error) {
     const onlyEsm = esm.names.filter((name) => !cjs.names.includes(name))
@@ -111,8 +110,25 @@ for (const [subpath] of entries) {
     if (onlyEsm.length > 0 || onlyCjs.length > 0) {
       fail(`${specifier}: ESM and CJS export different names (only ESM: ${onlyEsm.join(', ') || '-'}; only CJS: ${onlyCjs.join(', ') || '-'})`)
     } else {
-      pass(`${specifier}: loads as ESM and CJS, ${esm.names.length} exports${required.length > 0 ? `, ${required.join('/')} are functions` : ''}`)
+      const checked = required.length === 0 ? '' : `, ${required.join(', ')} ${required.length === 1 ? 'is a function' : 'are functions'}`
+      pass(`${specifier}: loads as ESM and CJS, ${esm.names.length} export${esm.names.length === 1 ? '' : 's'}${checked}`)
     }
+  }
+}
+
+section('classes shared between entries')
+for (const [a, b, name] of SHARED_CLASSES) {
+  const [first, second] = [a, b].map((subpath) => JSON.stringify(subpath === '.' ? pkg.name : `${pkg.name}${subpath.slice(1)}`))
+  const checks = [
+    ['ESM', 'module', `Promise.all([import(${first}), import(${second})])`],
+    ['CJS', 'commonjs', `Promise.resolve([require(${first}), require(${second})])`],
+  ]
+  for (const [format, inputType, load] of checks) {
+    const script = `${load}.then(([x, y]) => process.exit(typeof x[${JSON.stringify(name)}] === 'function' && x[${JSON.stringify(name)}] === y[${JSON.stringify(name)}] ? 0 : 3), (error) => { console.error(error && error.stack || String(error)); process.exit(1) })`
+    const result = run(process.execPath, ['--input-type', inputType, '--eval', script])
+    if (result.status === 0) pass(`${format}: ${name} from ${first} and ${second} is one class`)
+    else if (result.status === 3) fail(`${format}: ${name} from ${first} and ${second} are different classes; instanceof fails across entries`)
+    else fail(`${format}: could not load ${first} and ${second}:\n${indent(output(result))}`)
   }
 }
 
