@@ -8,6 +8,7 @@ export default defineConfig({
     fastify: 'src/adapters/fastify/index.ts',
     node: 'src/adapters/node/index.ts',
     fetch: 'src/adapters/fetch/index.ts',
+    cli: 'src/cli/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -1,0 +1,34 @@
+import { ValidationError } from '../core/errors.js'
+import { postgresStorage } from '../storage/postgres-storage.js'
+import { sqliteStorage } from '../storage/sqlite-storage.js'
+import type { Storage } from '../storage/storage.js'
+
+/** How the CLI reaches the database. */
+export interface ConnectOptions {
+  /** `postgres://…` / `postgresql://…`, or a SQLite file (`./hookrelay.db`, `sqlite:./hookrelay.db`, `file:./hookrelay.db`). */
+  databaseUrl?: string
+  tablePrefix?: string
+  /** Postgres only. */
+  schema?: string
+}
+
+/** Opens the storage a `--database-url` (or `HOOKRELAY_DATABASE_URL`) names. */
+export function connect(options: ConnectOptions): Storage {
+  const url = options.databaseUrl?.trim()
+  if (!url) {
+    throw new ValidationError(
+      'No database given: pass --database-url postgres://user@host/db (or a SQLite file such as ./hookrelay.db), ' +
+        'or set HOOKRELAY_DATABASE_URL.',
+      [{ path: ['databaseUrl'], message: 'required' }],
+    )
+  }
+  const prefix = options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    return postgresStorage({ connectionString: url, ...prefix, ...(options.schema === undefined ? {} : { schema: options.schema }) })
+  }
+  if (options.schema !== undefined) {
+    throw new ValidationError('--schema only applies to Postgres.', [{ path: ['schema'], message: 'Postgres only' }])
+  }
+  const filename = url.replace(/^sqlite:(\/\/)?/i, '').replace(/^file:(\/\/)?/i, '')
+  return sqliteStorage({ filename, ...prefix })
+}
