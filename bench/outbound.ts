@@ -29,9 +29,12 @@ const CONCURRENCY = 64
 const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const BODY = JSON.stringify({ type: 'order.created', timestamp: new Date().toISOString(), data: { id: 'ord_1', total: 4200, items: [1, 2, 3] } })
 
-async function startReceiver(): Promise<{ url: string; child: ChildProcess }> {
+async function startReceiver(delayMs = 0): Promise<{ url: string; child: ChildProcess }> {
   const script = fileURLToPath(new URL('./receiver-process.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DELAY_MS: String(delayMs) },
+  })
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))
     child.once('exit', () => reject(new Error('receiver process exited')))
@@ -65,23 +68,23 @@ interface RelayRun {
 }
 
 /** Enqueue MESSAGES with sendMany (workers off), then time the workers draining them. */
-async function relayRun(makeStorage: Factory, url: string): Promise<RelayRun> {
+async function relayRun(makeStorage: Factory, url: string, messages = MESSAGES): Promise<RelayRun> {
   // Durable send() one at a time, and sendMany() in batches of 100, on their own tables.
   const producer = createRelay({ storage: makeStorage(), network: { allowPrivate: true } })
   await producer.start({ workers: false })
   await producer.endpoints.create({ url })
-  const singles = Math.min(2_000, MESSAGES)
+  const singles = Math.min(2_000, messages)
   let t = performance.now()
   for (let i = 0; i < singles; i++) await producer.send({ type: 'order.created', data: { i } })
   const sendPerSec = singles / ((performance.now() - t) / 1000)
   t = performance.now()
-  for (let i = 0; i < MESSAGES; i += 100) {
-    await producer.sendMany(Array.from({ length: Math.min(100, MESSAGES - i) }, (_, j) => ({ type: 'order.created', data: { i: i + j } })))
+  for (let i = 0; i < messages; i += 100) {
+    await producer.sendMany(Array.from({ length: Math.min(100, messages - i) }, (_, j) => ({ type: 'order.created', data: { i: i + j } })))
   }
-  const sendManyPerSec = MESSAGES / ((performance.now() - t) / 1000)
+  const sendManyPerSec = messages / ((performance.now() - t) / 1000)
   await producer.stop()
 
-  // Delivery: a fresh database holding exactly MESSAGES due deliveries.
+  // Delivery: a fresh database holding exactly messages due deliveries.
   const relay = createRelay({
     storage: makeStorage(),
     network: { allowPrivate: true },
@@ -89,8 +92,8 @@ async function relayRun(makeStorage: Factory, url: string): Promise<RelayRun> {
   })
   await relay.start({ workers: false })
   await relay.endpoints.create({ url })
-  for (let i = 0; i < MESSAGES; i += 500) {
-    await relay.sendMany(Array.from({ length: Math.min(500, MESSAGES - i) }, (_, j) => ({ type: 'order.created', data: { i: i + j } })))
+  for (let i = 0; i < messages; i += 500) {
+    await relay.sendMany(Array.from({ length: Math.min(500, messages - i) }, (_, j) => ({ type: 'order.created', data: { i: i + j } })))
   }
   await relay.stop()
   const worker = createRelay({
@@ -101,14 +104,14 @@ async function relayRun(makeStorage: Factory, url: string): Promise<RelayRun> {
   let delivered = 0
   const done = new Promise<void>((resolve) => {
     worker.on('delivery.succeeded', () => {
-      if (++delivered === MESSAGES) resolve()
+      if (++delivered === messages) resolve()
     })
   })
   worker.on('error', (e) => console.error(e.context, e.error))
   const started = performance.now()
   await worker.start({ migrate: false })
   await done
-  const deliveriesPerSec = MESSAGES / ((performance.now() - started) / 1000)
+  const deliveriesPerSec = messages / ((performance.now() - started) / 1000)
   await worker.stop()
   return { deliveriesPerSec, sendPerSec, sendManyPerSec }
 }
@@ -168,6 +171,23 @@ export async function runOutboundBench(log: (line: string) => void = console.log
         { name: `${name}: durable send(), one at a time`, value: run.sendPerSec, unit: 'messages/s' },
         { name: `${name}: durable sendMany(), batches of 100`, value: run.sendManyPerSec, unit: 'messages/s' },
       )
+    }
+    // The same comparison against a receiver that takes 20 ms to answer, as real ones do: the
+    // HTTP round trip, not hookrelay, should then be the bottleneck.
+    const slow = await startReceiver(20)
+    try {
+      const slowBaseline = await bareLoop(slow.url, Math.min(MESSAGES, 10_000))
+      const slowRun = await relayRun(sqliteFactory(dir), slow.url, Math.min(MESSAGES, 10_000))
+      log(`SQLite, 20 ms receiver: ${slowRun.deliveriesPerSec.toFixed(0)} deliveries/s vs bare ${slowBaseline.toFixed(0)}`)
+      figures.push({
+        name: `SQLite: deliveries/s to a receiver answering in 20 ms vs bare undici loop`,
+        value: slowRun.deliveriesPerSec,
+        unit: 'deliveries/s',
+        baseline: slowBaseline,
+        ratio: slowRun.deliveriesPerSec / slowBaseline,
+      })
+    } finally {
+      slow.child.kill('SIGTERM')
     }
   } finally {
     child.kill('SIGTERM')

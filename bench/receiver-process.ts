@@ -1,12 +1,14 @@
 /**
  * The receiver of the outbound benchmark, in its own process so it does not share the sender's
  * event loop: a bare node:http server that answers 200 to every POST and counts what it got.
+ * With DELAY_MS set it answers after that many milliseconds, like a real receiver doing work.
  * Prints its port as one line; `GET /count` answers the number of POSTs so far.
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 let count = 0
+const delayMs = Number(process.env.DELAY_MS ?? 0)
 const server = http.createServer((req, res) => {
   if (req.method === 'GET') {
     res.end(String(count))
@@ -15,8 +17,12 @@ const server = http.createServer((req, res) => {
   req.resume()
   req.on('end', () => {
     count++
-    res.writeHead(200, { 'content-type': 'text/plain' })
-    res.end('ok')
+    const answer = () => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.end('ok')
+    }
+    if (delayMs > 0) setTimeout(answer, delayMs)
+    else answer()
   })
 })
 server.keepAliveTimeout = 60_000
