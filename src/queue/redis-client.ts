@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto'
+import { loadOptionalPeer } from '../storage/load-peer.js'
+
+/**
+ * What hookrelay needs of the ioredis client you hand in: only `duplicate()`. hookrelay never
+ * sends a command on your client (whose offline queue could hold a command for as long as Redis
+ * is away); it opens its own connections from it, with your host, credentials, TLS and database.
+ */
+export interface RedisLike {
+  duplicate(override?: Record<string, unknown>): RedisConnectionLike
+}
+
+/** One ioredis connection, as hookrelay uses it (an ioredis `Redis` instance fits). */
+export interface RedisConnectionLike {
+  /** `'ready'` once connected; `'connecting'`, `'reconnecting'`, `'end'`, … otherwise. */
+  readonly status: string
+  call(command: string, ...args: (string | number)[]): Promise<unknown>
+  subscribe(...channels: string[]): Promise<unknown>
+  unsubscribe(...channels: string[]): Promise<unknown>
+  on(event: string, listener: (...args: any[]) => void): unknown
+  once(event: string, listener: (...args: any[]) => void): unknown
+  removeListener(event: string, listener: (...args: any[]) => void): unknown
+  quit(): Promise<unknown>
+  disconnect(): void
+}
+
+interface IoredisModule {
+  Redis: new (url: string, options: Record<string, unknown>) => RedisConnectionLike
+}
+
+/** Opens a connection: a duplicate of the user's client, or a new client on the URL. */
+export type ConnectionFactory = (options: Record<string, unknown>) => RedisConnectionLike
+
+/** Where connections come from; ioredis is loaded only when a URL is given. */
+export function connectionFactory(redis: RedisLike | string): ConnectionFactory {
+  if (typeof redis !== 'string') return (options) => redis.duplicate(options)
+  const { Redis } = loadOptionalPeer<IoredisModule>('ioredis', 'redisQueue()')
+  return (options) => new Redis(redis, options)
+}
+
+/** Resolves once `connection` is ready, or false after `timeoutMs` (it keeps trying meanwhile). */
+export function whenReady(connection: RedisConnectionLike, timeoutMs: number): Promise<boolean> {
+  if (connection.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer)
+      resolve(true)
+    }
+    const timer = setTimeout(() => {
+      connection.removeListener('ready', onReady)
+      resolve(false)
+    }, timeoutMs)
+    timer.unref()
+    connection.once('ready', onReady)
+  })
+}
+
+/** Closes a connection hookrelay opened: QUIT when it can answer, else drop it at once. */
+export async function closeConnection(connection: RedisConnectionLike, timeoutMs: number): Promise<void> {
+  if (connection.status === 'end') return
+  if (connection.status !== 'ready') {
+    connection.disconnect()
+    return
+  }
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs)
+  })
+  await Promise.race([connection.quit().catch(() => undefined), timedOut])
+  clearTimeout(timer)
+  if ((connection.status as string) !== 'end') connection.disconnect()
+}
+
+/** A Lua script run by its SHA, loaded on first use and again after Redis lost its script cache. */
+export class RedisScript {
+  readonly #source: string
+  readonly #sha: string
+
+  constructor(source: string) {
+    this.#source = source
+    this.#sha = createHash('sha1').update(source).digest('hex')
+  }
+
+  async run(connection: RedisConnectionLike, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await connection.call('EVALSHA', this.#sha, keys.length, ...keys, ...args)
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error
+      return connection.call('EVAL', this.#source, keys.length, ...keys, ...args)
+    }
+  }
+}
+
+/** Moves up to `limit` ids due by `ARGV[1]` out of the queue; also returns the last reconcile time. */
+export const POP_DUE = new RedisScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
+local at = redis.call('GET', KEYS[2])
+if not at then at = '' end
+return {at, ids}
+`)
+
+/**
+ * Adds (score, id) pairs from ARGV[4] on to the queue; ARGV[1] = 'NX' only adds missing ids.
+ * Publishes ARGV[3] on channel ARGV[2] afterwards unless ARGV[2] is empty.
+ */
+export const ENQUEUE = new RedisScript(`
+for i = 4, #ARGV, 2 do
+  if ARGV[1] == 'NX' then
+    redis.call('ZADD', KEYS[1], 'NX', ARGV[i], ARGV[i + 1])
+  else
+    redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return 1
+`)
+
+/** A fixed-window counter: INCR, and the expiry set by the first request of the window. */
+export const COUNT_IN_WINDOW = new RedisScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`)
+
+/** Stores (ARGV[3] > 0 ms) or clears a circuit's open state, then publishes the change. */
+export const PUBLISH_CIRCUIT = new RedisScript(`
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+else
+  redis.call('DEL', KEYS[1])
+end
+return redis.call('PUBLISH', ARGV[1], ARGV[2])
+`)

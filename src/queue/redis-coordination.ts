@@ -1,0 +1,144 @@
+import type { RateLimit } from '../core/types.js'
+import { LocalCoordination } from './local-coordination.js'
+import type { FleetCoordination, SharedCircuitState } from './queue-driver.js'
+import { COUNT_IN_WINDOW, PUBLISH_CIRCUIT, type RedisConnectionLike } from './redis-client.js'
+
+/** What the coordination borrows from its queue: the command connection and the error reporter. */
+export interface RedisLink {
+  /** This driver instance's id; messages carrying it are its own. */
+  readonly instanceId: string
+  /** The command connection when it is usable right now, else `null` (then limits hold per process). */
+  commands(): RedisConnectionLike | null
+  key(name: string): string
+  report(error: unknown, context: string): void
+}
+
+/** A circuit's shared open state as stored in Redis. */
+export interface SharedCircuit {
+  state: 'open'
+  /** When the circuit may go half-open (epoch ms). */
+  until: number
+}
+
+interface CircuitMessage {
+  p: string
+  e: string
+  s: SharedCircuitState
+  u: number | null
+}
+
+type CircuitListener = (endpointId: string, state: SharedCircuitState, until: number | null) => void
+
+/**
+ * Circuit and rate-limit state shared through Redis, so that limits hold fleet-wide:
+ * - rate limits: a fixed window per endpoint (`INCR` + `PEXPIRE` in one script), keyed by the
+ *   window's start, so every process counts against the same window;
+ * - circuits: changes are published to every process, and an open circuit is also stored until it
+ *   may go half-open, so a process that starts later reads it with `readCircuit()`;
+ * - the half-open probe: `SET NX PX`, true for one caller fleet-wide.
+ * While Redis cannot be reached it falls back to this process's own state (`LocalCoordination`):
+ * limits then hold per process, and nothing waits for Redis.
+ */
+export class RedisCoordination implements FleetCoordination {
+  readonly #link: RedisLink
+  readonly #local = new LocalCoordination()
+  readonly #listeners = new Set<CircuitListener>()
+
+  constructor(link: RedisLink) {
+    this.#link = link
+  }
+
+  /** The channel circuit changes are published on. */
+  get channel(): string {
+    return this.#link.key('circuit')
+  }
+
+  async takeRateLimit(
+    endpointId: string,
+    limit: RateLimit,
+    now: number,
+  ): Promise<{ allowed: true } | { allowed: false; retryAt: number }> {
+    const redis = this.#link.commands()
+    if (!redis) return this.#local.takeRateLimit(endpointId, limit, now)
+    const windowStart = Math.floor(now / limit.perMs) * limit.perMs
+    try {
+      const count = Number(
+        await COUNT_IN_WINDOW.run(redis, [this.#link.key(`rate:${endpointId}:${windowStart}`)], [Math.ceil(limit.perMs * 2)]),
+      )
+      return count <= limit.max ? { allowed: true } : { allowed: false, retryAt: windowStart + limit.perMs }
+    } catch (error) {
+      this.#link.report(error, 'queue.redis.rateLimit')
+      return this.#local.takeRateLimit(endpointId, limit, now)
+    }
+  }
+
+  publishCircuit(endpointId: string, state: SharedCircuitState, until: number | null): void {
+    const redis = this.#link.commands()
+    if (!redis) return
+    const message: CircuitMessage = { p: this.#link.instanceId, e: endpointId, s: state, u: until }
+    const ttl = state === 'open' && until !== null ? Math.max(1, Math.ceil(until - Date.now())) : 0
+    PUBLISH_CIRCUIT.run(redis, [this.#circuitKey(endpointId)], [this.channel, JSON.stringify(message), ttl]).catch((error: unknown) =>
+      this.#link.report(error, 'queue.redis.circuit'),
+    )
+  }
+
+  onCircuit(listener: CircuitListener): () => void {
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
+  async tryAcquireProbe(endpointId: string, ttlMs: number): Promise<boolean> {
+    const redis = this.#link.commands()
+    if (!redis) return this.#local.tryAcquireProbe(endpointId, ttlMs)
+    try {
+      const reply = await redis.call('SET', this.#link.key(`probe:${endpointId}`), this.#link.instanceId, 'NX', 'PX', Math.max(1, Math.ceil(ttlMs)))
+      return reply === 'OK'
+    } catch (error) {
+      this.#link.report(error, 'queue.redis.probe')
+      return this.#local.tryAcquireProbe(endpointId, ttlMs)
+    }
+  }
+
+  /**
+   * The open state another process stored for `endpointId`, or `null` (closed, expired, or Redis
+   * unreachable): lets a process that starts while a circuit is open honour it at once.
+   */
+  async readCircuit(endpointId: string): Promise<SharedCircuit | null> {
+    const redis = this.#link.commands()
+    if (!redis) return null
+    try {
+      const raw = await redis.call('GET', this.#circuitKey(endpointId))
+      if (typeof raw !== 'string') return null
+      const message = JSON.parse(raw) as CircuitMessage
+      return message.s === 'open' && message.u !== null ? { state: 'open', until: message.u } : null
+    } catch (error) {
+      this.#link.report(error, 'queue.redis.circuit')
+      return null
+    }
+  }
+
+  /** A message on the circuit channel: tell the listeners, unless this instance sent it. */
+  receive(raw: string): void {
+    let message: CircuitMessage
+    try {
+      message = JSON.parse(raw) as CircuitMessage
+    } catch {
+      return
+    }
+    if (message.p === this.#link.instanceId || typeof message.e !== 'string') return
+    if (message.s !== 'open' && message.s !== 'closed') return
+    for (const listener of this.#listeners) {
+      try {
+        listener(message.e, message.s, message.u ?? null)
+      } catch (error) {
+        this.#link.report(error, 'queue.redis.circuit listener')
+      }
+    }
+  }
+
+  #circuitKey(endpointId: string): string {
+    return this.#link.key(`circuit:${endpointId}`)
+  }
+}

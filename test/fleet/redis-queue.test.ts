@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createRelay, redisQueue, type Relay, type RelayErrorEvent } from '../../src/index.js'
+import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
+import type { Storage } from '../../src/storage/storage.js'
+import { eventually } from '../support/eventually.js'
+import { startReceiver, type TestReceiver } from '../support/receiver.js'
+import { postgresTarget, type StorageEnvironment } from '../support/storages.js'
+import { REDIS_URL } from '../support/urls.js'
+import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js'
+
+const available = inject('postgresAvailable') && inject('redisAvailable')
+
+/** Counts how workers claimed: from Redis-handed ids, or straight from the database. */
+function countingClaims(storage: KyselyStorage) {
+  const counts = { byIds: 0, byIdsClaimed: 0, fromDatabase: 0, fromDatabaseClaimed: 0 }
+  const wrapped = new Proxy(storage, {
+    get(target, property) {
+      if (property === 'claimDeliveriesByIds') {
+        return async (...args: Parameters<Storage['claimDeliveriesByIds']>) => {
+          counts.byIds++
+          const claimed = await target.claimDeliveriesByIds(...args)
+          counts.byIdsClaimed += claimed.length
+          return claimed
+        }
+      }
+      if (property === 'claimDeliveries') {
+        return async (...args: Parameters<Storage['claimDeliveries']>) => {
+          counts.fromDatabase++
+          const claimed = await target.claimDeliveries(...args)
+          counts.fromDatabaseClaimed += claimed.length
+          return claimed
+        }
+      }
+      const value = Reflect.get(target, property, target) as unknown
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+    },
+  })
+  return { storage: wrapped as Storage, counts }
+}
+
+const prefix = () => `hr_test_${randomBytes(4).toString('hex')}:`
+
+describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
+  let env: StorageEnvironment
+  let receiver: TestReceiver
+  let relays: Relay[] = []
+  let clients: Redis[] = []
+  let privateRedis: PrivateRedis | undefined
+
+  beforeAll(async () => {
+    env = await postgresTarget.open()
+    receiver = await startReceiver()
+  })
+  afterEach(async () => {
+    for (const relay of relays) await relay.stop()
+    relays = []
+    for (const client of clients) client.disconnect()
+    clients = []
+    await privateRedis?.close()
+    privateRedis = undefined
+  })
+  afterAll(async () => {
+    await receiver.close()
+    await env.teardown()
+  })
+
+  async function relayWith(storage: Storage, queue: ReturnType<typeof redisQueue>, delivery = {}) {
+    const relay = createRelay({ storage, queue, network: { allowPrivate: true }, delivery: { pollInterval: '30s', ...delivery } })
+    const errors: RelayErrorEvent[] = []
+    relay.on('error', (event) => errors.push(event))
+    relays.push(relay)
+    return { relay, errors }
+  }
+
+  it('delivers sends through delivery ids handed out by Redis', async () => {
+    const tablePrefix = `rq_${randomBytes(3).toString('hex')}_`
+    const { storage, counts } = countingClaims(env.createStorage({ tablePrefix }))
+    const keyPrefix = prefix()
+    // listenToStorage off: only Redis can wake the worker (poll interval 30 s).
+    const { relay } = await relayWith(storage, redisQueue({ redis: REDIS_URL, keyPrefix, listenToStorage: false }))
+    await relay.start()
+    await relay.endpoints.create({ url: receiver.url })
+    const before = receiver.requests.length
+    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => relay.send({ type: 'order.created', data: { i } })))
+    await receiver.waitFor(before + 20, 5_000)
+    await eventually(async () => {
+      for (const s of sent) expect((await relay.deliveries.get(s.deliveryIds[0]!)).status).toBe('succeeded')
+    })
+    expect(counts.byIdsClaimed).toBe(20)
+    expect(counts.fromDatabaseClaimed).toBe(0)
+  })
+
+  it('never quits the client it was given, only its own duplicates', async () => {
+    const client = new Redis(REDIS_URL)
+    clients.push(client)
+    const { relay } = await relayWith(env.createStorage({ tablePrefix: `rq_${randomBytes(3).toString('hex')}_` }), redisQueue({ redis: client, keyPrefix: prefix() }))
+    await relay.start()
+    await relay.stop()
+    expect(client.status).toBe('ready')
+    expect(await client.ping()).toBe('PONG')
+  })
+
+  it('wakes workers for an outbox send committed in the caller’s transaction, and not for one rolled back', async () => {
+    const tablePrefix = `rq_${randomBytes(3).toString('hex')}_`
+    const keyPrefix = prefix()
+    const { relay: worker } = await relayWith(env.createStorage({ tablePrefix }), redisQueue({ redis: REDIS_URL, keyPrefix }))
+    await worker.start()
+    const producer = createRelay({ storage: env.createStorage({ tablePrefix }), queue: redisQueue({ redis: REDIS_URL, keyPrefix }), network: { allowPrivate: true } })
+    relays.push(producer)
+    await producer.start({ workers: false, migrate: false })
+    const endpoint = await producer.endpoints.create({ url: `${receiver.url}?outbox` })
+    const db = env.inSchema(producer.storage.db)
+    await db
+      .transaction()
+      .execute(async (tx) => {
+        await producer.send({ type: 'order.created', data: { rolledBack: true } }, { transaction: tx })
+        throw new Error('roll back')
+      })
+      .catch(() => undefined)
+    const started = Date.now()
+    await db.transaction().execute((tx) => producer.send({ type: 'order.created', data: { committed: true } }, { transaction: tx }))
+    await eventually(() => expect(receiver.requests.filter((r) => r.path.endsWith('?outbox'))).toHaveLength(1), 5_000)
+    expect(Date.now() - started).toBeLessThan(2_000)
+    await new Promise((r) => setTimeout(r, 300))
+    const outbox = receiver.requests.filter((r) => r.path.endsWith('?outbox'))
+    expect(outbox).toHaveLength(1)
+    expect(JSON.parse(outbox[0]!.body).data).toEqual({ committed: true })
+    expect((await worker.deliveries.list({ endpointId: endpoint.id })).data).toHaveLength(1)
+  })
+
+  it('keeps delivering from the database while Redis is down, and never blocks send()', async () => {
+    privateRedis = await startPrivateRedis()
+    const tablePrefix = `rq_${randomBytes(3).toString('hex')}_`
+    const { storage, counts } = countingClaims(env.createStorage({ tablePrefix }))
+    const { relay, errors } = await relayWith(storage, redisQueue({ redis: privateRedis.url, keyPrefix: prefix(), commandTimeout: '300ms' }), {
+      pollInterval: '200ms',
+    })
+    await relay.start()
+    await relay.endpoints.create({ url: `${receiver.url}?down` })
+    await relay.send({ type: 'order.created', data: { phase: 'up' } })
+    await eventually(() => expect(receiver.requests.filter((r) => r.path.endsWith('?down'))).toHaveLength(1), 5_000)
+
+    await privateRedis.stop()
+    const started = performance.now()
+    for (let i = 0; i < 10; i++) await relay.send({ type: 'order.created', data: { phase: 'down', i } })
+    expect(performance.now() - started).toBeLessThan(1_000)
+    await eventually(() => expect(receiver.requests.filter((r) => r.path.endsWith('?down'))).toHaveLength(11), 10_000)
+    expect(counts.fromDatabaseClaimed).toBeGreaterThanOrEqual(10)
+    expect(errors.some((e) => e.context.startsWith('queue.redis'))).toBe(true)
+
+    await privateRedis.start()
+    const byIdsBefore = counts.byIdsClaimed
+    // Once Redis answers again, work goes through it.
+    await eventually(async () => {
+      await relay.send({ type: 'order.created', data: { phase: 'back' } })
+      await new Promise((r) => setTimeout(r, 150))
+      expect(counts.byIdsClaimed).toBeGreaterThan(byIdsBefore)
+    }, 15_000, 200)
+    const all = await relay.deliveries.list({ limit: 1000 })
+    await eventually(async () => {
+      const pending = (await relay.deliveries.list({ status: ['pending', 'delivering'], limit: 1000 })).data
+      expect(pending).toHaveLength(0)
+    }, 10_000)
+    expect(all.data.length).toBeGreaterThanOrEqual(12)
+  })
+
+  it('loses nothing when Redis is flushed with work in it', async () => {
+    privateRedis = await startPrivateRedis()
+    const tablePrefix = `rq_${randomBytes(3).toString('hex')}_`
+    const keyPrefix = prefix()
+    // A producer fills Redis while no worker runs; then Redis is flushed; then a worker starts.
+    const producer = createRelay({
+      storage: env.createStorage({ tablePrefix }),
+      queue: redisQueue({ redis: privateRedis.url, keyPrefix }),
+      network: { allowPrivate: true },
+    })
+    relays.push(producer)
+    await producer.start({ workers: false })
+    await producer.endpoints.create({ url: `${receiver.url}?flushed` })
+    for (let i = 0; i < 30; i++) await producer.send({ type: 'order.created', data: { i } })
+    const peek = new Redis(privateRedis.url)
+    clients.push(peek)
+    await eventually(async () => expect(await peek.zcard(`${keyPrefix}due`)).toBe(30))
+    await privateRedis.flushAll()
+    expect(await peek.zcard(`${keyPrefix}due`)).toBe(0)
+
+    const { relay } = await relayWith(env.createStorage({ tablePrefix }), redisQueue({ redis: privateRedis.url, keyPrefix, listenToStorage: false }))
+    await relay.start({ migrate: false })
+    await eventually(() => expect(receiver.requests.filter((r) => r.path.endsWith('?flushed'))).toHaveLength(30), 10_000)
+  })
+
+  it('shares circuit state, the half-open probe and rate limits between driver instances', async () => {
+    const keyPrefix = prefix()
+    const drivers = [0, 1, 2].map(() => redisQueue({ redis: REDIS_URL, keyPrefix }))
+    const storage = env.createStorage({ tablePrefix: `rq_${randomBytes(3).toString('hex')}_` })
+    await storage.migrate()
+    for (const driver of drivers) await driver.start({ storage, onWake: () => {}, emit: () => {}, now: Date.now })
+    try {
+      const seen: [number, string, string, number | null][] = []
+      drivers.forEach((driver, i) => driver.coordination.onCircuit((endpointId, state, until) => seen.push([i, endpointId, state, until])))
+      const until = Date.now() + 5_000
+      drivers[0]!.coordination.publishCircuit('ep_1', 'open', until)
+      await eventually(() => expect(seen).toHaveLength(2))
+      expect(seen.map((s) => s[0]).sort()).toEqual([1, 2])
+      expect(seen[0]!.slice(1)).toEqual(['ep_1', 'open', until])
+      // A process that starts later reads the stored open state.
+      expect(await drivers[2]!.coordination.readCircuit('ep_1')).toEqual({ state: 'open', until })
+
+      const probes = await Promise.all(drivers.map((d) => d.coordination.tryAcquireProbe('ep_1', 2_000)))
+      expect(probes.filter(Boolean)).toHaveLength(1)
+
+      drivers[1]!.coordination.publishCircuit('ep_1', 'closed', null)
+      await eventually(() => expect(seen.filter((s) => s[2] === 'closed').map((s) => s[0]).sort()).toEqual([0, 2]))
+      expect(await drivers[0]!.coordination.readCircuit('ep_1')).toBeNull()
+
+      const now = Date.now()
+      const takes = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => drivers[i % 3]!.coordination.takeRateLimit('ep_rl', { max: 10, perMs: 60_000 }, now)),
+      )
+      expect(takes.filter((t) => t.allowed)).toHaveLength(10)
+      const refused = takes.find((t) => !t.allowed) as { allowed: false; retryAt: number }
+      expect(refused.retryAt).toBe(Math.floor(now / 60_000) * 60_000 + 60_000)
+    } finally {
+      for (const driver of drivers) await driver.stop()
+    }
+  })
+})
