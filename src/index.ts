@@ -27,3 +27,9 @@ export type {
   InboundHandler,
   InboundOperations,
 } from './inbound/index.js'
+export { createAdminHandler, ADMIN_ROUTES } from './admin/admin-handlers.js'
+export type { AdminOptions, AdminAuthorize, AdminDenial, AdminHandler, AdminRequest, AdminResponse } from './admin/admin-handlers.js'
+export { DeadLetters, type DeadLetterBulkFilter } from './admin/dead-letters.js'
+export { EndpointDisabledError } from './admin/recover.js'
+export type * from './core/operations.js'
+export type { InboundBulkFilter } from './inbound/inbound.js'
