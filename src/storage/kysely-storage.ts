@@ -20,7 +20,6 @@ import {
   endpointPatchToRow,
   endpointToRow,
   inboundMessageFromRow,
-  inboundMessageToRow,
   messageFromRow,
   messageToRow,
   toMillis,
@@ -39,6 +38,7 @@ import type {
   EndpointHealthUpdate,
   EndpointPatch,
   InboundFilter,
+  InboundInsertResult,
   InboundSettlement,
   Page,
   Storage,
@@ -46,6 +46,7 @@ import type {
   StorageWakeups,
 } from './storage.js'
 import { SettleStatements } from './settle-statements.js'
+import { InboundStatements } from './inbound-statements.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import * as admin from './kysely-admin-queries.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
@@ -104,6 +105,7 @@ export class KyselyStorage implements Storage {
   readonly #migrations: readonly Migration[]
   readonly #onClose: (() => Promise<void>) | undefined
   readonly #settleStatements: SettleStatements
+  readonly #inboundStatements: InboundStatements
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   #closed: Promise<void> | undefined
 
@@ -125,6 +127,7 @@ export class KyselyStorage implements Storage {
       { attempts: quoted('attempts'), deliveries: quoted('deliveries') },
       (index) => this.#sqlDialect.parameter(index),
     )
+    this.#inboundStatements = new InboundStatements(quoted('inbound_messages'), (index) => this.#sqlDialect.parameter(index))
   }
 
   /**
@@ -442,26 +445,52 @@ export class KyselyStorage implements Storage {
   async insertInboundMessage(
     message: InboundMessageRecord,
   ): Promise<{ inserted: true } | { inserted: false; existing: InboundMessageRecord }> {
-    const inserted = await this.#db
-      .insertInto('inbound_messages')
-      .values(inboundMessageToRow(message))
-      .onConflict((oc) => oc.columns(['source', 'webhook_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst()
-    if (inserted) return { inserted: true }
-    const row = await this.#db
-      .selectFrom('inbound_messages')
-      .selectAll()
-      .where('source', '=', message.source)
-      .where('webhook_id', '=', message.webhookId)
-      .executeTakeFirst()
-    if (!row) {
-      throw new HookrelayError(
-        'STORAGE_CONFLICT',
-        `Inbound webhook ${JSON.stringify(message.webhookId)} of ${JSON.stringify(message.source)} conflicted with a row that is not visible; retry.`,
-      )
+    return (await this.insertInboundMessages([message]))[0]!
+  }
+
+  async insertInboundMessages(messages: readonly InboundMessageRecord[]): Promise<InboundInsertResult[]> {
+    if (messages.length === 0) return []
+    // The first message of each (source, webhookId) is written; later ones in the batch are its duplicates.
+    const firstOf = new Map<string, number>()
+    const writes: InboundMessageRecord[] = []
+    messages.forEach((message, i) => {
+      const key = inboundKey(message)
+      if (firstOf.has(key)) return
+      firstOf.set(key, i)
+      writes.push(message)
+    })
+    const inserted = new Set<string>()
+    const write = async (db: Kysely<any>) => {
+      for (const chunk of chunks(writes, ROWS_PER_STATEMENT)) {
+        for (const id of await this.#inboundStatements.insert(db, chunk)) inserted.add(id)
+      }
     }
-    return { inserted: false, existing: inboundMessageFromRow(row) }
+    // One statement is its own transaction; a larger batch commits its statements together.
+    if (writes.length <= ROWS_PER_STATEMENT) await write(this.#db)
+    else await this.#db.transaction().execute(write)
+
+    const conflicts = writes.filter((m) => !inserted.has(m.id))
+    const stored = new Map<string, InboundMessageRecord>()
+    for (const chunk of chunks(conflicts, IDS_PER_STATEMENT / 2)) {
+      for (const row of await this.#inboundStatements.selectByKeys(this.#db, chunk)) {
+        const record = inboundMessageFromRow(row)
+        stored.set(inboundKey(record), record)
+      }
+    }
+    return messages.map((message, i): InboundInsertResult => {
+      const key = inboundKey(message)
+      const first = messages[firstOf.get(key)!]!
+      if (inserted.has(first.id)) return i === firstOf.get(key) ? { inserted: true } : { inserted: false, existing: first }
+      const existing = stored.get(key)
+      if (!existing) {
+        // Postgres: the conflicting row was committed but deleted since (retention), or is not visible.
+        throw new HookrelayError(
+          'STORAGE_CONFLICT',
+          `Inbound webhook ${JSON.stringify(message.webhookId)} of ${JSON.stringify(message.source)} conflicted with a row that is not visible; retry.`,
+        )
+      }
+      return { inserted: false, existing }
+    })
   }
 
   async claimInboundMessages(options: ClaimOptions & { sources?: readonly string[] }): Promise<InboundMessageRecord[]> {
@@ -808,6 +837,11 @@ function checkClaimOptions(options: ClaimOptions): void {
   if (!Number.isFinite(options.leaseMs) || options.leaseMs <= 0) {
     throw new ValidationError(`claim leaseMs must be a positive number of milliseconds; got ${String(options.leaseMs)}.`)
   }
+}
+
+/** The inbound idempotency key, unambiguous whatever characters the parts contain. */
+function inboundKey(message: { source: string; webhookId: string }): string {
+  return `${message.source.length}:${message.source}${message.webhookId}`
 }
 
 function unique<T>(values: readonly T[]): T[] {

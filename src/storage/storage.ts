@@ -109,6 +109,13 @@ export interface Storage {
   insertInboundMessage(
     message: InboundMessageRecord,
   ): Promise<{ inserted: true } | { inserted: false; existing: InboundMessageRecord }>
+  /**
+   * `insertInboundMessage` for many webhooks with one commit (the receiver's intake batches
+   * requests that arrive together). Results are in input order. Of several messages with the same
+   * (source, webhookId) in one batch the first is inserted and the later ones get it as `existing`;
+   * one whose key is already stored gets the stored message. Rejects as a whole if the write fails.
+   */
+  insertInboundMessages(messages: readonly InboundMessageRecord[]): Promise<InboundInsertResult[]>
   /** Like `claimDeliveries`, for inbound messages `pending` and due, or `processing` with an expired lease. */
   claimInboundMessages(options: ClaimOptions & { sources?: readonly string[] }): Promise<InboundMessageRecord[]>
   /** Writes processing outcomes; like `settle`, guarded by the lease owner. */
@@ -262,6 +269,9 @@ export interface InboundFilter extends PageOptions {
   since?: Date
   until?: Date
 }
+
+/** What `insertInboundMessages` did with one message: stored it, or found it stored already. */
+export type InboundInsertResult = { inserted: true } | { inserted: false; existing: InboundMessageRecord }
 
 /** The new state of one claimed inbound message. */
 export interface InboundSettlement {

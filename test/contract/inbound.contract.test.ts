@@ -37,6 +37,84 @@ describeEachStorage('storage: inbound messages', ({ env }) => {
     expect((await s.listInboundMessages({ source: 'shopify' })).data).toHaveLength(1)
   })
 
+  it('stores a batch in one call and answers in input order', async () => {
+    const s = await env().freshStorage()
+    const batch = [
+      anInboundMessage({ source: 'stripe', webhookId: 'evt_b1', headers: { 'x-request-id': 'r1' } }),
+      anInboundMessage({ source: 'github', webhookId: 'gh_b2', status: 'processing', leaseOwner: 'ir_1', nextAttemptAt: at(45_000) }),
+      anInboundMessage({ source: 'stripe', webhookId: 'evt_b3', payload: '{"unicode":"é✓"}' }),
+    ]
+    expect(await s.insertInboundMessages(batch)).toEqual([{ inserted: true }, { inserted: true }, { inserted: true }])
+    for (const m of batch) expect(await s.getInboundMessage(m.id)).toEqual(m)
+    expect(await s.insertInboundMessages([])).toEqual([])
+  })
+
+  it('in a batch, inserts the first of several copies and answers the later ones with it', async () => {
+    const s = await env().freshStorage()
+    const first = anInboundMessage({ source: 'stripe', webhookId: 'evt_dup' })
+    const other = anInboundMessage({ source: 'stripe', webhookId: 'evt_other' })
+    const copy1 = anInboundMessage({ source: 'stripe', webhookId: 'evt_dup', payload: '{"copy":1}' })
+    const sameIdOtherSource = anInboundMessage({ source: 'github', webhookId: 'evt_dup' })
+    const copy2 = anInboundMessage({ source: 'stripe', webhookId: 'evt_dup', payload: '{"copy":2}' })
+    expect(await s.insertInboundMessages([first, other, copy1, sameIdOtherSource, copy2])).toEqual([
+      { inserted: true },
+      { inserted: true },
+      { inserted: false, existing: first },
+      { inserted: true },
+      { inserted: false, existing: first },
+    ])
+    expect(await s.getInboundMessage(copy1.id)).toBeUndefined()
+    expect(await s.getInboundMessage(copy2.id)).toBeUndefined()
+    expect((await s.listInboundMessages({ source: 'stripe' })).data.map((m) => m.id).sort()).toEqual([first.id, other.id].sort())
+  })
+
+  it('in a batch, answers copies of stored webhooks with the stored ones and stores the rest', async () => {
+    const s = await env().freshStorage()
+    const storedA = anInboundMessage({ source: 'stripe', webhookId: 'evt_a', status: 'processed', nextAttemptAt: null, processedAt: at(5) })
+    const storedB = anInboundMessage({ source: 'github', webhookId: 'gh_b', headers: { 'x-github-event': 'push' } })
+    expect(await s.insertInboundMessages([storedA, storedB])).toEqual([{ inserted: true }, { inserted: true }])
+
+    const fresh = anInboundMessage({ source: 'stripe', webhookId: 'evt_new' })
+    const againB = anInboundMessage({ source: 'github', webhookId: 'gh_b' })
+    const againA = anInboundMessage({ source: 'stripe', webhookId: 'evt_a' })
+    const againA2 = anInboundMessage({ source: 'stripe', webhookId: 'evt_a' })
+    expect(await s.insertInboundMessages([againB, fresh, againA, againA2])).toEqual([
+      { inserted: false, existing: storedB },
+      { inserted: true },
+      { inserted: false, existing: storedA },
+      { inserted: false, existing: storedA },
+    ])
+    expect(await s.getInboundMessage(fresh.id)).toEqual(fresh)
+    expect(await s.getInboundMessage(againA.id)).toBeUndefined()
+  })
+
+  it('stores a batch larger than one statement (1,200 webhooks, some repeated) with the same answers', async () => {
+    const s = await env().freshStorage()
+    const stored = Array.from({ length: 10 }, (_, i) => anInboundMessage({ source: 'bulk', webhookId: `wh_${i}` }))
+    await s.insertInboundMessages(stored)
+    const batch = Array.from({ length: 1_200 }, (_, i) => anInboundMessage({ source: 'bulk', webhookId: `wh_${i % 1_100}` }))
+    const results = await s.insertInboundMessages(batch)
+    expect(results).toHaveLength(1_200)
+    results.forEach((result, i) => {
+      const key = i % 1_100
+      if (key < 10) expect(result).toEqual({ inserted: false, existing: stored[key] })
+      else if (i < 1_100) expect(result).toEqual({ inserted: true })
+      else expect(result).toEqual({ inserted: false, existing: batch[key] })
+    })
+    expect((await s.listInboundMessageIds({ source: 'bulk', limit: 1000 })).nextCursor).not.toBeNull()
+    expect(await s.getInboundMessage(batch[1_099]!.id)).toEqual(batch[1_099])
+  })
+
+  it('accepts exactly one of 50 copies of a webhook arriving in concurrent batches', async () => {
+    const s = await env().freshStorage()
+    const copies = Array.from({ length: 50 }, () => anInboundMessage({ source: 'shopify', webhookId: 'wh_batch' }))
+    const batches = Array.from({ length: 10 }, (_, b) => copies.slice(b * 5, b * 5 + 5))
+    const results = (await Promise.all(batches.map((batch) => s.insertInboundMessages(batch)))).flat()
+    expect(results.filter((r) => r.inserted)).toHaveLength(1)
+    const winner = copies[results.findIndex((r) => r.inserted)]!
+    for (const r of results) if (!r.inserted) expect(r.existing).toEqual(winner)
+  })
+
   it('claims due pending messages, optionally of some sources, and re-claims expired leases', async () => {
     const s = await env().freshStorage()
     const a = anInboundMessage({ source: 'stripe', nextAttemptAt: at(20) })
