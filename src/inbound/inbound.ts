@@ -8,6 +8,7 @@ import type { ResolvedRelayOptions } from '../relay-options.js'
 import type { InboundFilter, Page, Storage } from '../storage/storage.js'
 import { InboundProcessor } from './inbound-processor.js'
 import { InboundWorker } from './inbound-worker.js'
+import { IntakeBatcher } from './intake-batcher.js'
 import { Receiver } from './receiver.js'
 import { resolveReceiverOptions, type ReceiverOptions } from './receiver-options.js'
 
@@ -47,6 +48,8 @@ export class Inbound implements InboundOperations {
   readonly #deps: InboundDeps
   readonly #receivers = new Map<string, Receiver>()
   readonly #processor: InboundProcessor
+  /** Durable intake of every receiver: webhooks arriving together are stored in one transaction. */
+  readonly #intake: IntakeBatcher
   /** Lease owner of inline runs in this process. */
   readonly #inlineOwner = `ir_${randomBytes(6).toString('hex')}`
   #worker: InboundWorker | null = null
@@ -61,6 +64,7 @@ export class Inbound implements InboundOperations {
       source: (name) => this.#receivers.get(name),
       onDue: (at) => this.#worker?.wakeAt(at),
     })
+    this.#intake = new IntakeBatcher(deps.storage)
   }
 
   /** Creates a receiver; its name must be unique in the relay. */
@@ -74,6 +78,7 @@ export class Inbound implements InboundOperations {
     }
     const receiver = new Receiver(options, {
       storage: this.#deps.storage,
+      intake: this.#intake,
       emit: this.#deps.emit,
       now: this.#deps.options.now,
       processor: this.#processor,
@@ -109,6 +114,7 @@ export class Inbound implements InboundOperations {
   async stop(): Promise<void> {
     await this.#worker?.stop()
     await this.#processor.stop()
+    await this.#intake.drain()
   }
 
   list(filter: InboundFilter = {}): Promise<Page<InboundMessageRecord>> {

@@ -6,6 +6,7 @@ import { verify, WebhookVerificationError } from '../signing/index.js'
 import type { Storage } from '../storage/storage.js'
 import type { InboundHandler } from './handler.js'
 import type { HandlerSource, InboundOutcome, InboundProcessor } from './inbound-processor.js'
+import type { IntakeBatcher } from './intake-batcher.js'
 import type { InboundRequestView, ReceiverMode, ResolvedReceiverOptions } from './receiver-options.js'
 import { headerValue, keptHeaders, normalizeHeaders, type IncomingHeaders, type NormalizedHeaders } from './request-headers.js'
 import { SCHEME_DEFAULTS } from './scheme-defaults.js'
@@ -37,6 +38,8 @@ export interface ReceiverResponse {
 /** What a receiver needs from its relay. */
 export interface ReceiverDeps {
   storage: Storage
+  /** Durable-mode inserts: requests arriving together share one transaction. */
+  intake: IntakeBatcher
   emit: Emit
   now: () => number
   processor: InboundProcessor
@@ -287,9 +290,9 @@ export class Receiver implements HandlerSource {
     return this.mode === 'inline' ? this.#acceptInline(message) : this.#acceptDurable(message)
   }
 
-  /** Durable mode: one insert, then 200; the workers run the handlers. */
+  /** Durable mode: one (batched) insert, then 200; the workers run the handlers. */
   async #acceptDurable(message: InboundMessageRecord): Promise<ReceiverResponse> {
-    const result = await this.#deps.storage.insertInboundMessage(message)
+    const result = await this.#deps.intake.insert(message)
     const { emit } = this.#deps
     if (result.inserted) {
       emit('inbound.accepted', { id: message.id, source: this.name, webhookId: message.webhookId, type: message.type })
