@@ -16,6 +16,8 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: true,
+  // Gives the CommonJS build `import.meta.url`, used to load optional peer dependencies.
+  shims: true,
   // p-retry is ESM-only; bundling it keeps the CommonJS build loadable with require() on Node 20.18.
   noExternal: ['p-retry', 'is-network-error'],
 })

@@ -132,6 +132,28 @@ for (const [a, b, name] of SHARED_CLASSES) {
   }
 }
 
+// 3b. The built package does its job both ways: a relay on SQLite (which loads the optional
+// better-sqlite3 peer at run time) migrates, takes an endpoint and a message, and stops.
+section('a relay runs from the built package')
+{
+  const body = `
+    const relay = hr.createRelay({ storage: hr.sqliteStorage({ filename: ':memory:' }) })
+    await relay.start({ workers: false })
+    await relay.endpoints.create({ url: 'https://example.com/hook' })
+    const sent = await relay.send({ type: 'package.checked', data: {} })
+    await relay.stop()
+    if (sent.deliveryIds.length !== 1) throw new Error('expected one delivery')`
+  const checks = [
+    ['ESM', 'module', `const hr = await import(${JSON.stringify(pkg.name)});${body}`],
+    ['CJS', 'commonjs', `(async () => { const hr = require(${JSON.stringify(pkg.name)});${body} })().catch((e) => { console.error(e && e.stack || String(e)); process.exit(1) })`],
+  ]
+  for (const [format, inputType, script] of checks) {
+    const result = run(process.execPath, ['--input-type', inputType, '--eval', script])
+    if (result.status === 0) pass(`${format}: createRelay + sqliteStorage migrate, send and stop`)
+    else fail(`${format}: a relay on SQLite does not run from dist/:\n${indent(output(result))}`)
+  }
+}
+
 // 4. hookrelay/signing stays dependency-free.
 section('runtime dependencies of dependency-free entries')
 for (const subpath of DEPENDENCY_FREE) {

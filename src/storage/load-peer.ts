@@ -1,17 +1,9 @@
 import { createRequire } from 'node:module'
-import { isAbsolute, join } from 'node:path'
 import { MissingDependencyError } from '../core/errors.js'
 
-/**
- * `require` that works in both builds: the ESM build has `import.meta.url`; in the CommonJS build
- * `import.meta` is empty and `__filename` is this file. Falls back to the working directory.
- */
-function localRequire(): NodeJS.Require {
-  const meta = import.meta as { url?: string } | undefined
-  const here = meta?.url ?? (typeof __filename === 'string' ? __filename : undefined)
-  const usable = here !== undefined && (here.startsWith('file:') || isAbsolute(here))
-  return createRequire(usable ? here : join(process.cwd(), 'index.js'))
-}
+// tsup's shims give the CommonJS build an `import.meta.url` (from `__filename`), so one line
+// serves both builds.
+const localRequire = createRequire(import.meta.url)
 
 /**
  * Loads an optional peer dependency (`pg`, `better-sqlite3`) when it is first needed, so users
@@ -19,7 +11,7 @@ function localRequire(): NodeJS.Require {
  */
 export function loadOptionalPeer<T>(pkg: string, purpose: string): T {
   try {
-    return localRequire()(pkg) as T
+    return localRequire(pkg) as T
   } catch (error) {
     if (isModuleNotFound(error, pkg)) throw new MissingDependencyError(pkg, purpose, { cause: error })
     throw error
@@ -30,4 +22,14 @@ function isModuleNotFound(error: unknown, pkg: string): boolean {
   if (typeof error !== 'object' || error === null) return false
   const { code, message } = error as { code?: unknown; message?: unknown }
   return code === 'MODULE_NOT_FOUND' && typeof message === 'string' && message.includes(`'${pkg}'`)
+}
+
+/** The resolved path of an installed package's entry (for worker threads that load it themselves). */
+export function resolveOptionalPeer(pkg: string, purpose: string): string {
+  try {
+    return localRequire.resolve(pkg)
+  } catch (error) {
+    if (isModuleNotFound(error, pkg)) throw new MissingDependencyError(pkg, purpose, { cause: error })
+    throw error
+  }
 }
