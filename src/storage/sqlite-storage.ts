@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
 import { withStatementCache } from './statement-cache.js'
 import { z } from 'zod'
@@ -6,6 +7,7 @@ import { KyselyStorage } from './kysely-storage.js'
 import { loadOptionalPeer } from './load-peer.js'
 import { parseOptions } from './options.js'
 import { sqliteDialect } from './sqlite-dialect.js'
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './sqlite-checkpointer.js'
 
 /**
  * What hookrelay needs of a `better-sqlite3` `Database` you hand in (the same shape Kysely's
@@ -49,6 +51,20 @@ export interface SqliteStorageOptions {
    * @example sqliteStorage({ busyTimeout: '10s' })
    */
   busyTimeout?: Duration
+  /**
+   * Where WAL checkpoints run. SQLite copies the write-ahead log back into the database file every
+   * 1000 pages or so, and fsyncs; with `'auto'` that happens inside whichever commit crosses the
+   * mark, on the event loop (milliseconds to tens of milliseconds on a slow disk: the p99 of
+   * intake). `'background'` turns that off and checkpoints from a worker thread with its own
+   * connection every second (`PASSIVE`, which never blocks a commit; `TRUNCATE` if the log grows
+   * past 64 MiB anyway). Durability is the same: a commit is in the WAL either way, and the
+   * checkpoint fsyncs as before. If the worker cannot start or fails, hookrelay falls back to
+   * `'auto'` with a process warning. Applies to a database file in WAL mode; `':memory:'` is
+   * always `'auto'`.
+   * @default 'background' for a file hookrelay opens; 'auto' for a `database` you hand in
+   * @example sqliteStorage({ database: new Database('./app.db'), checkpoint: 'background' })
+   */
+  checkpoint?: 'background' | 'auto'
 }
 
 const optionsSchema = z
@@ -73,6 +89,7 @@ const optionsSchema = z
     busyTimeout: z
       .custom<Duration>(isDuration, "must be milliseconds or a string like '500ms', '5s', '30m'")
       .optional(),
+    checkpoint: z.enum(['background', 'auto']).optional(),
   })
   .strict()
   .refine((o) => !(o.filename !== undefined && o.database !== undefined), {
@@ -114,13 +131,34 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
     pragma(database, 'foreign_keys = ON')
   }
 
+  const checkpoints = (parsed.checkpoint ?? (owned ? 'background' : 'auto')) === 'background' ? backgroundCheckpoints(database) : undefined
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
   return new KyselyStorage({
     db,
     dialect: sqliteDialect,
     tablePrefix: parsed.tablePrefix ?? 'hookrelay_',
-    // Destroying the Kysely closes the database, so only do it for a database we opened.
-    onClose: owned ? () => db.destroy() : async () => undefined,
+    // The checkpoint worker closes first, so the main connection's close checkpoints and removes
+    // the WAL. Destroying the Kysely closes the database, so only do it for a database we opened.
+    onClose: async () => {
+      await checkpoints?.close()
+      if (owned) await db.destroy()
+    },
+  })
+}
+
+/** Background checkpoints for a database file in WAL mode; `undefined` (automatic ones) otherwise. */
+function backgroundCheckpoints(database: BetterSqlite3DatabaseLike): BackgroundCheckpoints | undefined {
+  const name = (database as { name?: unknown }).name
+  if (typeof name !== 'string' || name === '' || name === ':memory:' || name.startsWith('file:')) return undefined
+  const mode = database.prepare('PRAGMA journal_mode').all([])[0] as { journal_mode?: string } | undefined
+  if (mode?.journal_mode?.toLowerCase() !== 'wal') return undefined
+  const synchronous = (database.prepare('PRAGMA synchronous').all([])[0] as { synchronous?: number } | undefined)?.synchronous
+  return startBackgroundCheckpoints(database, {
+    filename: resolve(name),
+    intervalMs: 1_000,
+    maxWalBytes: 64 * 1024 * 1024,
+    // 1 = NORMAL, 2 = FULL, 3 = EXTRA: the worker's checkpoints sync at least as the main connection asks.
+    synchronous: synchronous !== undefined && synchronous >= 2 ? 'FULL' : 'NORMAL',
   })
 }
 

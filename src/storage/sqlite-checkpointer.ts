@@ -1,0 +1,151 @@
+import { createRequire } from 'node:module'
+import { isAbsolute, join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import type { SqliteDatabase } from 'kysely'
+
+/** What the checkpoint worker needs; passed as its `workerData`. */
+export interface CheckpointWorkerData {
+  /** Absolute path of the database file. */
+  filename: string
+  /** Resolved path of `better-sqlite3`, which the worker loads itself. */
+  modulePath: string
+  /** Time between passive checkpoints. */
+  intervalMs: number
+  /** A WAL holding more than this is checkpointed with TRUNCATE (waiting for readers, briefly holding off writers). */
+  maxWalBytes: number
+  /** The main connection's `synchronous` (the checkpoint's fsyncs depend on it). */
+  synchronous: 'NORMAL' | 'FULL'
+}
+
+/** Background checkpoints of one database file; `close()` before closing the main connection. */
+export interface BackgroundCheckpoints {
+  /** `'background'` while the worker runs; `'auto'` if it could not start or failed (SQLite checkpoints in commits again). */
+  readonly mode: 'background' | 'auto'
+  close(): Promise<void>
+}
+
+/** SQLite's default `wal_autocheckpoint`, in pages, restored when the worker fails. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000
+const CLOSE_TIMEOUT_MS = 2_000
+
+/**
+ * The worker, as CommonJS source: the package is bundled (ESM and CJS), so the worker cannot be a
+ * file of its own. It opens its own connection to the file and runs `wal_checkpoint(PASSIVE)` on
+ * an interval: copying WAL frames into the database and its fsync then happen on this thread, not
+ * inside a commit on the event loop. PASSIVE never waits for or blocks the main connection. If the
+ * WAL holds more than `maxWalBytes` anyway (a reader kept it from being reset), the next
+ * checkpoint is TRUNCATE, which waits for readers for up to 100 ms while holding off writers; a
+ * busy TRUNCATE is retried after 30 intervals. Five failed checkpoints in a row end the worker
+ * with an error, and the main thread goes back to automatic checkpoints.
+ */
+const WORKER_SOURCE = `
+'use strict'
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.modulePath)
+const db = new Database(workerData.filename, { fileMustExist: true })
+db.pragma('busy_timeout = 100')
+db.pragma('synchronous = ' + workerData.synchronous)
+const pageSize = Number(db.pragma('page_size', { simple: true }))
+let failures = 0
+let truncateAfter = 0
+let ticks = 0
+const timer = setInterval(() => {
+  ticks++
+  try {
+    const truncate = truncateAfter > 0 && ticks >= truncateAfter
+    const row = db.pragma('wal_checkpoint(' + (truncate ? 'TRUNCATE' : 'PASSIVE') + ')')[0]
+    failures = 0
+    if (truncate) truncateAfter = row.busy ? ticks + 30 : 0
+    else if (truncateAfter === 0 && row.log * pageSize > workerData.maxWalBytes) truncateAfter = ticks + 1
+  } catch (error) {
+    if (++failures >= 5) {
+      clearInterval(timer)
+      throw error
+    }
+  }
+}, workerData.intervalMs)
+parentPort.on('message', (message) => {
+  if (message !== 'close') return
+  clearInterval(timer)
+  db.close()
+  parentPort.close()
+})
+`
+
+/**
+ * Moves WAL checkpoints of `database` (the main connection to `filename`, in WAL mode) to a worker
+ * thread: turns `wal_autocheckpoint` off on the main connection and starts the worker, unref'd.
+ * If the worker cannot start or fails later, automatic checkpoints are turned back on and a
+ * warning is emitted; nothing throws.
+ */
+export function startBackgroundCheckpoints(
+  database: SqliteDatabase,
+  options: Omit<CheckpointWorkerData, 'modulePath'>,
+): BackgroundCheckpoints {
+  let mode: 'background' | 'auto' = 'background'
+  let closing = false
+  let exited: Promise<void> = Promise.resolve()
+  let worker: Worker | undefined
+
+  const fallBack = (error: unknown) => {
+    if (mode === 'auto' || closing) return
+    mode = 'auto'
+    try {
+      database.prepare(`PRAGMA wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`).run([])
+    } catch {
+      // The connection is closing or closed: nothing left to checkpoint from here.
+    }
+    process.emitWarning(
+      `hookrelay: background WAL checkpoints of ${options.filename} stopped (${(error as Error)?.message ?? String(error)}); SQLite checkpoints inside commits again.`,
+      { code: 'HOOKRELAY_SQLITE_CHECKPOINT' },
+    )
+    void worker?.terminate().catch(() => undefined)
+  }
+
+  try {
+    const workerData: CheckpointWorkerData = { ...options, modulePath: resolveBetterSqlite3() }
+    database.prepare('PRAGMA wal_autocheckpoint = 0').run([])
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData })
+    worker.unref()
+    worker.on('error', fallBack)
+    exited = new Promise((resolve) => {
+      worker!.once('exit', (code) => {
+        if (code !== 0) fallBack(new Error(`the checkpoint worker exited with code ${code}`))
+        resolve()
+      })
+    })
+  } catch (error) {
+    fallBack(error)
+  }
+
+  return {
+    get mode() {
+      return mode
+    },
+    async close() {
+      if (closing) return exited
+      closing = true
+      if (!worker) return
+      // Referenced again so that the process waits for the worker to close its connection.
+      worker.ref()
+      worker.postMessage('close')
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => resolve(worker!.terminate().then(() => undefined)), CLOSE_TIMEOUT_MS)
+      })
+      await Promise.race([exited, timeout])
+      clearTimeout(timer)
+    },
+  }
+}
+
+/**
+ * The entry of `better-sqlite3` as this module would load it. The ESM build has `import.meta.url`;
+ * in the CommonJS build it may be empty and `__filename` is this file.
+ */
+function resolveBetterSqlite3(): string {
+  const meta = import.meta as { url?: string } | undefined
+  const here = meta?.url ?? (typeof __filename === 'string' ? __filename : undefined)
+  const usable = here !== undefined && (here.startsWith('file:') || isAbsolute(here))
+  return createRequire(usable ? here : join(process.cwd(), 'index.js')).resolve('better-sqlite3')
+}

@@ -1,0 +1,91 @@
+import { existsSync, statSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { sql, type Kysely } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBackgroundCheckpoints } from '../../src/storage/sqlite-checkpointer.js'
+import { sqliteStorage } from '../../src/storage/sqlite-storage.js'
+import { eventually } from '../support/eventually.js'
+
+async function pragma(db: Kysely<any>, name: string): Promise<Record<string, unknown>> {
+  return (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(db)).rows[0]!
+}
+
+describe('sqliteStorage() WAL checkpoints', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hookrelay-checkpoints-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('checkpoints a file it opens from a worker thread, not inside commits, and removes the WAL on close', async () => {
+    const filename = join(dir, 'background.db')
+    const storage = sqliteStorage({ filename })
+    await storage.migrate()
+    expect(await pragma(storage.db, 'wal_autocheckpoint')).toEqual({ wal_autocheckpoint: 0 })
+    await sql`create table filler (x text)`.execute(storage.db)
+    for (let i = 0; i < 200; i++) await sql`insert into filler values (${'x'.repeat(4000)})`.execute(storage.db)
+    // In WAL mode the database file only grows when a checkpoint copies the log into it, and the
+    // main connection never checkpoints now: the worker did.
+    expect(statSync(filename).size).toBeLessThan(200 * 4000)
+    await eventually(() => expect(statSync(filename).size).toBeGreaterThan(200 * 4000), 5_000)
+    await storage.close()
+    expect(existsSync(`${filename}-wal`)).toBe(false)
+    const reopened = new Database(filename, { readonly: true })
+    expect(reopened.prepare('select count(*) as n from filler').get()).toEqual({ n: 200 })
+    reopened.close()
+  })
+
+  it("leaves checkpoints to SQLite with checkpoint: 'auto', in memory, and on a database handed in", async () => {
+    const auto = sqliteStorage({ filename: join(dir, 'auto.db'), checkpoint: 'auto' })
+    const memory = sqliteStorage({ filename: ':memory:' })
+    const own = new Database(join(dir, 'own.db'))
+    own.pragma('journal_mode = WAL')
+    const handedIn = sqliteStorage({ database: own })
+    for (const storage of [auto, memory, handedIn]) {
+      expect(await pragma(storage.db, 'wal_autocheckpoint')).toEqual({ wal_autocheckpoint: 1000 })
+      await storage.close()
+    }
+    own.close()
+  })
+
+  it("runs background checkpoints on a WAL database handed in when asked, and leaves it open on close", async () => {
+    const own = new Database(join(dir, 'own-background.db'))
+    own.pragma('journal_mode = WAL')
+    const storage = sqliteStorage({ database: own, checkpoint: 'background' })
+    await storage.migrate()
+    expect(own.pragma('wal_autocheckpoint', { simple: true })).toBe(0)
+    await storage.close()
+    expect(own.open).toBe(true)
+    own.close()
+  })
+
+  it('falls back to automatic checkpoints, with a warning, when the worker fails', async () => {
+    const filename = join(dir, 'fallback.db')
+    const database = new Database(filename)
+    database.pragma('journal_mode = WAL')
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      // The worker opens the file with fileMustExist: a path that does not exist makes it fail.
+      const checkpoints = startBackgroundCheckpoints(database, {
+        filename: join(dir, 'missing', 'nothing.db'),
+        intervalMs: 1_000,
+        maxWalBytes: 1 << 20,
+        synchronous: 'NORMAL',
+      })
+      await eventually(() => expect(checkpoints.mode).toBe('auto'), 5_000)
+      expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(1000)
+      await eventually(() => expect(warnings.map((w) => w.message).join('\n')).toMatch(/background WAL checkpoints .* stopped/))
+      await checkpoints.close()
+    } finally {
+      process.off('warning', onWarning)
+      database.close()
+    }
+  })
+})
