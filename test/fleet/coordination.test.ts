@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { REDIS_URL } from '../support/urls.js'
 import { spawnFixture, type FixtureProcess } from './support/processes.js'
+import { deleteKeys } from './support/redis-keys.js'
 
 type Reply = Record<string, any>
 
@@ -29,6 +30,7 @@ describe.skipIf(!inject('redisAvailable'))('fleet coordination through Redis, ac
   afterAll(async () => {
     for (const p of processes) p.send({ op: 'exit' })
     await Promise.all(processes.map((p) => p.stop(5_000)))
+    await deleteKeys(REDIS_URL, keyPrefix)
   })
 
   it('tells the other processes (not the publisher) when a circuit opens and closes, and stores it for late joiners', async () => {

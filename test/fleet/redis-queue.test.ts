@@ -9,6 +9,7 @@ import { startReceiver, type TestReceiver } from '../support/receiver.js'
 import { postgresTarget, type StorageEnvironment } from '../support/storages.js'
 import { REDIS_URL } from '../support/urls.js'
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js'
+import { deleteKeys } from './support/redis-keys.js'
 
 const available = inject('postgresAvailable') && inject('redisAvailable')
 
@@ -40,7 +41,9 @@ function countingClaims(storage: KyselyStorage) {
   return { storage: wrapped as Storage, counts }
 }
 
-const prefix = () => `hr_test_${randomBytes(4).toString('hex')}:`
+/** Every key of this file starts with this, so afterAll can remove them from the shared Redis. */
+const FILE_PREFIX = `hr_test_${randomBytes(4).toString('hex')}_`
+const prefix = () => `${FILE_PREFIX}${randomBytes(3).toString('hex')}:`
 
 describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
   let env: StorageEnvironment
@@ -62,8 +65,9 @@ describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
     privateRedis = undefined
   })
   afterAll(async () => {
-    await receiver.close()
-    await env.teardown()
+    await receiver?.close()
+    await env?.teardown()
+    await deleteKeys(REDIS_URL, FILE_PREFIX)
   })
 
   async function relayWith(storage: Storage, queue: ReturnType<typeof redisQueue>, delivery = {}) {
