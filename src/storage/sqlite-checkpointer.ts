@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module'
-import { isAbsolute, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { SqliteDatabase } from 'kysely'
+import { resolveOptionalPeer } from './load-peer.js'
 
 /** What the checkpoint worker needs; passed as its `workerData`. */
 export interface CheckpointWorkerData {
@@ -11,7 +10,7 @@ export interface CheckpointWorkerData {
   modulePath: string
   /** Time between passive checkpoints. */
   intervalMs: number
-  /** A WAL holding more than this is checkpointed with TRUNCATE (waiting for readers, briefly holding off writers). */
+  /** A WAL longer than this after a passive checkpoint is restarted (briefly holding off writers). */
   maxWalBytes: number
   /** The main connection's `synchronous` (the checkpoint's fsyncs depend on it). */
   synchronous: 'NORMAL' | 'FULL'
@@ -31,12 +30,16 @@ const CLOSE_TIMEOUT_MS = 2_000
 /**
  * The worker, as CommonJS source: the package is bundled (ESM and CJS), so the worker cannot be a
  * file of its own. It opens its own connection to the file and runs `wal_checkpoint(PASSIVE)` on
- * an interval: copying WAL frames into the database and its fsync then happen on this thread, not
- * inside a commit on the event loop. PASSIVE never waits for or blocks the main connection. If the
- * WAL holds more than `maxWalBytes` anyway (a reader kept it from being reset), the next
- * checkpoint is TRUNCATE, which waits for readers for up to 100 ms while holding off writers; a
- * busy TRUNCATE is retried after 30 intervals. Five failed checkpoints in a row end the worker
- * with an error, and the main thread goes back to automatic checkpoints.
+ * an interval: copying WAL frames into the database and the fsyncs then happen on this thread,
+ * not inside a commit on the event loop. PASSIVE never waits for or blocks the main connection.
+ *
+ * SQLite only starts the WAL over when a write begins while every frame is checkpointed, which a
+ * steady stream of writes never allows (frames arrive while the checkpoint runs): the log would
+ * grow for ever. So when it is longer than `maxWalBytes` after a passive checkpoint, a RESTART
+ * follows at once: it holds off writers while it copies the few frames written meanwhile and
+ * syncs, then the next write starts the log over (the file keeps its size and is reused). It
+ * waits at most 100 ms for readers; a busy one is retried 30 intervals later. Five failed
+ * checkpoints in a row end the worker with an error: the main thread returns to automatic ones.
  */
 const WORKER_SOURCE = `
 'use strict'
@@ -47,16 +50,16 @@ db.pragma('busy_timeout = 100')
 db.pragma('synchronous = ' + workerData.synchronous)
 const pageSize = Number(db.pragma('page_size', { simple: true }))
 let failures = 0
-let truncateAfter = 0
+let restartAfter = 0
 let ticks = 0
 const timer = setInterval(() => {
   ticks++
   try {
-    const truncate = truncateAfter > 0 && ticks >= truncateAfter
-    const row = db.pragma('wal_checkpoint(' + (truncate ? 'TRUNCATE' : 'PASSIVE') + ')')[0]
+    const row = db.pragma('wal_checkpoint(PASSIVE)')[0]
+    if (ticks >= restartAfter && row.log * pageSize > workerData.maxWalBytes) {
+      restartAfter = db.pragma('wal_checkpoint(RESTART)')[0].busy ? ticks + 30 : 0
+    }
     failures = 0
-    if (truncate) truncateAfter = row.busy ? ticks + 30 : 0
-    else if (truncateAfter === 0 && row.log * pageSize > workerData.maxWalBytes) truncateAfter = ticks + 1
   } catch (error) {
     if (++failures >= 5) {
       clearInterval(timer)
@@ -103,7 +106,8 @@ export function startBackgroundCheckpoints(
   }
 
   try {
-    const workerData: CheckpointWorkerData = { ...options, modulePath: resolveBetterSqlite3() }
+    const modulePath = resolveOptionalPeer('better-sqlite3', 'sqliteStorage() background checkpoints')
+    const workerData: CheckpointWorkerData = { ...options, modulePath }
     database.prepare('PRAGMA wal_autocheckpoint = 0').run([])
     worker = new Worker(WORKER_SOURCE, { eval: true, workerData })
     worker.unref()
@@ -137,15 +141,4 @@ export function startBackgroundCheckpoints(
       clearTimeout(timer)
     },
   }
-}
-
-/**
- * The entry of `better-sqlite3` as this module would load it. The ESM build has `import.meta.url`;
- * in the CommonJS build it may be empty and `__filename` is this file.
- */
-function resolveBetterSqlite3(): string {
-  const meta = import.meta as { url?: string } | undefined
-  const here = meta?.url ?? (typeof __filename === 'string' ? __filename : undefined)
-  const usable = here !== undefined && (here.startsWith('file:') || isAbsolute(here))
-  return createRequire(usable ? here : join(process.cwd(), 'index.js')).resolve('better-sqlite3')
 }

@@ -56,9 +56,9 @@ export interface SqliteStorageOptions {
    * 1000 pages or so, and fsyncs; with `'auto'` that happens inside whichever commit crosses the
    * mark, on the event loop (milliseconds to tens of milliseconds on a slow disk: the p99 of
    * intake). `'background'` turns that off and checkpoints from a worker thread with its own
-   * connection every second (`PASSIVE`, which never blocks a commit; `TRUNCATE` if the log grows
-   * past 64 MiB anyway). Durability is the same: a commit is in the WAL either way, and the
-   * checkpoint fsyncs as before. If the worker cannot start or fails, hookrelay falls back to
+   * connection every second (`PASSIVE`, which never blocks a commit, then a short `RESTART` when
+   * the log is past 64 MiB, so it cannot grow for ever). Durability is the same: a commit is in
+   * the WAL either way, and the checkpoint fsyncs as before. If the worker cannot start or fails, hookrelay falls back to
    * `'auto'` with a process warning. Applies to a database file in WAL mode; `':memory:'` is
    * always `'auto'`.
    * @default 'background' for a file hookrelay opens; 'auto' for a `database` you hand in

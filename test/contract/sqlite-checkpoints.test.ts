@@ -40,6 +40,35 @@ describe('sqliteStorage() WAL checkpoints', () => {
     reopened.close()
   })
 
+  it('starts the log over under a steady stream of writes, so it stays bounded', async () => {
+    const filename = join(dir, 'steady.db')
+    const database = new Database(filename)
+    database.pragma('journal_mode = WAL')
+    database.exec('create table filler (x text)')
+    const checkpoints = startBackgroundCheckpoints(database, { filename, intervalMs: 20, maxWalBytes: 256 * 1024, synchronous: 'NORMAL' })
+    const insert = database.prepare('insert into filler values (?)')
+    // Small commits every few ms, never pausing long enough for a passive checkpoint to catch up:
+    // without restarts the log would keep every page written. After a first phase (the worker
+    // starts meanwhile) the file must stop growing, though as much again is written.
+    const writeFor = async (ms: number) => {
+      let written = 0
+      for (const until = Date.now() + ms; Date.now() < until; ) {
+        for (let i = 0; i < 16; i++) insert.run('x'.repeat(4000))
+        written += 16 * 4000
+        await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+      return written
+    }
+    await writeFor(700)
+    const size = statSync(`${filename}-wal`).size
+    const written = await writeFor(1_000)
+    expect(checkpoints.mode).toBe('background')
+    expect(written).toBeGreaterThan(4 * 1024 * 1024)
+    expect(statSync(`${filename}-wal`).size).toBeLessThan(size + 1024 * 1024)
+    await checkpoints.close()
+    database.close()
+  })
+
   it("leaves checkpoints to SQLite with checkpoint: 'auto', in memory, and on a database handed in", async () => {
     const auto = sqliteStorage({ filename: join(dir, 'auto.db'), checkpoint: 'auto' })
     const memory = sqliteStorage({ filename: ':memory:' })
