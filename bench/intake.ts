@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
@@ -29,6 +29,8 @@ export interface IntakeBenchResult {
   /** Latency percentiles in ms. */
   p50: number
   p99: number
+  /** CPU time of the server process (user + system) per request answered, in µs. */
+  cpuUsPerRequest: number
 }
 
 export interface IntakeBenchOptions {
@@ -72,8 +74,8 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     // Warm up both (JIT, SQLite page cache), then alternate rounds and keep each target's best.
     await load({ url: target.intake, secret: SECRET, connections, durationSec: 2 })
     await load({ url: target.bare, secret: SECRET, connections, durationSec: 2 })
-    let bare: LoadResult | undefined
-    let intake: LoadResult | undefined
+    let bare: MeasuredLoad | undefined
+    let intake: MeasuredLoad | undefined
     for (let round = 0; round < rounds; round++) {
       const b = await load({ url: target.bare, secret: SECRET, connections, durationSec: roundSec })
       const i = await load({ url: target.intake, secret: SECRET, connections, durationSec: roundSec })
@@ -95,8 +97,17 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
         ratio: intake!.rps / bare!.rps,
         p50: intake!.p50,
         p99: intake!.p99,
+        cpuUsPerRequest: intake!.cpuUsPerRequest,
       },
-      { name: 'bare fastify route req/s', value: Math.round(bare!.rps), baseline: Math.round(bare!.rps), ratio: 1, p50: bare!.p50, p99: bare!.p99 },
+      {
+        name: 'bare fastify route req/s',
+        value: Math.round(bare!.rps),
+        baseline: Math.round(bare!.rps),
+        ratio: 1,
+        p50: bare!.p50,
+        p99: bare!.p99,
+        cpuUsPerRequest: bare!.cpuUsPerRequest,
+      },
       {
         name: 'intake at half its peak rate',
         value: Math.round(half.rps),
@@ -104,6 +115,7 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
         ratio: half.rps / rate,
         p50: half.p50,
         p99: half.p99,
+        cpuUsPerRequest: half.cpuUsPerRequest,
       },
     ]
   } finally {
@@ -113,8 +125,21 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
   }
 }
 
-/** Runs the load generator in its own process and reads its JSON summary. */
-function load(options: LoadOptions): Promise<LoadResult> {
+type MeasuredLoad = LoadResult & { cpuUsPerRequest: number }
+
+/**
+ * Runs the load generator in its own process and reads its JSON summary, with the CPU time this
+ * (server) process spent per answered request meanwhile: on a shared machine the rates swing with
+ * the load of others, the CPU cost per request much less.
+ */
+async function load(options: LoadOptions): Promise<MeasuredLoad> {
+  const before = process.cpuUsage()
+  const result = await runLoader(options)
+  const cpu = process.cpuUsage(before)
+  return { ...result, cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, result.requests)) }
+}
+
+function runLoader(options: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', LOADER, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
@@ -142,9 +167,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       ratio: r.ratio.toFixed(2),
       'p50 ms': r.p50,
       'p99 ms': r.p99,
+      'server CPU µs/req': r.cpuUsPerRequest,
     })),
   )
   console.log(
-    `(load from a separate autocannon process: 32 connections at peak, 8 at half rate; ${((Date.now() - started) / 1000).toFixed(0)} s in all)`,
+    `(load from a separate autocannon process: 32 connections at peak, 8 at half rate; ${((Date.now() - started) / 1000).toFixed(0)} s in all; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`,
   )
 }
