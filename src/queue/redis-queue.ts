@@ -174,8 +174,20 @@ class RedisQueueDriver implements RedisQueue {
     this.#subscriber = subscriber
     subscriber.on('error', (error: Error) => this.#report(error, 'queue.redis.connection'))
     subscriber.on('message', (channel: string, message: string) => this.#onMessage(channel, message))
-    // ioredis subscribes again by itself after a reconnection.
-    subscriber.subscribe(this.#key('wake'), this.coordination.channel).catch((error: unknown) => this.#report(error, 'queue.redis.subscribe'))
+    // Once subscribed, ioredis subscribes again by itself after a reconnection; until then
+    // (Redis was down at start, or the command timed out) each new connection tries.
+    let subscribed = false
+    const subscribe = () => {
+      if (subscribed || this.#stopped) return
+      subscriber.subscribe(this.#key('wake'), this.coordination.channel).then(
+        () => {
+          subscribed = true
+        },
+        (error: unknown) => this.#report(error, 'queue.redis.subscribe'),
+      )
+    }
+    subscriber.on('ready', subscribe)
+    subscribe()
 
     if (this.#options.listenToStorage && context.storage.wakeups) {
       try {

@@ -170,6 +170,43 @@ describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
     expect(all.data.length).toBeGreaterThanOrEqual(12)
   })
 
+  it('starts while Redis is down, delivers from the database, and switches to Redis once it answers', async () => {
+    privateRedis = await startPrivateRedis()
+    await privateRedis.stop()
+    const tablePrefix = `rq_${randomBytes(3).toString('hex')}_`
+    const keyPrefix = prefix()
+    const { storage, counts } = countingClaims(env.createStorage({ tablePrefix }))
+    const queue = redisQueue({ redis: privateRedis.url, keyPrefix, commandTimeout: '200ms', listenToStorage: false })
+    const { relay } = await relayWith(storage, queue, { pollInterval: '200ms' })
+    await relay.start()
+    await relay.endpoints.create({ url: `${receiver.url}?late` })
+    const late = () => receiver.requests.filter((r) => r.path.endsWith('?late')).length
+    await relay.send({ type: 'order.created', data: { phase: 'down' } })
+    await eventually(() => expect(late()).toBe(1), 5_000)
+    expect(counts.fromDatabaseClaimed).toBe(1)
+
+    await privateRedis.start()
+    // Wake-ups and circuit messages arrive once the subscriber connected.
+    const other = redisQueue({ redis: privateRedis.url, keyPrefix, listenToStorage: false })
+    await other.start({ storage, onWake: () => {}, emit: () => {}, now: Date.now })
+    try {
+      const heard: string[] = []
+      queue.coordination.onCircuit((endpointId) => heard.push(endpointId))
+      await eventually(() => {
+        other.coordination.publishCircuit('ep_late', 'closed', null)
+        expect(heard).toContain('ep_late')
+      }, 10_000, 200)
+      const byIdsBefore = counts.byIdsClaimed
+      await eventually(async () => {
+        await relay.send({ type: 'order.created', data: { phase: 'up' } })
+        await new Promise((r) => setTimeout(r, 150))
+        expect(counts.byIdsClaimed).toBeGreaterThan(byIdsBefore)
+      }, 10_000, 200)
+    } finally {
+      await other.stop()
+    }
+  })
+
   it('loses nothing when Redis is flushed with work in it', async () => {
     privateRedis = await startPrivateRedis()
     const tablePrefix = `rq_${randomBytes(3).toString('hex')}_`
