@@ -77,13 +77,12 @@ export interface RedisQueue extends QueueDriver {
 
 const optionsSchema = z
   .object({
-    redis: z.union([
-      z.string().min(1, 'must not be empty'),
-      z.custom<RedisLike>(
-        (value) => typeof value === 'object' && value !== null && typeof (value as { duplicate?: unknown }).duplicate === 'function',
-        'must be an ioredis client (an object with duplicate()) or a redis:// URL',
-      ),
-    ]),
+    redis: z.custom<RedisLike | string>(
+      (value) =>
+        (typeof value === 'string' && value.length > 0) ||
+        (typeof value === 'object' && value !== null && typeof (value as { duplicate?: unknown }).duplicate === 'function'),
+      'must be an ioredis client (an object with duplicate()) or a redis:// URL',
+    ),
     keyPrefix: z.string().max(100, 'must be at most 100 characters').optional(),
     reconcileInterval: z.custom<Duration>(durationCheck, DURATION_HINT).optional(),
     reconcileBatchSize: z.number().int('must be an integer').min(1).max(100_000).optional(),

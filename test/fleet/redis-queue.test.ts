@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createRelay, redisQueue, type Relay, type RelayErrorEvent } from '../../src/index.js'
+import { createRelay, redisQueue, ValidationError, type Relay, type RelayErrorEvent } from '../../src/index.js'
 import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
 import type { Storage } from '../../src/storage/storage.js'
 import { eventually } from '../support/eventually.js'
@@ -266,5 +266,19 @@ describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
     } finally {
       for (const driver of drivers) await driver.stop()
     }
+  })
+})
+
+describe('redisQueue() options', () => {
+  it('refuses bad options with a ValidationError naming each one', () => {
+    expect(() => redisQueue({ redis: {} as never })).toThrow(/redis: must be an ioredis client/)
+    expect(() => redisQueue({ redis: REDIS_URL, reconcileInterval: 'soon' })).toThrow(/reconcileInterval/)
+    expect(() => redisQueue({ redis: REDIS_URL, reconcileBatchSize: 0 })).toThrow(/reconcileBatchSize/)
+    expect(() => redisQueue({ redis: REDIS_URL, nope: true } as never)).toThrow(ValidationError)
+  })
+
+  it('opens no connection until used', () => {
+    const queue = redisQueue({ redis: 'redis://127.0.0.1:1' })
+    expect(queue.name).toBe('redis')
   })
 })
