@@ -1,143 +1,197 @@
 /**
- * `npm run demo`: hookrelay doing its main job on the embedded default (SQLite + local receivers).
+ * `npm run demo`: hookrelay's guarantees, shown and checked, in well under a minute.
  *
- * It starts three receivers on 127.0.0.1 — a healthy one, a flaky one that fails its first two
- * requests, and a broken one that always answers 500 — sends events to all of them, and shows the
- * deliveries succeed, recover through retries, and land in the dead-letter queue, from where one is
- * replayed after the broken receiver is fixed. A short retry schedule keeps it under a minute.
+ *   npm run demo                                         SQLite in a temp dir (the embedded default)
+ *   npm run demo -- --postgres postgres://…/db           Postgres, in a fresh schema dropped at the end
+ *   npm run demo -- --postgres URL --redis redis://…     Postgres + redisQueue() (the fleet setup)
+ *   npm run demo -- --only attack,dlq                    some scenarios only
+ *   npm run demo -- --events 1000 --endpoints 2          a smaller campaign blast
+ *
+ * It starts its own receivers on 127.0.0.1 and walks through five scenarios — duplicate delivery,
+ * dead letter, signature attack, campaign blast, circuit breaker — each of which asserts what it
+ * shows: the demo exits non-zero when hookrelay misbehaves. The scenarios live in examples/demo/.
  */
-import http from 'node:http'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
-import { Webhook } from 'standardwebhooks'
-import { createRelay, sqliteStorage } from '../src/index.js'
+import { parseArgs } from 'node:util'
+import { postgresBackend, sqliteBackend, type Backend } from './demo/backend.js'
+import { relayErrors } from './demo/relays.js'
+import type { DemoSettings, Scenario } from './demo/scenario.js'
+import { campaignBlast } from './demo/scenarios/campaign.js'
+import { circuitBreaker } from './demo/scenarios/circuit-breaker.js'
+import { deadLetter } from './demo/scenarios/dead-letter.js'
+import { duplicateDelivery } from './demo/scenarios/duplicate.js'
+import { signatureAttack } from './demo/scenarios/signature-attack.js'
+import { Cleanup, DemoAssertionError } from './demo/util.js'
+import { c, ms, View } from './demo/view.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'hookrelay-demo-'))
-const line = (text = '') => console.log(text)
-const clock = (start: number) => `${String(Date.now() - start).padStart(5)} ms`
+const SCENARIOS: Scenario[] = [duplicateDelivery, deadLetter, signatureAttack, campaignBlast, circuitBreaker]
+const WATCHDOG_MS = 120_000 // a hung demo fails instead of hanging CI
 
-interface DemoReceiver {
-  url: string
-  name: string
-  got: number
-  close(): Promise<void>
-  fixed: boolean
+const USAGE = `Usage: npm run demo -- [options]
+
+  --postgres <url>    run on Postgres (a fresh schema, dropped at the end) instead of SQLite
+  --redis <url>       with --postgres: coordinate workers through Redis (redisQueue())
+  --only <keys>       run only these scenarios: ${SCENARIOS.map((s) => s.key).join(', ')}
+  --events <n>        events in the campaign blast (default 5000)
+  --endpoints <n>     endpoints in the campaign blast (default 4)
+  -h, --help          this help`
+
+interface Outcome {
+  scenario: Scenario
+  ok: boolean
+  summary: string
+  ms: number
 }
 
-/** A receiver that verifies every request with the official Standard Webhooks library. */
-async function receiver(name: string, secret: () => string, fail: (n: number, r: DemoReceiver) => boolean): Promise<DemoReceiver> {
-  const state: DemoReceiver = { url: '', name, got: 0, fixed: false, close: async () => {} }
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      state.got++
-      const body = Buffer.concat(chunks).toString()
-      try {
-        new Webhook(secret()).verify(body, req.headers as Record<string, string>)
-      } catch {
-        res.writeHead(401).end('bad signature')
-        return
-      }
-      const failing = fail(state.got, state)
-      res.writeHead(failing ? 500 : 200).end(failing ? 'oops' : 'ok')
-    })
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`
-  state.close = () => new Promise((r) => server.close(() => r()))
-  return state
-}
+async function main(): Promise<number> {
+  let args
+  try {
+    args = parseArgs({
+      options: {
+        postgres: { type: 'string' },
+        redis: { type: 'string' },
+        only: { type: 'string' },
+        events: { type: 'string', default: '5000' },
+        endpoints: { type: 'string', default: '4' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (args.help) {
+    console.log(USAGE)
+    return 0
+  }
+  let settings: DemoSettings
+  try {
+    settings = { events: positive(args.events, 'events'), endpoints: positive(args.endpoints, 'endpoints') }
+  } catch (error) {
+    console.error((error as Error).message)
+    return 2
+  }
+  if (args.redis && !args.postgres) {
+    console.error('--redis coordinates a fleet whose data lives in Postgres: give --postgres <url> as well.')
+    return 2
+  }
+  const only = args.only?.split(',').map((k) => k.trim())
+  const unknown = only?.filter((k) => !SCENARIOS.some((s) => s.key === k)) ?? []
+  if (unknown.length > 0) {
+    console.error(`Unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.map((s) => s.key).join(', ')}.`)
+    return 2
+  }
+  const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.key)) : SCENARIOS
 
-async function main(): Promise<void> {
-  const start = Date.now()
-  const relay = createRelay({
-    storage: sqliteStorage({ filename: join(dir, 'demo.db') }),
-    retry: { schedule: ['200ms', '400ms', '800ms'], jitter: 0 },
-    delivery: { pollInterval: '100ms' },
-    network: { allowPrivate: true }, // the demo's receivers are on 127.0.0.1
+  const view = new View()
+  const started = Date.now()
+  let backend: Backend
+  try {
+    backend = args.postgres ? await postgresBackend(args.postgres, args.redis) : sqliteBackend()
+  } catch (error) {
+    console.error(c.red((error as Error).message))
+    return 1
+  }
+
+  let current: Cleanup | null = null
+  let interrupted = false
+  process.once('SIGINT', () => {
+    interrupted = true
+    view.line()
+    view.line(c.yellow('Interrupted: cleaning up…'))
+    void (current?.run() ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => backend.cleanup())
+      .catch(() => undefined)
+      .finally(() => process.exit(130))
   })
-  relay.on('delivery.succeeded', (e) => line(`${clock(start)}  ✔ ${e.type} → ${names.get(e.endpointId)} (attempt ${e.attempt}, ${e.statusCode}, ${e.durationMs} ms)`))
-  relay.on('delivery.failed', (e) =>
-    line(`${clock(start)}  ✖ ${e.type} → ${names.get(e.endpointId)} (attempt ${e.attempt}, ${e.statusCode ?? e.error}); retry at +${e.nextAttemptAt.getTime() - Date.now()} ms`),
+
+  view.banner('hookrelay demo', [
+    ...backend.facts,
+    ['receivers', 'local HTTP servers on 127.0.0.1 (network.allowPrivate: true)'],
+    ['timings', 'retry schedules of a few hundred ms, pollInterval 100ms (production defaults: minutes to hours, 1s)'],
+    ['output', view.interactive ? 'live (TTY)' : 'plain lines (not a TTY)'],
+  ])
+
+  const outcomes: Outcome[] = []
+  for (const [i, scenario] of scenarios.entries()) {
+    if (interrupted) break
+    const lead = typeof scenario.lead === 'function' ? scenario.lead(settings) : scenario.lead
+    view.section(i + 1, scenarios.length, scenario.title, lead)
+    const cleanup = new Cleanup()
+    current = cleanup
+    const t0 = Date.now()
+    let outcome: Outcome
+    try {
+      const summary = await scenario.run({ backend, view, cleanup, settings })
+      outcome = { scenario, ok: true, summary, ms: Date.now() - t0 }
+    } catch (error) {
+      const message = error instanceof DemoAssertionError ? error.message : String((error as Error)?.stack ?? error)
+      view.line(`  ${c.red('FAIL')}  ${message}`)
+      outcome = { scenario, ok: false, summary: message.split('\n')[0]!, ms: Date.now() - t0 }
+    }
+    try {
+      await cleanup.run()
+    } catch (error) {
+      view.line(`  ${c.yellow('cleanup:')} ${(error as Error).message}`)
+    }
+    current = null
+    outcome.ms = Date.now() - t0
+    outcomes.push(outcome)
+  }
+
+  let cleaned: string
+  try {
+    cleaned = await backend.cleanup()
+  } catch (error) {
+    cleaned = c.yellow(`cleanup failed: ${(error as Error).message}`)
+  }
+
+  const failed = outcomes.filter((o) => !o.ok)
+  view.line()
+  view.line(c.dim('─'.repeat(Math.min(process.stdout.columns ?? 100, 100))))
+  view.line(c.bold('Summary'))
+  view.table(
+    ['scenario', 'result', 'what it showed (and asserted)', 'time'],
+    outcomes.map((o) => [o.scenario.title.split(':')[0]!, o.ok ? c.green('passed') : c.red('FAILED'), o.summary, ms(o.ms)]),
+    ['left', 'left', 'left', 'right'],
+    [20, 8, 66, 9],
   )
-  relay.on('delivery.dead', (e) => line(`${clock(start)}  ☠ ${e.type} → ${names.get(e.endpointId)} dead-lettered after ${e.attempt} attempts (${e.reason})`))
-  relay.on('error', (e) => line(`error in ${e.context}: ${e.error.message}`))
-  const names = new Map<string, string>()
-  await relay.start()
-
-  const secrets = new Map<string, string>()
-  const healthy = await receiver('healthy', () => secrets.get('healthy')!, () => false)
-  const flaky = await receiver('flaky', () => secrets.get('flaky')!, (n) => n <= 2)
-  const broken = await receiver('broken', () => secrets.get('broken')!, (_, r) => !r.fixed)
-  const endpoints = []
-  for (const r of [healthy, flaky, broken]) {
-    const ep = await relay.endpoints.create({ url: r.url, eventTypes: r === broken ? ['invoice.*'] : ['order.*', 'invoice.*'] })
-    secrets.set(r.name, ep.secret)
-    names.set(ep.id, r.name)
-    endpoints.push(ep)
+  view.line(`  storage: ${backend.kind}   cleanup: ${cleaned}`)
+  if (relayErrors.length > 0) {
+    view.line(`  ${c.yellow(`${relayErrors.length} error event(s) hookrelay recovered from:`)}`)
+    for (const e of relayErrors.slice(0, 5)) view.line(`    ${e.relay} ${e.context}: ${e.message}`)
   }
-
-  line('hookrelay demo — SQLite storage, three receivers on 127.0.0.1, retry schedule 200ms/400ms/800ms')
-  line()
-  line('1. send: an order (to healthy and flaky) and an invoice (to all three)')
-  const order = await relay.send({ type: 'order.created', data: { orderId: 'ord_1001', total: 4200 } })
-  const invoice = await relay.send({ type: 'invoice.paid', data: { invoiceId: 'inv_77' }, idempotencyKey: 'inv_77-paid' })
-  const again = await relay.send({ type: 'invoice.paid', data: { invoiceId: 'inv_77' }, idempotencyKey: 'inv_77-paid' })
-  line(`   ${order.messageId}: ${order.deliveryIds.length} deliveries; ${invoice.messageId}: ${invoice.deliveryIds.length} deliveries`)
-  line(`   the same invoice again with its idempotency key → duplicate: ${again.duplicate}, same id: ${again.messageId === invoice.messageId}`)
-  line()
-  line('2. deliveries, retries and a dead letter as they happen:')
-
-  const deadline = Date.now() + 20_000
-  let dead = await relay.dlq.list()
-  while (dead.data.length === 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100))
-    dead = await relay.dlq.list()
-  }
-  const letter = dead.data[0]
-  if (!letter) throw new Error('demo: expected a dead letter')
-  await waitUntil(async () => (await relay.deliveries.list({ status: 'pending' })).data.length === 0 && (await relay.deliveries.list({ status: 'delivering' })).data.length === 0)
-
-  line()
-  line(`3. the broken receiver is fixed; replaying dead letter ${letter.id}`)
-  broken.fixed = true
-  await relay.dlq.replay(letter.id)
-  await waitUntil(async () => (await relay.deliveries.get(letter.id)).status === 'succeeded')
-
-  line()
-  line('4. the attempt log of each delivery:')
-  for (const id of [...order.deliveryIds, ...invoice.deliveryIds]) {
-    const d = await relay.deliveries.get(id)
-    const attempts = await relay.attempts.list({ deliveryId: id })
-    const log = attempts.data
-      .sort((a, b) => a.number - b.number)
-      .map((a) => `${a.number}:${a.statusCode ?? a.error}`)
-      .join(' ')
-    line(`   ${names.get(d.endpointId)!.padEnd(8)} ${d.status.padEnd(10)} attempts ${d.attempts}  [${log}]`)
-  }
-  line()
-  line(`Receivers verified every request with the official standardwebhooks library: healthy ${healthy.got}, flaky ${flaky.got}, broken ${broken.got} requests.`)
-  line(`Done in ${Date.now() - start} ms.`)
-
-  await relay.stop()
-  await Promise.all([healthy.close(), flaky.close(), broken.close()])
+  const verdict = failed.length === 0 ? c.green(`All ${outcomes.length} scenarios passed`) : c.red(`${failed.length} of ${outcomes.length} scenarios FAILED`)
+  view.line(`  ${c.bold(verdict)} in ${ms(Date.now() - started)}.`)
+  return failed.length === 0 ? 0 : 1
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('demo: timed out waiting')
-    await new Promise((r) => setTimeout(r, 50))
-  }
+function positive(value: string | undefined, name: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`)
+  return n
 }
+
+const watchdog = setTimeout(() => {
+  console.error(c.red(`The demo did not finish within ${WATCHDOG_MS / 1000} s; giving up.`))
+  process.exit(1)
+}, WATCHDOG_MS)
+watchdog.unref()
 
 main()
-  .then(() => rmSync(dir, { recursive: true, force: true }))
+  .then((code) => {
+    process.exitCode = code
+  })
   .catch((error: unknown) => {
     console.error(error)
-    rmSync(dir, { recursive: true, force: true })
     process.exitCode = 1
+  })
+  .finally(() => {
+    clearTimeout(watchdog)
+    // Everything was closed; if some handle still keeps the process alive, do not hang.
+    setTimeout(() => {
+      console.error(c.yellow('(something kept the process alive after cleanup; exiting)'))
+      process.exit(process.exitCode ?? 0)
+    }, 5_000).unref()
   })
