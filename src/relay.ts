@@ -33,6 +33,7 @@ export interface MessageWithDeliveries extends MessageRecord {
 
 export type { DeadLetterFilter } from './admin/dead-letters.js'
 
+/** Options of `relay.start()`. */
 export interface StartOptions {
   /** Run delivery workers in this process. `false` makes a producer that only sends. @default true */
   workers?: boolean
@@ -47,13 +48,25 @@ export interface StartOptions {
 export class Relay extends EventEmitter<RelayEvents> {
   /** The storage in use. Its `db` is a Kysely instance you can open outbox transactions on. */
   readonly storage: Storage
+  /** Endpoints: `create`, `get`, `list`, `update`, `disable`/`enable`, `rotateSecret`, `delete`, health and stats. */
   readonly endpoints: Endpoints
-  readonly messages: { get(id: string): Promise<MessageWithDeliveries> }
+  /** Messages sent: `get(id)` returns one with its parsed data and its deliveries. */
+  readonly messages: {
+    /** One message by id, with its parsed data and its deliveries. */
+    get(id: string): Promise<MessageWithDeliveries>
+  }
+  /** Deliveries (one message to one endpoint): `get(id)`, and `list(filter)` a page at a time, newest first. */
   readonly deliveries: {
+    /** One delivery by id. */
     get(id: string): Promise<DeliveryRecord>
+    /** Deliveries matching `filter` (status, endpoint, message, tenant, type, time), newest first. */
     list(filter?: DeliveryFilter): Promise<Page<DeliveryRecord>>
   }
-  readonly attempts: { list(filter?: AttemptFilter): Promise<Page<import('./core/types.js').AttemptRecord>> }
+  /** The attempt log: `list({ deliveryId })` and other filters, a page at a time, newest first. */
+  readonly attempts: {
+    /** Attempts matching `filter` (delivery, message, endpoint), newest first. */
+    list(filter?: AttemptFilter): Promise<Page<import('./core/types.js').AttemptRecord>>
+  }
   /** The dead-letter queue: deliveries whose status is `dead`; list, replay (one or many), discard. */
   readonly dlq: DeadLetters
   /** Received webhooks: list, get, and the inbound dead-letter queue (`replay`, `discard`). */

@@ -35,6 +35,7 @@ export interface AdminDenial {
  */
 export type AdminAuthorize = (request: AdminRequest) => boolean | AdminDenial | Promise<boolean | AdminDenial>
 
+/** Options of the admin API (`createAdminHandler`, `expressAdmin`, `fastifyAdmin`). */
 export interface AdminOptions {
   /**
    * Required. Who may use the admin API. Mounting without it is an error; pass `'none'` to mount it

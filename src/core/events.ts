@@ -17,6 +17,7 @@ interface DeliveryEventBase {
   type: string
 }
 
+/** An attempt got a 2xx; the delivery is done. */
 export interface DeliverySucceededEvent extends DeliveryEventBase {
   attempt: number
   statusCode: number
@@ -47,15 +48,18 @@ export interface DeliveryDeadEvent extends DeliveryEventBase {
   error: string | null
 }
 
+/** An endpoint was disabled (a 410, an operator, or the health check); `reason` says why. */
 export interface EndpointDisabledEvent {
   endpointId: string
   reason: string
 }
 
+/** An endpoint's circuit breaker changed state (`circuit.opened`, `circuit.half_open`, `circuit.closed`). */
 export interface CircuitEvent {
   endpointId: string
 }
 
+/** Fields every `inbound.*` event carries. */
 export interface InboundEventBase {
   /** The receiver's name. */
   source: string
@@ -63,12 +67,14 @@ export interface InboundEventBase {
   type: string | null
 }
 
+/** A received webhook was verified and stored (before the 200 went out). */
 export interface InboundAcceptedEvent extends InboundEventBase {
   id: string
   webhookId: string
   type: string
 }
 
+/** A copy of an already stored webhook arrived; it was answered 200 and not stored again. */
 export interface InboundDuplicateEvent extends InboundAcceptedEvent {}
 
 /** A request was refused; `reason` says which check failed (the HTTP answer never does). */
@@ -77,16 +83,19 @@ export interface InboundRejectedEvent extends InboundEventBase {
   reason: string
 }
 
+/** Every handler of a received webhook succeeded. */
 export interface InboundProcessedEvent extends InboundAcceptedEvent {
   attempt: number
 }
 
+/** A handler threw; another attempt is scheduled at `nextAttemptAt`. */
 export interface InboundFailedEvent extends InboundAcceptedEvent {
   attempt: number
   error: string
   nextAttemptAt: Date
 }
 
+/** A received webhook was dead-lettered (a permanent error, or its retry schedule ran out). */
 export interface InboundDeadEvent extends InboundAcceptedEvent {
   attempt: number
   error: string
@@ -104,22 +113,39 @@ export interface RelayErrorEvent {
  * is committed, and never carry a secret.
  */
 export interface RelayEvents {
+  /** A `send()` committed (not for sends inside your own transaction). */
   'message.created': (event: MessageCreatedEvent) => void
+  /** An attempt got a 2xx. */
   'delivery.succeeded': (event: DeliverySucceededEvent) => void
+  /** An attempt failed and another is scheduled. */
   'delivery.failed': (event: DeliveryFailedEvent) => void
+  /** Put off without using an attempt (circuit open, rate limit, concurrency, ordering). */
   'delivery.deferred': (event: DeliveryDeferredEvent) => void
+  /** Moved to the dead-letter queue. */
   'delivery.dead': (event: DeliveryDeadEvent) => void
+  /** An endpoint was disabled by a 410, an operator or the health check. */
   'endpoint.disabled': (event: EndpointDisabledEvent) => void
+  /** An endpoint's circuit opened: its deliveries are deferred. */
   'circuit.opened': (event: CircuitEvent) => void
+  /** An endpoint's circuit lets one probe through. */
   'circuit.half_open': (event: CircuitEvent) => void
+  /** An endpoint's circuit closed again after a successful probe. */
   'circuit.closed': (event: CircuitEvent) => void
+  /** A received webhook was verified and stored. */
   'inbound.accepted': (event: InboundAcceptedEvent) => void
+  /** A copy of a stored webhook arrived. */
   'inbound.duplicate': (event: InboundDuplicateEvent) => void
+  /** A request was refused; nothing was stored. */
   'inbound.rejected': (event: InboundRejectedEvent) => void
+  /** Every handler of a received webhook succeeded. */
   'inbound.processed': (event: InboundProcessedEvent) => void
+  /** A handler threw; a retry is scheduled. */
   'inbound.failed': (event: InboundFailedEvent) => void
+  /** A received webhook was dead-lettered. */
   'inbound.dead': (event: InboundDeadEvent) => void
+  /** Something hookrelay recovered from, with where it happened. */
   error: (event: RelayErrorEvent) => void
 }
 
+/** The name of any event the relay emits, e.g. `'delivery.succeeded'`. */
 export type RelayEventName = keyof RelayEvents

@@ -81,6 +81,7 @@ export interface MessageRecord {
   createdAt: Date
 }
 
+/** One message to one endpoint: its status, attempts so far and next due time (`relay.deliveries.get/list`). */
 export interface DeliveryRecord {
   id: string
   messageId: string
@@ -101,6 +102,7 @@ export interface DeliveryRecord {
   completedAt: Date | null
 }
 
+/** One HTTP attempt of a delivery, as logged: status code, duration, response excerpt, error, outcome. */
 export interface AttemptRecord {
   id: string
   deliveryId: string

@@ -26,6 +26,7 @@ export interface SendEvent<TData = unknown> {
   endpointIds?: string[]
 }
 
+/** The second argument of `relay.send()` and `relay.sendMany()`. */
 export interface SendOptions {
   /**
    * A Kysely transaction of yours on the same database: the message and its deliveries are written
@@ -34,6 +35,7 @@ export interface SendOptions {
   transaction?: unknown
 }
 
+/** What `relay.send()` resolves to once the message and its deliveries are committed. */
 export interface SendResult {
   /** The message id, which receivers see as `webhook-id`. */
   messageId: string

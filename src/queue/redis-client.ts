@@ -7,6 +7,7 @@ import { loadOptionalPeer } from '../storage/load-peer.js'
  * is away); it opens its own connections from it, with your host, credentials, TLS and database.
  */
 export interface RedisLike {
+  /** A new connection with the same options (ioredis `duplicate()`). */
   duplicate(override?: Record<string, unknown>): RedisConnectionLike
 }
 
@@ -14,13 +15,21 @@ export interface RedisLike {
 export interface RedisConnectionLike {
   /** `'ready'` once connected; `'connecting'`, `'reconnecting'`, `'end'`, … otherwise. */
   readonly status: string
+  /** Sends any command (ioredis `call()`). */
   call(command: string, ...args: (string | number)[]): Promise<unknown>
+  /** Subscribes this connection to channels. */
   subscribe(...channels: string[]): Promise<unknown>
+  /** Unsubscribes this connection from channels. */
   unsubscribe(...channels: string[]): Promise<unknown>
+  /** Adds a listener (`message`, `error`, `ready`, …). */
   on(event: string, listener: (...args: any[]) => void): unknown
+  /** Adds a one-time listener. */
   once(event: string, listener: (...args: any[]) => void): unknown
+  /** Removes a listener. */
   removeListener(event: string, listener: (...args: any[]) => void): unknown
+  /** Closes the connection after pending replies. */
   quit(): Promise<unknown>
+  /** Closes the connection at once. */
   disconnect(): void
 }
 

@@ -9,6 +9,7 @@ export type HeaderSource = Readonly<Record<string, string | readonly string[] | 
 
 /** The part of the Fetch `Headers` class that verification needs. */
 export interface HeadersLike {
+  /** The value of a header (any case), or `null` when absent. */
   get(name: string): string | null
 }
 

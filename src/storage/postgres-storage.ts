@@ -12,6 +12,7 @@ import { announceOn, PostgresWakeups, wakeupChannel, type PgListenClient } from 
  */
 export interface PgPoolLike extends PostgresPool {}
 
+/** Options of {@link postgresStorage}: exactly one of `connectionString`, `pool` and `db`. */
 export interface PostgresStorageOptions {
   /**
    * A Postgres connection string; hookrelay creates (and `close()` ends) its own `pg.Pool`.

@@ -15,6 +15,7 @@ import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './sqlite
  */
 export interface BetterSqlite3DatabaseLike extends SqliteDatabase {}
 
+/** Options of {@link sqliteStorage}. Every field is optional. */
 export interface SqliteStorageOptions {
   /**
    * The database file, created if missing; `':memory:'` for a private in-memory database (gone

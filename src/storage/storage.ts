@@ -47,8 +47,11 @@ export interface Storage {
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T>
 
   // ---- endpoints -------------------------------------------------------------------------
+  /** Stores a new endpoint (its secrets included). */
   insertEndpoint(endpoint: EndpointRecord): Promise<void>
+  /** The endpoint, or `undefined` if it does not exist. */
   getEndpoint(id: string): Promise<EndpointRecord | undefined>
+  /** Endpoints matching `filter`, newest first, a page at a time. */
   listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>>
   /** Applies `patch` and returns the updated endpoint, or `undefined` if it does not exist. */
   updateEndpoint(id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined>
@@ -89,9 +92,13 @@ export interface Storage {
   ): Promise<{ id: string; status: DeliveryStatus; nextAttemptAt: Date | null } | undefined>
 
   // ---- reading and operating ---------------------------------------------------------------
+  /** The message, or `undefined` if it does not exist. */
   getMessage(id: string): Promise<MessageRecord | undefined>
+  /** The delivery, or `undefined` if it does not exist. */
   getDelivery(id: string): Promise<DeliveryRecord | undefined>
+  /** Deliveries matching `filter`, newest first, a page at a time. */
   listDeliveries(filter: DeliveryFilter): Promise<Page<DeliveryRecord>>
+  /** Attempts matching `filter`, newest first, a page at a time. */
   listAttempts(filter: AttemptFilter): Promise<Page<AttemptRecord>>
   /**
    * Puts deliveries in `fromStatuses` back to `pending`, due at `at`. Returns the ids that changed,
@@ -120,9 +127,13 @@ export interface Storage {
   claimInboundMessages(options: ClaimOptions & { sources?: readonly string[] }): Promise<InboundMessageRecord[]>
   /** Writes processing outcomes; like `settle`, guarded by the lease owner. */
   settleInbound(settlements: readonly InboundSettlement[]): Promise<void>
+  /** The received webhook, raw payload included, or `undefined` if it does not exist. */
   getInboundMessage(id: string): Promise<InboundMessageRecord | undefined>
+  /** Received webhooks matching `filter`, newest first, a page at a time. */
   listInboundMessages(filter: InboundFilter): Promise<Page<InboundMessageRecord>>
+  /** Makes received webhooks in `fromStatuses` `pending` and due at `at`; returns the ids that changed. */
   requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]>
+  /** Marks received webhooks in `fromStatuses` as `discarded`; returns the ids that changed. */
   discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]>
 
   // ---- operators: bulk selection, statistics, endpoint health, retention (see operations.ts) --
@@ -146,7 +157,9 @@ export interface Storage {
    * Pending and in-flight work is never touched.
    */
   purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult>
+  /** Deletes up to `limit` messages created before `olderThan` that have no deliveries left; returns how many. */
   purgeMessages(olderThan: Date, limit: number): Promise<number>
+  /** Deletes up to `limit` processed or discarded received webhooks that ended before `olderThan`; returns how many. */
   purgeInboundMessages(olderThan: Date, limit: number): Promise<number>
 }
 
@@ -164,6 +177,7 @@ export interface StorageTransaction {
     message: MessageRecord,
     idempotencyScope: string | null,
   ): Promise<{ inserted: true } | { inserted: false; existing: MessageRecord; deliveryIds: string[] }>
+  /** Stores a message's deliveries, in the same transaction as the message. */
   insertDeliveries(deliveries: readonly DeliveryRecord[]): Promise<void>
   /**
    * Announces new work when this transaction commits (Postgres: `pg_notify` inside it, which is
@@ -189,12 +203,14 @@ export interface DueDelivery {
   dueAt: Date
 }
 
+/** One page of a list, newest first; follow `nextCursor` for the next one. */
 export interface Page<T> {
   data: T[]
   /** Pass as `cursor` to get the next page; `null` on the last page. */
   nextCursor: string | null
 }
 
+/** Paging of every `list()`: `limit` and the `cursor` of the previous page. */
 export interface PageOptions {
   /** Default 50, at most 1000. */
   limit?: number
@@ -202,13 +218,16 @@ export interface PageOptions {
   cursor?: string | null
 }
 
+/** Filter of `relay.endpoints.list()`. */
 export interface EndpointFilter extends PageOptions {
   tenant?: string | null
   disabled?: boolean
 }
 
+/** The fields of an endpoint record a storage update may change. */
 export type EndpointPatch = Partial<Omit<EndpointRecord, 'id' | 'createdAt'>>
 
+/** Filter of `relay.deliveries.list()`. */
 export interface DeliveryFilter extends PageOptions {
   status?: DeliveryStatus | readonly DeliveryStatus[]
   endpointId?: string
@@ -221,12 +240,14 @@ export interface DeliveryFilter extends PageOptions {
   until?: Date
 }
 
+/** Filter of `relay.attempts.list()`. */
 export interface AttemptFilter extends PageOptions {
   deliveryId?: string
   messageId?: string
   endpointId?: string
 }
 
+/** How a worker claims due deliveries: who it is, how many, for how long, as of when. */
 export interface ClaimOptions {
   owner: string
   limit: number
@@ -262,6 +283,7 @@ export type EndpointHealthUpdate =
   | { endpointId: string; kind: 'failure'; at: Date }
   | { endpointId: string; kind: 'disable'; reason: string; at: Date }
 
+/** Filter of `relay.inbound.list()`. */
 export interface InboundFilter extends PageOptions {
   source?: string
   status?: InboundStatus | readonly InboundStatus[]
