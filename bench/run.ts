@@ -3,12 +3,13 @@
  * versions, the conditions, and each figure next to the baseline measured in the same run.
  *
  *   npm run bench                      all of them (several minutes)
- *   npm run bench -- signing outbound  only these (signing, outbound, intake)
+ *   npm run bench -- signing outbound  only these (signing, outbound, intake, fleet)
  */
 import { execSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { runFleetBench } from './fleet.js'
 import { runIntakeBench } from './intake.js'
 import { runOutboundBench, type BenchFigure } from './outbound.js'
 import { runSigningBench } from './signing.js'
@@ -86,6 +87,14 @@ async function main(): Promise<void> {
     })
   }
 
+  if (want('fleet')) {
+    console.log('== fleet')
+    sections.push({
+      title: 'Many processes: throughput and idle latency',
+      how: 'Throughput draining 5,000 messages with 1, 2 and 4 worker processes (concurrency 64 each) on Postgres with NOTIFY and on Postgres + Redis, receiver in its own process; idle latency from send() commit to the first byte at the receiver, worker in another process, with polling (1 s), NOTIFY and Redis. Target: p50 ≤ 10 ms across processes. On 2 cores one process already uses both, so more processes add contention, not capacity.',
+      figures: await runFleetBench(),
+    })
+  }
   const lines = [
     '# Benchmarks',
     '',

@@ -45,6 +45,10 @@ export class EndpointCircuits {
   readonly #emit: Emit
   readonly #probeTtlMs: number
   #unsubscribe: (() => void) | null = null
+  /** Circuits other processes opened, for endpoints this process has no breaker for yet: half-open time. */
+  readonly #heard = new Map<string, number>()
+  /** Circuits being made (reading the fleet's state), so concurrent first uses make one. */
+  readonly #making = new Map<string, Promise<Circuit>>()
   /** Set while applying another process's change, so it is not published back. */
   #applyingRemote = false
 
@@ -64,7 +68,12 @@ export class EndpointCircuits {
   start(): void {
     this.#unsubscribe = this.#coordination.onCircuit((endpointId, state, until) => {
       const circuit = this.#circuits.get(endpointId)
-      if (!circuit) return // created on first use; it will hear later changes
+      if (!circuit) {
+        // Not attempted here yet: remember it, so the circuit starts in this state when it is made.
+        if (state === 'open' && until !== null) this.#heard.set(endpointId, until)
+        else this.#heard.delete(endpointId)
+        return
+      }
       this.#applyingRemote = true
       try {
         if (state === 'open' && !circuit.breaker.opened) {
@@ -88,13 +97,14 @@ export class EndpointCircuits {
 
   /** May an attempt to `endpoint` go now? */
   async admit(endpoint: EndpointRecord, now: number): Promise<Admission> {
-    const circuit = this.#circuit(endpoint)
+    const circuit = await this.#circuitFor(endpoint)
     if (!circuit) return { allowed: true }
     const { breaker } = circuit
     if (breaker.closed) return { allowed: true }
-    if (breaker.opened) return { allowed: false, until: Math.max(circuit.halfOpenAt, now + 1) }
     // Half-open: one probe, here and across the fleet; the rest wait for its outcome.
     const wait = { allowed: false as const, until: now + Math.min(PROBE_WAIT_MS, circuit.settings.resetTimeoutMs) }
+    // Open: wait for the half-open time (past it, opossum's own timer is about to fire: wait a little).
+    if (breaker.opened) return circuit.halfOpenAt > now ? { allowed: false, until: circuit.halfOpenAt } : wait
     if (!breaker.pendingClose) return wait
     // The lock outlives the probe's flight but not the next reset, or a failed probe would block the next one.
     const ttl = Math.min(this.#probeTtlMs, circuit.settings.resetTimeoutMs)
@@ -124,18 +134,55 @@ export class EndpointCircuits {
     this.#circuits.clear()
   }
 
-  #circuit(endpoint: EndpointRecord): Circuit | undefined {
+  /**
+   * The endpoint's circuit, made on first use in the state the fleet has it in: open until the
+   * half-open time another process announced (heard on the channel, or read back by a process that
+   * started later), half-open past it, else closed.
+   */
+  async #circuitFor(endpoint: EndpointRecord): Promise<Circuit | undefined> {
     const settings = { ...this.#defaults, ...endpoint.circuitBreaker }
     if (!settings.enabled) return undefined
     const existing = this.#circuits.get(endpoint.id)
     if (existing && sameSettings(existing.settings, settings)) return existing
-    existing?.breaker.shutdown()
-    const circuit = this.#create(endpoint.id, settings)
-    this.#circuits.set(endpoint.id, circuit)
+    let making = this.#making.get(endpoint.id)
+    if (!making) {
+      making = this.#make(endpoint.id, settings, existing).finally(() => this.#making.delete(endpoint.id))
+      this.#making.set(endpoint.id, making)
+    }
+    return making
+  }
+
+  async #make(endpointId: string, settings: Required<CircuitBreakerSettings>, replacing: Circuit | undefined): Promise<Circuit> {
+    let until = this.#heard.get(endpointId)
+    if (until === undefined && !replacing) {
+      try {
+        until = (await this.#coordination.readCircuit(endpointId))?.until
+      } catch {
+        // Shared state is a refinement: without it this process judges the endpoint on its own.
+      }
+    }
+    this.#heard.delete(endpointId)
+    replacing?.breaker.shutdown()
+    const circuit = this.#create(endpointId, settings, until)
+    this.#circuits.set(endpointId, circuit)
     return circuit
   }
 
-  #create(endpointId: string, settings: Required<CircuitBreakerSettings>): Circuit {
+  /** The circuit `run` fires through: the one `admit` made (never created here). */
+  #circuit(endpoint: EndpointRecord): Circuit | undefined {
+    const settings = { ...this.#defaults, ...endpoint.circuitBreaker }
+    return settings.enabled ? this.#circuits.get(endpoint.id) : undefined
+  }
+
+  /** A breaker; with `openUntil` it starts open until then, or half-open if that time has passed. */
+  #create(endpointId: string, settings: Required<CircuitBreakerSettings>, openUntil?: number): Circuit {
+    const now = Date.now()
+    const initial =
+      openUntil === undefined
+        ? undefined
+        : openUntil > now
+          ? { closed: false, halfOpen: false, lastTimerAt: now }
+          : { closed: false, halfOpen: true }
     const breaker = new CircuitBreaker(
       async (attempt: () => Promise<HttpAttemptResult>) => {
         const result = await attempt()
@@ -151,9 +198,10 @@ export class EndpointCircuits {
         rollingCountTimeout: settings.windowMs,
         rollingCountBuckets: 10,
         errorFilter: (error: unknown) => error instanceof AbortedAttempt,
+        ...(initial && { state: initial }),
       },
     )
-    const circuit: Circuit = { breaker, settings, halfOpenAt: 0 }
+    const circuit: Circuit = { breaker, settings, halfOpenAt: openUntil ?? 0 }
     breaker.on('open', () => {
       circuit.halfOpenAt = Date.now() + settings.resetTimeoutMs
       if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'open', circuit.halfOpenAt)

@@ -168,6 +168,7 @@ export class Dispatcher {
       // The relay is stopping: not the receiver's fault, so no attempt is counted.
       await this.#batcher.submit({
         settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
+        afterCommit: () => this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: at }]),
       })
       return
     }

@@ -30,6 +30,10 @@ export class LocalCoordination implements FleetCoordination {
     return () => {}
   }
 
+  async readCircuit(): Promise<null> {
+    return null
+  }
+
   async tryAcquireProbe(endpointId: string, ttlMs: number): Promise<boolean> {
     const now = Date.now()
     const held = this.#probes.get(endpointId)

@@ -58,4 +58,9 @@ export interface FleetCoordination {
   onCircuit(listener: (endpointId: string, state: SharedCircuitState, until: number | null) => void): () => void
   /** The one half-open probe for an endpoint, fleet-wide: true for the single caller that may probe. */
   tryAcquireProbe(endpointId: string, ttlMs: number): Promise<boolean>
+  /**
+   * An endpoint's circuit as another process left it open (`until`: when it may go half-open), for
+   * a process that meets the endpoint for the first time; `null` when nobody holds it open.
+   */
+  readCircuit(endpointId: string): Promise<{ state: 'open'; until: number } | null>
 }

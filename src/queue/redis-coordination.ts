@@ -9,14 +9,19 @@ export interface RedisLink {
   readonly instanceId: string
   /** The command connection when it is usable right now, else `null` (then limits hold per process). */
   commands(): RedisConnectionLike | null
+  /** The command connection, waiting up to the command timeout for it to connect; `null` if it does not. */
+  ready(): Promise<RedisConnectionLike | null>
   key(name: string): string
   report(error: unknown, context: string): void
 }
 
+// How long an open circuit's stored state outlives its half-open time when no probe closes it.
+const OPEN_STATE_GRACE_MS = 10 * 60_000
+
 /** A circuit's shared open state as stored in Redis. */
 export interface SharedCircuit {
   state: 'open'
-  /** When the circuit may go half-open (epoch ms). */
+  /** When the circuit may go half-open (epoch ms); past it, the fleet's circuit is half-open. */
   until: number
 }
 
@@ -76,7 +81,9 @@ export class RedisCoordination implements FleetCoordination {
     const redis = this.#link.commands()
     if (!redis) return
     const message: CircuitMessage = { p: this.#link.instanceId, e: endpointId, s: state, u: until }
-    const ttl = state === 'open' && until !== null ? Math.max(1, Math.ceil(until - Date.now())) : 0
+    // Kept past `until`: a process that meets the endpoint after that time finds the circuit
+    // half-open (one probe), not closed, until a probe closes it (which deletes the key).
+    const ttl = state === 'open' && until !== null ? Math.max(1, Math.ceil(until - Date.now())) + OPEN_STATE_GRACE_MS : 0
     PUBLISH_CIRCUIT.run(redis, [this.#circuitKey(endpointId)], [this.channel, JSON.stringify(message), ttl]).catch((error: unknown) =>
       this.#link.report(error, 'queue.redis.circuit'),
     )
@@ -106,7 +113,9 @@ export class RedisCoordination implements FleetCoordination {
    * unreachable): lets a process that starts while a circuit is open honour it at once.
    */
   async readCircuit(endpointId: string): Promise<SharedCircuit | null> {
-    const redis = this.#link.commands()
+    // Asked once per endpoint by a process meeting it first, often right after starting: wait
+    // for the connection (bounded) rather than miss a circuit the fleet holds open.
+    const redis = await this.#link.ready()
     if (!redis) return null
     try {
       const raw = await redis.call('GET', this.#circuitKey(endpointId))

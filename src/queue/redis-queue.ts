@@ -158,6 +158,7 @@ class RedisQueueDriver implements RedisQueue {
     const link: RedisLink = {
       instanceId: this.#instanceId,
       commands: () => this.#usable(),
+      ready: () => this.#ready().catch(() => null),
       key: (name) => this.#key(name),
       report: (error, context) => this.#report(error, context),
     }

@@ -17,7 +17,9 @@ export function storagePolling(): QueueDriver {
       context = ctx
       if (ctx.storage.wakeups) {
         try {
-          unlisten = await ctx.storage.wakeups.listen(ctx.onWake)
+          unlisten = await ctx.storage.wakeups.listen(ctx.onWake, (error) =>
+            ctx.emit('error', { error, context: 'queue.listen' }),
+          )
         } catch (error) {
           // Wake-ups are a hint; without them workers still poll.
           ctx.emit('error', { error: error as Error, context: 'queue.listen' })
