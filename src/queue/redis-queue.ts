@@ -18,6 +18,7 @@ import {
 } from './redis-client.js'
 import { RedisCoordination, type RedisLink } from './redis-coordination.js'
 
+/** Options of {@link redisQueue}: the Redis to use, and how it is kept in step with the database. */
 export interface RedisQueueOptions {
   /**
    * Your ioredis client, or a Redis URL. hookrelay never sends commands on your client: it opens
