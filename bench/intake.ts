@@ -4,7 +4,8 @@
  * `npx tsx bench/intake.ts`. The load comes from a separate process (bench/intake-load.ts,
  * autocannon), every request a new webhook signed by `standardwebhooks`. The two targets are
  * measured in alternating rounds and the best round of each is kept; then the receiver is loaded
- * at half its peak rate to read its latency when not saturated.
+ * at half its peak rate to read its latency when not saturated, and the bare route at the same
+ * rate as a control.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -84,6 +85,9 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
     }
     const rate = Math.floor(intake!.rps / 2)
     const half = await load({ url: target.intake, secret: SECRET, connections: rateConnections, durationSec: roundSec + 2, overallRate: rate })
+    // The control: the bare route at the same rate shows the latency the machine itself adds
+    // (scheduling on a shared box), which no change to the receiver can remove.
+    const bareHalf = await load({ url: target.bare, secret: SECRET, connections: rateConnections, durationSec: roundSec + 2, overallRate: rate })
 
     const stored = (await relay.inbound.list({ limit: 1 })).data.length
     if (rejected > 0 || intake!.non2xx > 0 || half.non2xx > 0 || stored === 0) {
@@ -116,6 +120,15 @@ export async function runIntakeBench(options: IntakeBenchOptions = {}): Promise<
         p50: half.p50,
         p99: half.p99,
         cpuUsPerRequest: half.cpuUsPerRequest,
+      },
+      {
+        name: 'bare fastify route at the same rate (control)',
+        value: Math.round(bareHalf.rps),
+        baseline: rate,
+        ratio: bareHalf.rps / rate,
+        p50: bareHalf.p50,
+        p99: bareHalf.p99,
+        cpuUsPerRequest: bareHalf.cpuUsPerRequest,
       },
     ]
   } finally {
