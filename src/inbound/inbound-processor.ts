@@ -3,7 +3,8 @@ import { decideAfterAttempt } from '../core/retry-policy.js'
 import type { InboundMessageRecord } from '../core/types.js'
 import type { Storage } from '../storage/storage.js'
 import { toInboundEvent, type InboundHandler } from './handler.js'
-import { InboundSettlementBatcher, type InboundSettlementItem } from './inbound-settlement-batcher.js'
+import type { BatchWriter } from '../core/batch-writer.js'
+import { inboundSettlementWriter, type InboundSettlementItem } from './inbound-settlement-batcher.js'
 import { isPermanentError } from './permanent-error.js'
 
 /**
@@ -45,12 +46,12 @@ const MAX_ERROR_LENGTH = 2_000
  */
 export class InboundProcessor {
   readonly #deps: InboundProcessorDeps
-  readonly #batcher: InboundSettlementBatcher
+  readonly #batcher: BatchWriter<InboundSettlementItem, boolean>
   readonly #inFlight = new Map<string, Flight>()
 
   constructor(deps: InboundProcessorDeps) {
     this.#deps = deps
-    this.#batcher = new InboundSettlementBatcher(deps.storage, deps.emit)
+    this.#batcher = inboundSettlementWriter(deps.storage, deps.emit)
   }
 
   /** Messages whose handlers are running in this process. */
@@ -188,13 +189,13 @@ export class InboundProcessor {
         }
       }
     }
-    const committed = await this.#batcher.submit(item)
+    const committed = await this.#batcher.add(item)
     return committed ? outcome : 'handed_back'
   }
 
   async #handBack(message: InboundMessageRecord, owner: string): Promise<InboundOutcome> {
     const at = new Date(this.#deps.now())
-    await this.#batcher.submit({
+    await this.#batcher.add({
       settlement: { id: message.id, owner, status: 'pending', nextAttemptAt: at, attempted: false, at },
       afterCommit: () => this.#deps.onDue?.(at.getTime()),
     })

@@ -10,7 +10,8 @@ import type { ClaimedDelivery, Storage } from '../storage/storage.js'
 import type { EndpointCircuits } from './circuit-breakers.js'
 import { DeliveryGate, type Deferral } from './delivery-gate.js'
 import type { HttpAttemptResult, HttpTransport } from './http-transport.js'
-import { SettlementBatcher, type SettlementItem } from './settlement-batcher.js'
+import type { BatchWriter } from '../core/batch-writer.js'
+import { settlementWriter, type SettlementItem } from './settlement-batcher.js'
 
 const MAX_TRACKED_RETRIES = 10_000
 
@@ -32,7 +33,8 @@ export class Dispatcher {
   /** This process's lease owner name, unique per dispatcher. */
   readonly owner = `w_${randomBytes(6).toString('hex')}`
   readonly #deps: DispatcherDeps
-  readonly #batcher: SettlementBatcher
+  /** Outcomes are written in batches; see `settlementWriter`. */
+  readonly #settlements: BatchWriter<SettlementItem, boolean>
   readonly #gate: DeliveryGate
   readonly #inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>()
   #running = false
@@ -47,7 +49,7 @@ export class Dispatcher {
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps
-    this.#batcher = new SettlementBatcher(deps.storage, deps.emit)
+    this.#settlements = settlementWriter(deps.storage, deps.emit)
     this.#gate = new DeliveryGate({ storage: deps.storage, circuits: deps.circuits, coordination: deps.queue.coordination })
     this.#claimThreshold = Math.max(1, Math.floor(Math.min(deps.options.delivery.batchSize, deps.options.delivery.concurrency) / 2))
   }
@@ -86,7 +88,7 @@ export class Dispatcher {
     clearTimeout(timer)
     for (const flight of this.#inFlight.values()) flight.abort.abort()
     await Promise.all([...this.#inFlight.values()].map((f) => f.done))
-    await this.#batcher.drain()
+    await this.#settlements.drain()
     this.#deps.circuits.shutdown()
   }
 
@@ -166,7 +168,7 @@ export class Dispatcher {
     const at = new Date(options.now())
     if (result.aborted) {
       // The relay is stopping: not the receiver's fault, so no attempt is counted.
-      await this.#batcher.submit({
+      await this.#settle({
         settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
         afterCommit: () => this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: at }]),
       })
@@ -254,7 +256,12 @@ export class Dispatcher {
         },
       }
     }
-    await this.#batcher.submit(submission)
+    await this.#settle(submission)
+  }
+
+  /** Queues an outcome for the next batch write; resolves once it is written (or given up). */
+  async #settle(item: SettlementItem): Promise<void> {
+    await this.#settlements.add(item)
   }
 
   /** Puts a delivery off without using an attempt (circuit open, rate limit, concurrency, FIFO order). */
@@ -262,7 +269,7 @@ export class Dispatcher {
     const { delivery, message } = item
     const at = new Date(this.#deps.options.now())
     const until = new Date(deferral.until)
-    return this.#batcher.submit({
+    return this.#settle({
       settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt: until, at },
       afterCommit: () => {
         this.#deps.emit('delivery.deferred', {
@@ -282,7 +289,7 @@ export class Dispatcher {
   #deadWithoutAttempt(item: ClaimedDelivery, reason: DeadReason): Promise<void> {
     const at = new Date(this.#deps.options.now())
     const { delivery, message } = item
-    return this.#batcher.submit({
+    return this.#settle({
       settlement: { deliveryId: delivery.id, owner: this.owner, status: 'dead', nextAttemptAt: null, deadReason: reason, at },
       afterCommit: () =>
         this.#deps.emit('delivery.dead', {

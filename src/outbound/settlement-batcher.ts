@@ -1,76 +1,54 @@
 import pRetry from 'p-retry'
+import { BatchWriter } from '../core/batch-writer.js'
 import type { Emit } from '../core/emitter.js'
 import type { DeliverySettlement, EndpointHealthUpdate, Storage } from '../storage/storage.js'
 
-/** One delivery's outcome, with the events to emit once it is committed. */
-export interface SettlementItem {
-  settlement: DeliverySettlement
-  health?: EndpointHealthUpdate
+/** Something to write, with the events to emit once it is committed. */
+export interface Committable {
   /** Runs after the commit: emits the events describing the new state. */
   afterCommit?: () => void
 }
 
-const MAX_BATCH = 500
+/** One delivery's outcome. */
+export interface SettlementItem extends Committable {
+  settlement: DeliverySettlement
+  health?: EndpointHealthUpdate
+}
 
 /**
- * Writes settlements in batches: while one batch is being written, the next accumulates, so an
- * idle relay writes at once and a busy one writes hundreds of outcomes per transaction.
- * A failed write is retried with backoff (p-retry); if the database stays away, the outcomes are
- * dropped, the leases expire and the deliveries are attempted again: at-least-once holds.
+ * A `BatchWriter` for outcomes: a failed write is retried with backoff (p-retry); if the database
+ * stays away the batch is given up (`false`) and reported, the leases expire and the work is done
+ * again: at-least-once holds. After a commit each item's events are emitted; a throwing listener
+ * is reported, never allowed to break the batch. Resolves `true` once committed; never rejects.
  */
-export class SettlementBatcher {
-  readonly #storage: Storage
-  readonly #emit: Emit
-  #queue: { item: SettlementItem; done: () => void }[] = []
-  #flushing: Promise<void> | null = null
-
-  constructor(storage: Storage, emit: Emit) {
-    this.#storage = storage
-    this.#emit = emit
-  }
-
-  /** Queues `item`; resolves once it is committed (or given up on). Never rejects. */
-  submit(item: SettlementItem): Promise<void> {
-    return new Promise((done) => {
-      this.#queue.push({ item, done })
-      this.#flushing ??= this.#flush().finally(() => {
-        this.#flushing = null
-      })
-    })
-  }
-
-  /** Resolves when everything submitted so far is written. */
-  async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
-      // Let the I/O phase run first so responses that already arrived join this batch. Without
-      // it a synchronous driver (better-sqlite3) would write one outcome per transaction.
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      const batch = this.#queue.splice(0, MAX_BATCH)
-      const settlements = batch.map((b) => b.item.settlement)
-      const health = batch.flatMap((b) => (b.item.health ? [b.item.health] : []))
+export function committingWriter<T extends Committable>(
+  write: (items: T[]) => Promise<void>,
+  emit: Emit,
+  context: string,
+): BatchWriter<T, boolean> {
+  return new BatchWriter(async (items: T[]) => {
+    try {
+      await pRetry(() => write(items), { retries: 5, minTimeout: 50, maxTimeout: 2_000, randomize: true })
+    } catch (error) {
+      emit('error', { error: error as Error, context })
+      return items.map(() => false)
+    }
+    for (const item of items) {
       try {
-        await pRetry(() => this.#storage.settle(settlements, health), {
-          retries: 5,
-          minTimeout: 50,
-          maxTimeout: 2_000,
-          randomize: true,
-        })
-        for (const { item } of batch) {
-          try {
-            item.afterCommit?.()
-          } catch (error) {
-            this.#emit('error', { error: error as Error, context: 'event listener' })
-          }
-        }
+        item.afterCommit?.()
       } catch (error) {
-        this.#emit('error', { error: error as Error, context: 'dispatcher.settle' })
-      } finally {
-        for (const { done } of batch) done()
+        emit('error', { error: error as Error, context: 'event listener' })
       }
     }
-  }
+    return items.map(() => true)
+  })
+}
+
+/** Writes delivery outcomes in batches: an idle relay at once, a busy one hundreds per transaction. */
+export function settlementWriter(storage: Storage, emit: Emit): BatchWriter<SettlementItem, boolean> {
+  return committingWriter<SettlementItem>(
+    (items) => storage.settle(items.map((i) => i.settlement), items.flatMap((i) => (i.health ? [i.health] : []))),
+    emit,
+    'dispatcher.settle',
+  )
 }
