@@ -1,14 +1,6 @@
+import { BatchWriter } from '../core/batch-writer.js'
 import type { InboundMessageRecord } from '../core/types.js'
 import type { InboundInsertResult, Storage } from '../storage/storage.js'
-
-/** Webhooks per transaction at most. */
-const MAX_BATCH = 500
-
-interface Waiting {
-  message: InboundMessageRecord
-  resolve: (result: InboundInsertResult) => void
-  reject: (error: unknown) => void
-}
 
 /**
  * Stores received webhooks in batches: requests that arrive in the same I/O turn share one
@@ -22,42 +14,19 @@ interface Waiting {
  * sender waits on each request.
  */
 export class IntakeBatcher {
-  readonly #storage: Storage
-  #queue: Waiting[] = []
-  #flushing: Promise<void> | null = null
+  readonly #writer: BatchWriter<InboundMessageRecord, InboundInsertResult>
 
   constructor(storage: Storage) {
-    this.#storage = storage
+    this.#writer = new BatchWriter((messages) => storage.insertInboundMessages(messages), { maxBatch: 500 })
   }
 
   /** Stores `message` unless its (source, webhookId) is stored already; see `Storage.insertInboundMessages`. */
   insert(message: InboundMessageRecord): Promise<InboundInsertResult> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ message, resolve, reject })
-      this.#flushing ??= this.#flush().finally(() => {
-        this.#flushing = null
-      })
-    })
+    return this.#writer.add(message)
   }
 
   /** Resolves once everything submitted so far is written (or failed). */
-  async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
-      // Let the I/O phase run first, so requests whose bytes already arrived join this batch.
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      const batch = this.#queue.splice(0, MAX_BATCH)
-      let results: InboundInsertResult[]
-      try {
-        results = await this.#storage.insertInboundMessages(batch.map((w) => w.message))
-      } catch (error) {
-        for (const waiting of batch) waiting.reject(error)
-        continue
-      }
-      batch.forEach((waiting, i) => waiting.resolve(results[i]!))
-    }
+  drain(): Promise<void> {
+    return this.#writer.drain()
   }
 }
