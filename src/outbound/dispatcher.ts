@@ -5,6 +5,7 @@ import { decideAfterAttempt } from '../core/retry-policy.js'
 import type { AttemptRecord, DeadReason, EndpointRecord, MessageRecord } from '../core/types.js'
 import type { ResolvedRelayOptions } from '../relay-options.js'
 import { sign } from '../signing/index.js'
+import { ClaimLoop } from '../queue/claim-loop.js'
 import type { QueueDriver } from '../queue/queue-driver.js'
 import type { ClaimedDelivery, Storage } from '../storage/storage.js'
 import type { EndpointCircuits } from './circuit-breakers.js'
@@ -12,8 +13,6 @@ import { DeliveryGate, type Deferral } from './delivery-gate.js'
 import type { HttpAttemptResult, HttpTransport } from './http-transport.js'
 import type { BatchWriter } from '../core/batch-writer.js'
 import { settlementWriter, type SettlementItem } from './settlement-batcher.js'
-
-const MAX_TRACKED_RETRIES = 10_000
 
 export interface DispatcherDeps {
   storage: Storage
@@ -36,37 +35,37 @@ export class Dispatcher {
   /** Outcomes are written in batches; see `settlementWriter`. */
   readonly #settlements: BatchWriter<SettlementItem, boolean>
   readonly #gate: DeliveryGate
-  readonly #inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>()
-  #running = false
-  /** Free slots worth a claim: half the batch, so the pipeline refills before it runs dry. */
-  readonly #claimThreshold: number
-  #loop: Promise<void> | null = null
-  #signalled = false
-  #wakeWaiter: (() => void) | null = null
-  #retryTimer: NodeJS.Timeout | null = null
-  /** Due times of retries this process scheduled, ascending; the timer is armed for the first. */
-  #retryTimes: number[] = []
+  readonly #loop: ClaimLoop<ClaimedDelivery>
+  /** Aborts the attempts still running when `stop()` runs out of patience. */
+  readonly #abort = new AbortController()
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps
     this.#settlements = settlementWriter(deps.storage, deps.emit)
     this.#gate = new DeliveryGate({ storage: deps.storage, circuits: deps.circuits, coordination: deps.queue.coordination })
-    this.#claimThreshold = Math.max(1, Math.floor(Math.min(deps.options.delivery.batchSize, deps.options.delivery.concurrency) / 2))
+    const { delivery, now } = deps.options
+    this.#loop = new ClaimLoop<ClaimedDelivery>({
+      concurrency: delivery.concurrency,
+      batchSize: delivery.batchSize,
+      pollIntervalMs: delivery.pollIntervalMs,
+      now,
+      claim: (limit) => deps.queue.claim({ owner: this.owner, limit, leaseMs: delivery.leaseMs, now: new Date(now()) }),
+      run: (item) =>
+        this.#attempt(item, this.#abort.signal).catch((error: unknown) =>
+          deps.emit('error', { error: error as Error, context: 'dispatcher.attempt' }),
+        ),
+      onClaimError: (error) => deps.emit('error', { error: error as Error, context: 'dispatcher.claim' }),
+    })
   }
 
   start(): void {
-    if (this.#running) return
-    this.#running = true
     this.#deps.circuits.start()
-    this.#loop = this.#run()
+    this.#loop.start()
   }
 
   /** New work may be due: look now instead of at the next poll. */
   wake(): void {
-    this.#signalled = true
-    const waiter = this.#wakeWaiter
-    this.#wakeWaiter = null
-    waiter?.()
+    this.#loop.wake()
   }
 
   /**
@@ -74,66 +73,17 @@ export class Dispatcher {
    * and hands them back as `pending` without counting an attempt, and writes every outcome.
    */
   async stop(): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
-    this.wake()
-    await this.#loop
-    if (this.#retryTimer) clearTimeout(this.#retryTimer)
-    const pending = [...this.#inFlight.values()].map((f) => f.done)
+    await this.#loop.stop()
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.#deps.options.stopTimeoutMs)
     })
-    await Promise.race([Promise.all(pending), timedOut])
+    await Promise.race([this.#loop.settled(), timedOut])
     clearTimeout(timer)
-    for (const flight of this.#inFlight.values()) flight.abort.abort()
-    await Promise.all([...this.#inFlight.values()].map((f) => f.done))
+    this.#abort.abort()
+    await this.#loop.settled()
     await this.#settlements.drain()
     this.#deps.circuits.shutdown()
-  }
-
-  async #run(): Promise<void> {
-    const { delivery } = this.#deps.options
-    let failures = 0
-    while (this.#running) {
-      const free = delivery.concurrency - this.#inFlight.size
-      // Claim in batches, not one by one as slots free up: a claim per delivery would make the
-      // database round trip, not the HTTP one, the bottleneck.
-      if (free < Math.min(this.#claimThreshold, delivery.concurrency) && this.#inFlight.size > 0) {
-        await this.#waitForSignal(delivery.pollIntervalMs)
-        continue
-      }
-      const limit = Math.min(delivery.batchSize, free)
-      let claimed: ClaimedDelivery[]
-      try {
-        claimed = await this.#deps.queue.claim({
-          owner: this.owner,
-          limit,
-          leaseMs: delivery.leaseMs,
-          now: new Date(this.#deps.options.now()),
-        })
-        failures = 0
-      } catch (error) {
-        failures++
-        this.#deps.emit('error', { error: error as Error, context: 'dispatcher.claim' })
-        await this.#waitForSignal(Math.min(delivery.pollIntervalMs * 2 ** failures, 30_000))
-        continue
-      }
-      for (const item of claimed) this.#track(item)
-      // A full batch means more may be waiting: claim again at once. Otherwise idle until woken.
-      if (claimed.length < limit) await this.#waitForSignal(delivery.pollIntervalMs)
-    }
-  }
-
-  #track(item: ClaimedDelivery): void {
-    const abort = new AbortController()
-    const done = this.#attempt(item, abort.signal)
-      .catch((error) => this.#deps.emit('error', { error: error as Error, context: 'dispatcher.attempt' }))
-      .finally(() => {
-        this.#inFlight.delete(item.delivery.id)
-        this.wake()
-      })
-    this.#inFlight.set(item.delivery.id, { abort, done })
   }
 
   async #attempt(item: ClaimedDelivery, signal: AbortSignal): Promise<void> {
@@ -225,7 +175,7 @@ export class Dispatcher {
             durationMs: result.durationMs,
             nextAttemptAt,
           })
-          this.#wakeAt(nextAttemptAt.getTime())
+          this.#loop.wakeAt(nextAttemptAt.getTime())
           this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: nextAttemptAt }])
         },
       }
@@ -280,7 +230,7 @@ export class Dispatcher {
           reason: deferral.reason,
           until,
         })
-        this.#wakeAt(deferral.until)
+        this.#loop.wakeAt(deferral.until)
         this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: until }])
       },
     })
@@ -323,50 +273,5 @@ export class Dispatcher {
         headerName: signing.headerName,
       }),
     }
-  }
-
-  /**
-   * Wakes the loop when a retry this process scheduled comes due, so short schedules (tests, the
-   * demo) do not wait for the next poll. Polling stays the guarantee; this only makes it prompt.
-   */
-  #wakeAt(at: number): void {
-    if (!this.#running || this.#retryTimes.length >= MAX_TRACKED_RETRIES) return
-    const times = this.#retryTimes
-    let i = times.length
-    while (i > 0 && times[i - 1]! > at) i--
-    times.splice(i, 0, at)
-    if (i === 0) this.#armRetryTimer()
-  }
-
-  #armRetryTimer(): void {
-    if (this.#retryTimer) clearTimeout(this.#retryTimer)
-    this.#retryTimer = null
-    const next = this.#retryTimes[0]
-    if (next === undefined || !this.#running) return
-    this.#retryTimer = setTimeout(() => {
-      const now = this.#deps.options.now()
-      while (this.#retryTimes.length > 0 && this.#retryTimes[0]! <= now) this.#retryTimes.shift()
-      this.wake()
-      this.#armRetryTimer()
-    }, Math.max(0, next - this.#deps.options.now()))
-    this.#retryTimer.unref()
-  }
-
-  #waitForSignal(ms: number): Promise<void> {
-    if (this.#signalled || !this.#running) {
-      this.#signalled = false
-      return Promise.resolve()
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wakeWaiter = null
-        resolve()
-      }, ms)
-      this.#wakeWaiter = () => {
-        clearTimeout(timer)
-        this.#signalled = false
-        resolve()
-      }
-    })
   }
 }
