@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { sql, type Kysely, type RawBuilder, type Transaction, type UpdateObject } from 'kysely'
 import { HookrelayError, ValidationError } from '../core/errors.js'
 import type {
   AttemptRecord,
@@ -398,47 +398,30 @@ export class KyselyStorage implements Storage {
   }
 
   async requeueDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]> {
-    if (ids.length === 0 || fromStatuses.length === 0) return []
     const when = toMillis(at)
-    const changed: string[] = []
-    for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
-      const rows = await this.#db
-        .updateTable('deliveries')
-        .set({
-          status: 'pending',
-          next_attempt_at: when,
-          lease_owner: null,
-          dead_reason: null,
-          next_trigger: 'manual',
-          completed_at: null,
-          updated_at: when,
-        })
-        .where('id', 'in', chunk)
-        .where('status', 'in', [...fromStatuses])
-        .returning('id')
-        .execute()
-      changed.push(...rows.map((r) => r.id))
-    }
-    return changed.sort()
+    return this.#transition('deliveries', ids, fromStatuses, {
+      status: 'pending',
+      next_attempt_at: when,
+      lease_owner: null,
+      dead_reason: null,
+      next_trigger: 'manual',
+      completed_at: null,
+      updated_at: when,
+    })
   }
 
+
   async discardDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]> {
-    if (ids.length === 0 || fromStatuses.length === 0) return []
     const when = toMillis(at)
-    const changed: string[] = []
-    for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
-      const rows = await this.#db
-        .updateTable('deliveries')
-        .set({ status: 'discarded', next_attempt_at: null, lease_owner: null, completed_at: when, updated_at: when })
-        .where('id', 'in', chunk)
-        .where('status', 'in', [...fromStatuses])
-        .where('status', '<>', 'discarded')
-        .returning('id')
-        .execute()
-      changed.push(...rows.map((r) => r.id))
-    }
-    return changed.sort()
+    return this.#transition('deliveries', ids, without(fromStatuses, 'discarded'), {
+      status: 'discarded',
+      next_attempt_at: null,
+      lease_owner: null,
+      completed_at: when,
+      updated_at: when,
+    })
   }
+
 
   // ---- inbound --------------------------------------------------------------------------------
 
@@ -544,40 +527,48 @@ export class KyselyStorage implements Storage {
   }
 
   async requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    if (ids.length === 0 || fromStatuses.length === 0) return []
     const when = toMillis(at)
-    const changed: string[] = []
-    for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
-      const rows = await this.#db
-        .updateTable('inbound_messages')
-        .set({
-          status: 'pending',
-          next_attempt_at: when,
-          lease_owner: null,
-          dead_reason: null,
-          processed_at: null,
-          updated_at: when,
-        })
-        .where('id', 'in', chunk)
-        .where('status', 'in', [...fromStatuses])
-        .returning('id')
-        .execute()
-      changed.push(...rows.map((r) => r.id))
-    }
-    return changed.sort()
+    return this.#transition('inbound_messages', ids, fromStatuses, {
+      status: 'pending',
+      next_attempt_at: when,
+      lease_owner: null,
+      dead_reason: null,
+      processed_at: null,
+      updated_at: when,
+    })
   }
 
+
   async discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    if (ids.length === 0 || fromStatuses.length === 0) return []
     const when = toMillis(at)
+    return this.#transition('inbound_messages', ids, without(fromStatuses, 'discarded'), {
+      status: 'discarded',
+      next_attempt_at: null,
+      lease_owner: null,
+      processed_at: when,
+      updated_at: when,
+    })
+  }
+
+
+  /**
+   * Moves the rows among `ids` whose status is in `fromStatuses` to the state `set` describes, in
+   * chunks, and returns the ids that changed (sorted): repeating a transition changes nothing.
+   */
+  async #transition<T extends 'deliveries' | 'inbound_messages'>(
+    table: T,
+    ids: readonly string[],
+    fromStatuses: readonly string[],
+    set: UpdateObject<HookrelayDatabase, T>,
+  ): Promise<string[]> {
+    if (ids.length === 0 || fromStatuses.length === 0) return []
     const changed: string[] = []
     for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
-      const rows = await this.#db
-        .updateTable('inbound_messages')
-        .set({ status: 'discarded', next_attempt_at: null, lease_owner: null, processed_at: when, updated_at: when })
+      const rows = await (this.#db as Kysely<HookrelayDatabase>)
+        .updateTable(table as 'deliveries')
+        .set(set as UpdateObject<HookrelayDatabase, 'deliveries'>)
         .where('id', 'in', chunk)
         .where('status', 'in', [...fromStatuses])
-        .where('status', '<>', 'discarded')
         .returning('id')
         .execute()
       changed.push(...rows.map((r) => r.id))
@@ -854,4 +845,8 @@ function* chunks<T>(values: readonly T[], size: number): Generator<T[]> {
 
 function byId(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}
+
+function without<T>(values: readonly T[], excluded: T): T[] {
+  return values.filter((v) => v !== excluded)
 }
