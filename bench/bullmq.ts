@@ -60,7 +60,9 @@ interface BullJob {
 /** BullMQ: addBulk everything (in chunks of 1,000), then a Worker with concurrency 64 drains it. */
 async function bullmqRun(url: string, jobs: number): Promise<Run> {
   const name = `bench-${randomBytes(4).toString('hex')}`
+  // BullMQ does not close connections handed to it: both are disconnected in `finally`.
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
+  const workerConnection = connection.duplicate()
   const queue = new Queue<BullJob>(name, {
     connection,
     prefix: BULLMQ_PREFIX,
@@ -105,7 +107,7 @@ async function bullmqRun(url: string, jobs: number): Promise<Run> {
           await res.body.dump()
           if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`receiver answered ${res.statusCode}`)
         },
-        { connection: connection.duplicate(), prefix: BULLMQ_PREFIX, concurrency: CONCURRENCY, autorun: false },
+        { connection: workerConnection, prefix: BULLMQ_PREFIX, concurrency: CONCURRENCY, autorun: false },
       )
       worker.on('completed', () => {
         if (++completed === jobs) resolve()
@@ -124,6 +126,7 @@ async function bullmqRun(url: string, jobs: number): Promise<Run> {
     await queue.close()
     await agent.close()
     connection.disconnect()
+    workerConnection.disconnect()
   }
 }
 
