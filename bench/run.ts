@@ -3,12 +3,13 @@
  * versions, the conditions, and each figure next to the baseline measured in the same run.
  *
  *   npm run bench                      all of them (several minutes)
- *   npm run bench -- signing outbound  only these (signing, outbound, intake, fleet)
+ *   npm run bench -- signing outbound  only these (signing, outbound, intake, fleet, bullmq)
  */
 import { execSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { runBullmqBench } from './bullmq.js'
 import { runFleetBench } from './fleet.js'
 import { runIntakeBench } from './intake.js'
 import { runOutboundBench, type BenchFigure } from './outbound.js'
@@ -93,6 +94,14 @@ async function main(): Promise<void> {
       title: 'Many processes: throughput and idle latency',
       how: 'Throughput draining 5,000 messages with 1, 2 and 4 worker processes (concurrency 64 each) on Postgres with NOTIFY and on Postgres + Redis, receiver in its own process; idle latency from send() commit to the first byte at the receiver, worker in another process, with polling (1 s), NOTIFY and Redis. Target: p50 ≤ 10 ms across processes. On 2 cores one process already uses both, so more processes add contention, not capacity.',
       figures: await runFleetBench(),
+    })
+  }
+  if (want('bullmq')) {
+    console.log('== bullmq')
+    sections.push({
+      title: 'hookrelay against BullMQ',
+      how: 'The comparison a user would make: 10,000 jobs through a BullMQ worker POSTing with undici via Redis, against hookrelay draining 10,000 messages on SQLite and on Postgres, same receiver process, concurrency 64 on both sides, both signing every request. The ratio is hookrelay / BullMQ.',
+      figures: await runBullmqBench(),
     })
   }
   const lines = [

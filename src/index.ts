@@ -7,8 +7,8 @@ export { storagePolling } from './queue/storage-polling.js'
 export { redisQueue } from './queue/redis-queue.js'
 export type { RedisQueue, RedisQueueOptions, RedisLike, RedisConnectionLike, RedisCoordination, SharedCircuit } from './queue/redis-queue.js'
 export type { QueueDriver } from './queue/queue-driver.js'
-export type { Endpoint, EndpointWithSecret } from './outbound/endpoints.js'
-export type { EndpointInput, EndpointUpdate } from './outbound/endpoint-input.js'
+export type { Endpoint, EndpointWithSecret, Endpoints } from './outbound/endpoints.js'
+export type { CircuitBreakerInput, EndpointInput, EndpointUpdate } from './outbound/endpoint-input.js'
 export type { SendEvent, SendOptions, SendResult } from './outbound/send.js'
 export * from './core/errors.js'
 export type { Duration } from './core/duration.js'
@@ -27,6 +27,7 @@ export type {
   InboundHandler,
   InboundOperations,
 } from './inbound/index.js'
+export type { IncomingHeaders } from './inbound/request-headers.js'
 export { createAdminHandler, ADMIN_ROUTES } from './admin/admin-handlers.js'
 export type { AdminOptions, AdminAuthorize, AdminDenial, AdminHandler, AdminRequest, AdminResponse } from './admin/admin-handlers.js'
 export { DeadLetters, type DeadLetterBulkFilter } from './admin/dead-letters.js'

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import type { Emit } from '../core/emitter.js'
 import { newId } from '../core/ids.js'
 import { decideAfterAttempt } from '../core/retry-policy.js'
@@ -37,7 +38,7 @@ export class Dispatcher {
   readonly #gate: DeliveryGate
   readonly #loop: ClaimLoop<ClaimedDelivery>
   /** Aborts the attempts still running when `stop()` runs out of patience. */
-  readonly #abort = new AbortController()
+  readonly #abort = abortController()
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps
@@ -274,4 +275,12 @@ export class Dispatcher {
       }),
     }
   }
+}
+
+/** One controller for every attempt of the dispatcher: each in-flight request listens to its signal. */
+function abortController(): AbortController {
+  const controller = new AbortController()
+  // `delivery.concurrency` requests listen at once; that is by design, not a leak.
+  setMaxListeners(0, controller.signal)
+  return controller
 }

@@ -87,6 +87,7 @@ export class Endpoints {
     return currentSecret(await this.#record(id))
   }
 
+  /** Endpoints, newest first, filtered by tenant or disabled state; paginate with `nextCursor`. */
   async list(filter: EndpointFilter = {}): Promise<Page<Endpoint>> {
     const page = await this.#deps.storage.listEndpoints(filter)
     return { data: page.data.map(toPublic), nextCursor: page.nextCursor }
@@ -124,6 +125,7 @@ export class Endpoints {
     return toPublic(record)
   }
 
+  /** Resumes deliveries to a disabled endpoint and resets its failing-since clock. */
   async enable(id: string): Promise<Endpoint> {
     const now = new Date(this.#deps.now())
     const record = await this.#deps.storage.updateEndpoint(id, {
