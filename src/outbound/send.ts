@@ -86,8 +86,7 @@ export class Sender {
     const created: MessageCreatedEvent[] = []
     const results = await this.#deps.storage.transaction(
       async (tx) => {
-        const out: SendResult[] = []
-        for (const item of prepared) out.push(await this.#write(tx, item, created))
+        const out = await this.#write(tx, prepared, created)
         // Announced inside the transaction so it is heard on commit only, also for outbox sends.
         if (created.some((c) => c.deliveryIds.length > 0)) await tx.announceWork()
         return out
@@ -136,41 +135,68 @@ export class Sender {
     }
   }
 
-  async #write(tx: StorageTransaction, item: Prepared, created: MessageCreatedEvent[]): Promise<SendResult> {
-    const { message, event } = item
-    const inserted = await tx.insertMessage(message, item.scope)
-    if (!inserted.inserted) {
-      return { messageId: inserted.existing.id, deliveryIds: inserted.deliveryIds, duplicate: true }
+  /**
+   * Writes a batch in a handful of statements whatever its size: messages without an idempotency
+   * key in one multi-row insert, keyed ones one by one (each must see the others' commits), the
+   * endpoints of each tenant read once, and every delivery in one multi-row insert.
+   */
+  async #write(tx: StorageTransaction, items: readonly Prepared[], created: MessageCreatedEvent[]): Promise<SendResult[]> {
+    const results: SendResult[] = new Array(items.length)
+    const fresh: Prepared[] = []
+    const byScope = new Map<string, number>()
+    for (const [index, item] of items.entries()) {
+      if (item.scope === null) {
+        fresh.push(item)
+        continue
+      }
+      const earlier = byScope.get(item.scope)
+      if (earlier !== undefined) continue // the same key twice in one batch: filled in below
+      byScope.set(item.scope, index)
+      const inserted = await tx.insertMessage(item.message, item.scope)
+      if (inserted.inserted) fresh.push(item)
+      else results[index] = { messageId: inserted.existing.id, deliveryIds: inserted.deliveryIds, duplicate: true }
     }
-    const endpoints = await this.#route(tx, event, message)
-    const deliveries: DeliveryRecord[] = endpoints.map((endpoint) => ({
-      id: newId('dlv', message.createdAt.getTime()),
-      messageId: message.id,
-      endpointId: endpoint.id,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: message.createdAt,
-      leaseOwner: null,
-      lastStatusCode: null,
-      lastError: null,
-      deadReason: null,
-      nextTrigger: 'scheduled',
-      createdAt: message.createdAt,
-      updatedAt: message.createdAt,
-      completedAt: null,
-    }))
+    await tx.insertNewMessages(fresh.filter((i) => i.scope === null).map((i) => i.message))
+
+    const tenants = new Map<string | null, Promise<EndpointRecord[]>>()
+    const routable = (tenant: string | null) => {
+      let endpoints = tenants.get(tenant)
+      if (!endpoints) tenants.set(tenant, (endpoints = tx.listRoutableEndpoints(tenant)))
+      return endpoints
+    }
+    const deliveries: DeliveryRecord[] = []
+    const sentAt = new Map<Prepared, number>(items.map((item, index) => [item, index]))
+    for (const item of fresh) {
+      const { message } = item
+      const endpoints = await this.#route(tx, item.event, message, routable)
+      const mine = endpoints.map((endpoint) => newDelivery(message, endpoint.id))
+      deliveries.push(...mine)
+      created.push({
+        messageId: message.id,
+        type: message.type,
+        tenant: message.tenant,
+        deliveryIds: mine.map((d) => d.id),
+        endpointIds: mine.map((d) => d.endpointId),
+      })
+      results[sentAt.get(item)!] = { messageId: message.id, deliveryIds: mine.map((d) => d.id), duplicate: false }
+    }
     if (deliveries.length > 0) await tx.insertDeliveries(deliveries)
-    created.push({
-      messageId: message.id,
-      type: message.type,
-      tenant: message.tenant,
-      deliveryIds: deliveries.map((d) => d.id),
-      endpointIds: deliveries.map((d) => d.endpointId),
-    })
-    return { messageId: message.id, deliveryIds: deliveries.map((d) => d.id), duplicate: false }
+
+    // A key repeated inside the batch returns what its first occurrence got, as a duplicate.
+    for (const [index, item] of items.entries()) {
+      if (results[index] || item.scope === null) continue
+      const first = results[byScope.get(item.scope)!]!
+      results[index] = { messageId: first.messageId, deliveryIds: first.deliveryIds, duplicate: true }
+    }
+    return results
   }
 
-  async #route(tx: StorageTransaction, event: Prepared['event'], message: MessageRecord): Promise<EndpointRecord[]> {
+  async #route(
+    tx: StorageTransaction,
+    event: Prepared['event'],
+    message: MessageRecord,
+    routable: (tenant: string | null) => Promise<EndpointRecord[]>,
+  ): Promise<EndpointRecord[]> {
     if (event.endpointIds) {
       const wanted = [...new Set(event.endpointIds)]
       const found = (await tx.getEndpoints(wanted)).filter((e) => e.tenant === message.tenant)
@@ -184,9 +210,28 @@ export class Sender {
       // Explicit targets get a delivery even while disabled: it dead-letters visibly and can be replayed.
       return found
     }
-    const candidates = await tx.listRoutableEndpoints(message.tenant)
+    const candidates = await routable(message.tenant)
     return candidates.filter(
       (e) => matchesEventType(message.type, e.eventTypes) && matchesChannels(e.channels, message.channels),
     )
+  }
+}
+
+function newDelivery(message: MessageRecord, endpointId: string): DeliveryRecord {
+  return {
+    id: newId('dlv', message.createdAt.getTime()),
+    messageId: message.id,
+    endpointId,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: message.createdAt,
+    leaseOwner: null,
+    lastStatusCode: null,
+    lastError: null,
+    deadReason: null,
+    nextTrigger: 'scheduled',
+    createdAt: message.createdAt,
+    updatedAt: message.createdAt,
+    completedAt: null,
   }
 }

@@ -674,6 +674,12 @@ class KyselyStorageTransaction implements StorageTransaction {
     return { inserted: false, existing: messageFromRow(row), deliveryIds: deliveries.map((d) => d.id) }
   }
 
+  async insertNewMessages(messages: readonly MessageRecord[]): Promise<void> {
+    for (const chunk of chunks(messages, ROWS_PER_STATEMENT)) {
+      await this.#db.insertInto('messages').values(chunk.map((m) => messageToRow(m, null))).execute()
+    }
+  }
+
   async insertDeliveries(deliveries: readonly DeliveryRecord[]): Promise<void> {
     for (const chunk of chunks(deliveries, ROWS_PER_STATEMENT)) {
       await this.#db.insertInto('deliveries').values(chunk.map(deliveryToRow)).execute()

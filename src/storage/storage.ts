@@ -178,6 +178,8 @@ export interface StorageTransaction {
     idempotencyScope: string | null,
   ): Promise<{ inserted: true } | { inserted: false; existing: MessageRecord; deliveryIds: string[] }>
   /** Stores a message's deliveries, in the same transaction as the message. */
+  /** Inserts messages that have no idempotency key, in as few statements as possible. */
+  insertNewMessages(messages: readonly MessageRecord[]): Promise<void>
   insertDeliveries(deliveries: readonly DeliveryRecord[]): Promise<void>
   /**
    * Announces new work when this transaction commits (Postgres: `pg_notify` inside it, which is

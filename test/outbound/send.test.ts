@@ -111,6 +111,25 @@ describeEachStorage('send and fan-out', (ctx) => {
     expect((await r.deliveries.list({})).data).toHaveLength(2)
   })
 
+  it('routes a batch per tenant and dedupes an idempotency key repeated inside it', async () => {
+    const r = await producer()
+    const plain = await r.endpoints.create({ url: 'https://a.example.com/h' })
+    const acme = await r.endpoints.create({ url: 'https://b.example.com/h', tenant: 'acme' })
+    const results = await r.sendMany([
+      { type: 'a.b', data: 1, idempotencyKey: 'same' },
+      { type: 'a.b', data: 2, tenant: 'acme' },
+      { type: 'a.b', data: 3, idempotencyKey: 'same' },
+      { type: 'a.b', data: 4 },
+    ])
+    expect(results.map((x) => x.duplicate)).toEqual([false, false, true, false])
+    expect(results[2]).toEqual({ ...results[0], duplicate: true })
+    const routed = async (id: string) => (await r.messages.get(id)).deliveries.map((d) => d.endpointId)
+    expect(await routed(results[0]!.messageId)).toEqual([plain.id])
+    expect(await routed(results[1]!.messageId)).toEqual([acme.id])
+    expect(await routed(results[3]!.messageId)).toEqual([plain.id])
+    expect((await r.deliveries.list({})).data).toHaveLength(3)
+  })
+
   it('refuses bad events with typed errors that say what to fix', async () => {
     const r = await producer()
     await expect(r.send({ type: 'Order Created', data: {} })).rejects.toBeInstanceOf(ValidationError)
