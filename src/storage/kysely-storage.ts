@@ -45,6 +45,7 @@ import type {
   StorageTransaction,
   StorageWakeups,
 } from './storage.js'
+import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from './claimable.js'
 import { SettleStatements } from './settle-statements.js'
 import { InboundStatements } from './inbound-statements.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
@@ -282,7 +283,7 @@ export class KyselyStorage implements Storage {
         let pick = eb
           .selectFrom('deliveries')
           .select('id')
-          .where('status', 'in', ['pending', 'delivering'])
+          .where(sql<boolean>`${sql.raw(CLAIMABLE_DELIVERY)}`)
           .where('next_attempt_at', '<=', now)
         if (ids) pick = pick.where('id', 'in', [...ids])
         return this.#sqlDialect.lockClaimQuery(pick.orderBy('next_attempt_at').limit(options.limit))
@@ -488,7 +489,7 @@ export class KyselyStorage implements Storage {
         let pick = eb
           .selectFrom('inbound_messages')
           .select('id')
-          .where('status', 'in', ['pending', 'processing'])
+          .where(sql<boolean>`${sql.raw(CLAIMABLE_INBOUND)}`)
           .where('next_attempt_at', '<=', now)
         if (sources) pick = pick.where('source', 'in', sources)
         return this.#sqlDialect.lockClaimQuery(pick.orderBy('next_attempt_at').limit(options.limit))

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { ValidationError } from '../../src/core/errors.js'
 import type { DeliverySettlement } from '../../src/storage/storage.js'
@@ -287,6 +288,29 @@ describeEachStorage('storage: claiming and settling deliveries', ({ env, target 
     )
     expect((await s.getEndpoint(endpoint.id))!.failingSince).toEqual(at(2))
     expect((await s.getDelivery(d.id))!.status).toBe('pending')
+  })
+})
+
+describeEachStorage('storage: the claim query plan', ({ env, target }) => {
+  it('claims through the claim index in due order, never sorting the whole backlog', async () => {
+    const s = await env().freshStorage()
+    await seedDeliveries(s, 2_000, { due: (i) => at(i) })
+    const deliveries = `${target.dialect === 'postgres' ? `"${env().location}".` : ''}"${s.tableName('deliveries')}"`
+    const claim =
+      `select id from ${deliveries} where status in ('pending', 'delivering') ` +
+      `and next_attempt_at <= ${at(5_000).getTime()} order by next_attempt_at limit 64`
+    let plan: string
+    if (target.dialect === 'postgres') {
+      await sql.raw(`analyze ${deliveries}`).execute(s.db)
+      const rows = (await sql.raw(`explain ${claim}`).execute(s.db)).rows as Record<string, string>[]
+      plan = rows.map((r) => r['QUERY PLAN']).join('\n')
+      expect(plan).not.toMatch(/\bSort\b/)
+    } else {
+      const rows = (await sql.raw(`explain query plan ${claim}`).execute(s.db)).rows as { detail: string }[]
+      plan = rows.map((r) => r.detail).join('\n')
+      expect(plan).not.toMatch(/TEMP B-TREE/)
+    }
+    expect(plan).toContain(s.tableName('deliveries') + '_claim_idx')
   })
 })
 

@@ -18,13 +18,15 @@ export const operationsIndexes: Migration = {
     await db.schema
       .createIndex(`${prefix}deliveries_completed_idx`)
       .on('deliveries')
-      .columns(['status', 'completed_at'])
+      // completed_at first: purge and dead-letter time filters are ranges on it, and with status
+      // first SQLite would pick this index for the claim's status IN (…) and sort every due row.
+      .columns(['completed_at', 'status'])
       .execute()
     await db.schema.createIndex(`${prefix}messages_created_idx`).on('messages').columns(['created_at']).execute()
     await db.schema
       .createIndex(`${prefix}inbound_messages_processed_idx`)
       .on('inbound_messages')
-      .columns(['status', 'processed_at'])
+      .columns(['processed_at', 'status']) // processed_at first, for the same reason as above
       .execute()
   },
 }
