@@ -37,6 +37,8 @@ export class Dispatcher {
   readonly #settlements: BatchWriter<SettlementItem, boolean>
   readonly #gate: DeliveryGate
   readonly #loop: ClaimLoop<ClaimedDelivery>
+  /** Outcomes queued but not yet written. */
+  #unwritten = 0
   /** Aborts the attempts still running when `stop()` runs out of patience. */
   readonly #abort = abortController()
 
@@ -50,6 +52,7 @@ export class Dispatcher {
       batchSize: delivery.batchSize,
       pollIntervalMs: delivery.pollIntervalMs,
       now,
+      canClaim: () => this.#unwritten < delivery.concurrency,
       claim: (limit) => deps.queue.claim({ owner: this.owner, limit, leaseMs: delivery.leaseMs, now: new Date(now()) }),
       run: (item) =>
         this.#attempt(item, this.#abort.signal).catch((error: unknown) =>
@@ -210,9 +213,19 @@ export class Dispatcher {
     await this.#settle(submission)
   }
 
-  /** Queues an outcome for the next batch write; resolves once it is written (or given up). */
-  async #settle(item: SettlementItem): Promise<void> {
-    await this.#settlements.add(item)
+  /**
+   * Queues an outcome for the next batch write without waiting for it: the attempt's slot is free
+   * for the next delivery while the database commits. Claiming pauses while more than
+   * `delivery.concurrency` outcomes are unwritten, so a slow database bounds the backlog. Events
+   * still follow the commit (`afterCommit`).
+   */
+  #settle(item: SettlementItem): Promise<void> {
+    this.#unwritten++
+    void this.#settlements.add(item).finally(() => {
+      this.#unwritten--
+      this.#loop.wake()
+    })
+    return Promise.resolve()
   }
 
   /** Puts a delivery off without using an attempt (circuit open, rate limit, concurrency, FIFO order). */
