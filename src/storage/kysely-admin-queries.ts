@@ -54,28 +54,40 @@ function statusList<S extends string>(status: S | readonly S[] | undefined): S[]
   return typeof status === 'string' ? [status] : [...status]
 }
 
+/**
+ * Applies a delivery filter (status, endpoint, message, creation and dead-letter times, tenant and
+ * event type through the message, cursor) to a query on `deliveries`. One place for both the
+ * delivery lists and the bulk id selection, so they can never disagree about what a filter means.
+ */
+export function whereDeliveries<Q extends SelectQueryBuilder<HookrelayDatabase, 'deliveries', object>>(
+  query: Q,
+  filter: DeliveryIdFilter,
+): Q {
+  // The join changes the builder's type but not its result columns; the casts keep `Q` for callers.
+  let q = query as unknown as SelectQueryBuilder<HookrelayDatabase, 'deliveries' | 'messages', object>
+  if (filter.tenant !== undefined || filter.eventType !== undefined) {
+    q = q.innerJoin('messages', 'messages.id', 'deliveries.message_id')
+    if (filter.tenant !== undefined) {
+      q = filter.tenant === null ? q.where('messages.tenant', 'is', null) : q.where('messages.tenant', '=', filter.tenant)
+    }
+    if (filter.eventType !== undefined) q = q.where('messages.type', '=', filter.eventType)
+  }
+  const statuses = statusList(filter.status)
+  if (statuses) q = statuses.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('deliveries.status', 'in', statuses)
+  if (filter.endpointId !== undefined) q = q.where('deliveries.endpoint_id', '=', filter.endpointId)
+  if (filter.messageId !== undefined) q = q.where('deliveries.message_id', '=', filter.messageId)
+  if (filter.since) q = q.where('deliveries.created_at', '>=', toMillis(filter.since))
+  if (filter.until) q = q.where('deliveries.created_at', '<', toMillis(filter.until))
+  if (filter.failedSince) q = q.where('deliveries.completed_at', '>=', toMillis(filter.failedSince))
+  if (filter.failedUntil) q = q.where('deliveries.completed_at', '<', toMillis(filter.failedUntil))
+  if (filter.cursor) q = q.where('deliveries.id', '<', filter.cursor)
+  return q as unknown as Q
+}
+
 /** Ids of deliveries matching `filter`, newest first, paginated like `listDeliveries`. */
 export async function selectDeliveryIds(db: Db, filter: DeliveryIdFilter): Promise<Page<string>> {
   const limit = idsLimit(filter.limit)
-  let query = db.selectFrom('deliveries').select('deliveries.id as id')
-  if (filter.tenant !== undefined || filter.eventType !== undefined) {
-    let joined = query.innerJoin('messages', 'messages.id', 'deliveries.message_id')
-    if (filter.tenant !== undefined) {
-      joined =
-        filter.tenant === null ? joined.where('messages.tenant', 'is', null) : joined.where('messages.tenant', '=', filter.tenant)
-    }
-    if (filter.eventType !== undefined) joined = joined.where('messages.type', '=', filter.eventType)
-    query = joined as unknown as typeof query
-  }
-  const statuses = statusList(filter.status)
-  if (statuses) query = statuses.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('deliveries.status', 'in', statuses)
-  if (filter.endpointId !== undefined) query = query.where('deliveries.endpoint_id', '=', filter.endpointId)
-  if (filter.messageId !== undefined) query = query.where('deliveries.message_id', '=', filter.messageId)
-  if (filter.since) query = query.where('deliveries.created_at', '>=', toMillis(filter.since))
-  if (filter.until) query = query.where('deliveries.created_at', '<', toMillis(filter.until))
-  if (filter.failedSince) query = query.where('deliveries.completed_at', '>=', toMillis(filter.failedSince))
-  if (filter.failedUntil) query = query.where('deliveries.completed_at', '<', toMillis(filter.failedUntil))
-  if (filter.cursor) query = query.where('deliveries.id', '<', filter.cursor)
+  const query = whereDeliveries(db.selectFrom('deliveries').select('deliveries.id as id'), filter)
   const rows = await query.orderBy('deliveries.id', 'desc').limit(limit + 1).execute()
   return idPage(rows, limit)
 }

@@ -364,25 +364,7 @@ export class KyselyStorage implements Storage {
 
   async listDeliveries(filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
     const limit = pageLimit(filter.limit)
-    let query = this.#db.selectFrom('deliveries').selectAll('deliveries')
-    if (filter.tenant !== undefined || filter.eventType !== undefined) {
-      let joined = query.innerJoin('messages', 'messages.id', 'deliveries.message_id')
-      if (filter.tenant !== undefined) {
-        joined =
-          filter.tenant === null
-            ? joined.where('messages.tenant', 'is', null)
-            : joined.where('messages.tenant', '=', filter.tenant)
-      }
-      if (filter.eventType !== undefined) joined = joined.where('messages.type', '=', filter.eventType)
-      query = joined as unknown as typeof query
-    }
-    const statuses = statusList(filter.status)
-    if (statuses) query = statuses.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('deliveries.status', 'in', statuses)
-    if (filter.endpointId !== undefined) query = query.where('deliveries.endpoint_id', '=', filter.endpointId)
-    if (filter.messageId !== undefined) query = query.where('deliveries.message_id', '=', filter.messageId)
-    if (filter.since) query = query.where('deliveries.created_at', '>=', toMillis(filter.since))
-    if (filter.until) query = query.where('deliveries.created_at', '<', toMillis(filter.until))
-    if (filter.cursor) query = query.where('deliveries.id', '<', filter.cursor)
+    const query = admin.whereDeliveries(this.#db.selectFrom('deliveries').selectAll('deliveries'), filter)
     const rows = await query.orderBy('deliveries.id', 'desc').limit(limit + 1).execute()
     return toPage(rows, limit, deliveryFromRow)
   }
