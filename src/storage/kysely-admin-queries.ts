@@ -92,18 +92,29 @@ export async function selectDeliveryIds(db: Db, filter: DeliveryIdFilter): Promi
   return idPage(rows, limit)
 }
 
+/** Applies an inbound filter (source, status, type, received time, cursor) to a query on `inbound_messages`. */
+export function whereInbound<Q extends SelectQueryBuilder<HookrelayDatabase, 'inbound_messages', object>>(
+  query: Q,
+  filter: InboundFilter,
+): Q {
+  let q = query as unknown as SelectQueryBuilder<HookrelayDatabase, 'inbound_messages', object>
+  if (filter.source !== undefined) q = q.where('source', '=', filter.source)
+  const statuses = statusList(filter.status)
+  if (statuses) q = statuses.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('status', 'in', statuses)
+  if (filter.type !== undefined) q = q.where('type', '=', filter.type)
+  if (filter.since) q = q.where('received_at', '>=', toMillis(filter.since))
+  if (filter.until) q = q.where('received_at', '<', toMillis(filter.until))
+  if (filter.cursor) q = q.where('id', '<', filter.cursor)
+  return q as unknown as Q
+}
+
 /** Ids of inbound messages matching `filter`, newest first, paginated like `listInboundMessages`. */
 export async function selectInboundIds(db: Db, filter: InboundFilter): Promise<Page<string>> {
   const limit = idsLimit(filter.limit)
-  let query = db.selectFrom('inbound_messages').select('id')
-  if (filter.source !== undefined) query = query.where('source', '=', filter.source)
-  const statuses = statusList(filter.status)
-  if (statuses) query = statuses.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('status', 'in', statuses)
-  if (filter.type !== undefined) query = query.where('type', '=', filter.type)
-  if (filter.since) query = query.where('received_at', '>=', toMillis(filter.since))
-  if (filter.until) query = query.where('received_at', '<', toMillis(filter.until))
-  if (filter.cursor) query = query.where('id', '<', filter.cursor)
-  const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
+  const rows = await whereInbound(db.selectFrom('inbound_messages').select('id'), filter)
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute()
   return idPage(rows, limit)
 }
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Transaction, type UpdateObject } from 'kysely'
+import { sql, type Kysely, type Transaction, type UpdateObject } from 'kysely'
 import { HookrelayError, ValidationError } from '../core/errors.js'
 import type {
   AttemptRecord,
@@ -85,7 +85,6 @@ const ROWS_PER_STATEMENT = 500
 const IDS_PER_STATEMENT = 1000
 
 type Db = Kysely<HookrelayDatabase>
-type SqlType = 'text' | 'bigint' | 'integer'
 
 /**
  * The one implementation of the `Storage` port, on Kysely, for Postgres and SQLite alike.
@@ -125,7 +124,7 @@ export class KyselyStorage implements Storage {
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
     this.#settleStatements = new SettleStatements(
-      { attempts: quoted('attempts'), deliveries: quoted('deliveries') },
+      { attempts: quoted('attempts'), deliveries: quoted('deliveries'), inboundMessages: quoted('inbound_messages') },
       (index) => this.#sqlDialect.parameter(index),
     )
     this.#inboundStatements = new InboundStatements(quoted('inbound_messages'), (index) => this.#sqlDialect.parameter(index))
@@ -485,7 +484,7 @@ export class KyselyStorage implements Storage {
     if (settlements.length === 0) return
     await this.#db.transaction().execute(async (tx) => {
       for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
-        await settleInboundMessages(tx, chunk)
+        await this.#settleStatements.settleInbound(tx, chunk)
       }
     })
   }
@@ -497,17 +496,11 @@ export class KyselyStorage implements Storage {
 
   async listInboundMessages(filter: InboundFilter): Promise<Page<InboundMessageRecord>> {
     const limit = pageLimit(filter.limit)
-    let query = this.#db.selectFrom('inbound_messages').selectAll()
-    if (filter.source !== undefined) query = query.where('source', '=', filter.source)
-    const statuses = statusList(filter.status)
-    if (statuses) query = statuses.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('status', 'in', statuses)
-    if (filter.type !== undefined) query = query.where('type', '=', filter.type)
-    if (filter.since) query = query.where('received_at', '>=', toMillis(filter.since))
-    if (filter.until) query = query.where('received_at', '<', toMillis(filter.until))
-    if (filter.cursor) query = query.where('id', '<', filter.cursor)
+    const query = admin.whereInbound(this.#db.selectFrom('inbound_messages').selectAll(), filter)
     const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
     return toPage(rows, limit, inboundMessageFromRow)
   }
+
 
   async requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
     const when = toMillis(at)
@@ -677,23 +670,6 @@ class KyselyStorageTransaction implements StorageTransaction {
 
 // ---- settle helpers -----------------------------------------------------------------------------
 
-/**
- * `(values (cast(? as text), cast(? as bigint), …), …)`: an inline table whose columns are named
- * `column1`, `column2`, … on both Postgres and SQLite. Every value is cast so that Postgres knows
- * the column types of untyped parameters.
- */
-function valuesTable<R>(rows: readonly (readonly unknown[])[], types: readonly SqlType[]): RawBuilder<R> {
-  // Only the first row needs casts: Postgres resolves each VALUES column's type from its typed
-  // entries, and untyped parameters in later rows follow. Fewer nodes keep the hot path cheap.
-  const tuples = rows.map((row, r) =>
-    r === 0
-      ? sql`(${sql.join(row.map((value, i) => sql`cast(${value} as ${sql.raw(types[i]!)})`))})`
-      : sql`(${sql.join(row)})`,
-  )
-  return sql<R>`(values ${sql.join(tuples)})`
-}
-
-
 /** Endpoint health: success clears `failing_since`, failure sets it once, disable sets the reason once. */
 async function applyEndpointHealth(
   tx: Transaction<HookrelayDatabase>,
@@ -735,46 +711,6 @@ async function applyEndpointHealth(
   await flushSuccesses()
 }
 
-/** One UPDATE … FROM (VALUES …) for a batch of inbound settlements, guarded by the lease owner. */
-async function settleInboundMessages(tx: Transaction<HookrelayDatabase>, batch: readonly InboundSettlement[]): Promise<void> {
-  const values = valuesTable(
-    batch.map((s) => {
-      const at = toMillis(s.at)
-      const final = s.status === 'processed' || s.status === 'dead'
-      return [
-        s.id, // column1
-        s.owner, // column2
-        s.status, // column3
-        toNullableMillis(s.nextAttemptAt), // column4
-        s.attempted ? 1 : 0, // column5
-        s.lastError === undefined ? 0 : 1, // column6
-        s.lastError ?? null, // column7
-        s.deadReason ?? null, // column8
-        final ? at : null, // column9
-        at, // column10
-      ]
-    }),
-    ['text', 'text', 'text', 'bigint', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint'],
-  )
-  await tx
-    .updateTable('inbound_messages')
-    .from(values.as('v'))
-    .set({
-      status: sql<string>`v.column3`,
-      attempts: sql<number>`attempts + v.column5`,
-      next_attempt_at: sql<number | null>`v.column4`,
-      lease_owner: null,
-      last_error: sql<string | null>`case when v.column6 = 1 then v.column7 else last_error end`,
-      dead_reason: sql<string | null>`v.column8`,
-      processed_at: sql<number | null>`v.column9`,
-      updated_at: sql<number>`v.column10`,
-    })
-    .where(sql<boolean>`id = v.column1`)
-    .where(sql<boolean>`lease_owner = v.column2`)
-    .where('status', '=', 'processing')
-    .execute()
-}
-
 // ---- small helpers ------------------------------------------------------------------------------
 
 function isKyselyExecutor(value: unknown): value is Kysely<any> {
@@ -803,11 +739,6 @@ function toPage<R extends { id: string }, T>(rows: readonly R[], limit: number, 
   const more = rows.length > limit
   const pageRows = more ? rows.slice(0, limit) : rows
   return { data: pageRows.map(map), nextCursor: more ? pageRows[pageRows.length - 1]!.id : null }
-}
-
-function statusList<S extends string>(status: S | readonly S[] | undefined): S[] | undefined {
-  if (status === undefined) return undefined
-  return typeof status === 'string' ? [status] : [...status]
 }
 
 function checkClaimOptions(options: ClaimOptions): void {

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from 'kysely'
-import type { DeliverySettlement } from './storage.js'
+import type { DeliverySettlement, InboundSettlement } from './storage.js'
 import type { AttemptRowValues } from './row-mappers.js'
 
 type SqlType = 'text' | 'bigint' | 'integer'
@@ -10,9 +10,10 @@ const ATTEMPT_COLUMNS = [
 ] as const
 const ATTEMPT_TYPES: readonly SqlType[] = ['text', 'text', 'text', 'text', 'integer', 'bigint', 'integer', 'integer', 'text', 'text', 'text', 'text']
 const SETTLE_TYPES: readonly SqlType[] = ['text', 'text', 'text', 'bigint', 'integer', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint']
+const INBOUND_TYPES: readonly SqlType[] = ['text', 'text', 'text', 'bigint', 'integer', 'integer', 'text', 'text', 'bigint', 'bigint']
 
 /**
- * The two statements every settled batch runs, as SQL text built once per batch size and run as
+ * The statements every settled batch runs, as SQL text built once per batch size and run as
  * compiled queries. They are the hottest writes hookrelay makes; building them through Kysely's
  * query builder cost more CPU than the database spent running them. One text serves both
  * databases: only the placeholder syntax differs, and that comes from the dialect.
@@ -20,14 +21,20 @@ const SETTLE_TYPES: readonly SqlType[] = ['text', 'text', 'text', 'bigint', 'int
 export class SettleStatements {
   readonly #attempts: string
   readonly #deliveries: string
+  readonly #inbound: string
   readonly #placeholder: (index: number) => string
   readonly #insertSql = new Map<number, string>()
   readonly #updateSql = new Map<number, string>()
+  readonly #inboundSql = new Map<number, string>()
 
-  /** `attempts` and `deliveries` are the real, quoted (and schema-qualified) table names. */
-  constructor(tables: { attempts: string; deliveries: string }, placeholder: (index: number) => string) {
+  /** The tables' real, quoted (and schema-qualified) names. */
+  constructor(
+    tables: { attempts: string; deliveries: string; inboundMessages: string },
+    placeholder: (index: number) => string,
+  ) {
     this.#attempts = tables.attempts
     this.#deliveries = tables.deliveries
+    this.#inbound = tables.inboundMessages
     this.#placeholder = placeholder
   }
 
@@ -85,6 +92,44 @@ export class SettleStatements {
         s.attempt?.number ?? null,
         s.attempt?.statusCode ?? null,
         s.attempt?.error ?? null,
+        s.deadReason ?? null,
+        final ? at : null,
+        at,
+      )
+    }
+    await db.executeQuery(CompiledQuery.raw(text, params))
+  }
+
+  /** The inbound counterpart of `settleDeliveries`: one guarded `UPDATE … FROM (VALUES …)` per batch. */
+  async settleInbound(db: Kysely<any>, batch: readonly InboundSettlement[]): Promise<void> {
+    let text = this.#inboundSql.get(batch.length)
+    if (!text) {
+      text =
+        `update ${this.#inbound} set ` +
+        'status = v.column3, ' +
+        'attempts = attempts + v.column5, ' +
+        'next_attempt_at = v.column4, ' +
+        'lease_owner = null, ' +
+        'last_error = case when v.column6 = 1 then v.column7 else last_error end, ' +
+        'dead_reason = v.column8, ' +
+        'processed_at = v.column9, ' +
+        'updated_at = v.column10 ' +
+        `from ${this.#values(batch.length, INBOUND_TYPES)} as v ` +
+        "where id = v.column1 and lease_owner = v.column2 and status = 'processing'"
+      this.#inboundSql.set(batch.length, text)
+    }
+    const params: unknown[] = []
+    for (const s of batch) {
+      const at = s.at.getTime()
+      const final = s.status === 'processed' || s.status === 'dead'
+      params.push(
+        s.id,
+        s.owner,
+        s.status,
+        s.nextAttemptAt ? s.nextAttemptAt.getTime() : null,
+        s.attempted ? 1 : 0,
+        s.lastError === undefined ? 0 : 1,
+        s.lastError ?? null,
         s.deadReason ?? null,
         final ? at : null,
         at,
