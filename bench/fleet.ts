@@ -9,11 +9,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import net from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
 import pg from 'pg'
 import { createRelay, postgresStorage, redisQueue, type Relay } from '../src/index.js'
+import { deleteKeys } from '../test/fleet/support/redis-keys.js'
+import { reachable } from '../test/support/reachable.js'
 import { printFigures, type BenchFigure } from './outbound.js'
 
 const MESSAGES = Number(process.env.MESSAGES ?? 5_000)
@@ -179,38 +179,6 @@ async function latency(receiver: Receiver, queue: QueueKind, schemas: string[]):
   }
 }
 
-/** Removes the bench's keys from Redis. */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-  redis.on('error', () => undefined)
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      if (keys.length > 0) await redis.del(...keys)
-      cursor = next
-    } while (cursor !== '0')
-  } catch {
-    // Best effort.
-  } finally {
-    redis.disconnect()
-  }
-}
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(2_000, () => done(false))
-    socket.once('connect', () => done(true))
-    socket.once('error', () => done(false))
-  })
-}
-
 export async function runFleetBench(log: (line: string) => void = console.log): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = []
   if (!(await reachable(POSTGRES_URL))) {
@@ -256,7 +224,7 @@ export async function runFleetBench(log: (line: string) => void = console.log): 
     }
   } finally {
     receiver.child.kill('SIGTERM')
-    if (withRedis) await deleteKeys('hr_bench_')
+    if (withRedis) await deleteKeys(REDIS_URL, 'hr_bench_')
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 })
     for (const schema of schemas) await pool.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined)
     await pool.end()

@@ -1,6 +1,6 @@
-import net from 'node:net'
 import type {} from 'vitest'
 import type { TestProject } from 'vitest/node'
+import { reachable } from './reachable.js'
 import { POSTGRES_URL, REDIS_URL } from './urls.js'
 
 declare module 'vitest' {
@@ -8,20 +8,6 @@ declare module 'vitest' {
     postgresAvailable: boolean
     redisAvailable: boolean
   }
-}
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(2_000, () => done(false))
-    socket.once('connect', () => done(true))
-    socket.once('error', () => done(false))
-  })
 }
 
 /**
