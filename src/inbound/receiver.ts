@@ -54,7 +54,6 @@ const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=
 const RECEIVED = Object.freeze({ received: true })
 const DUPLICATE = Object.freeze({ received: true, duplicate: true })
 const MAX_ID_LENGTH = 255
-const INLINE_CLAIM_LIMIT = 10
 
 /** A refusal: status, the precise reason (for the `inbound.rejected` event), and the public body. */
 interface Refusal {
@@ -353,23 +352,15 @@ export class Receiver implements HandlerSource {
   }
 
   /**
-   * Takes the lease of one stored message of this receiver that is not leased (or whose lease
-   * expired). The storage claims by receiver, oldest due first, so the message is first made due
-   * at time zero; other messages claimed along with it are handed straight back, still due.
+   * Takes the lease of one stored message that is not leased (or whose lease expired): the sender
+   * retried, so a scheduled retry is brought forward to now and the message is claimed by id.
    */
   async #takeLease(existing: InboundMessageRecord): Promise<InboundMessageRecord | undefined> {
     const { storage, owner, leaseMs } = this.#deps
     const now = new Date(this.#deps.now())
     if (existing.status === 'processing' && existing.nextAttemptAt && existing.nextAttemptAt > now) return undefined
-    if (existing.status === 'pending') await storage.requeueInboundMessages([existing.id], ['pending'], new Date(0))
-    const claimed = await storage.claimInboundMessages({ owner, limit: INLINE_CLAIM_LIMIT, leaseMs, now, sources: [this.name] })
-    const mine = claimed.find((m) => m.id === existing.id)
-    const others = claimed.filter((m) => m !== mine)
-    if (others.length > 0) {
-      await storage.settleInbound(
-        others.map((m) => ({ id: m.id, owner, status: 'pending' as const, nextAttemptAt: now, attempted: false, at: now })),
-      )
-    }
+    if (existing.status === 'pending') await storage.requeueInboundMessages([existing.id], ['pending'], now)
+    const [mine] = await storage.claimInboundMessages({ owner, limit: 1, leaseMs, now, ids: [existing.id] })
     return mine
   }
 

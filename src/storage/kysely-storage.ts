@@ -458,9 +458,12 @@ export class KyselyStorage implements Storage {
     })
   }
 
-  async claimInboundMessages(options: ClaimOptions & { sources?: readonly string[] }): Promise<InboundMessageRecord[]> {
+  async claimInboundMessages(
+    options: ClaimOptions & { sources?: readonly string[]; ids?: readonly string[] },
+  ): Promise<InboundMessageRecord[]> {
     checkClaimOptions(options)
-    if (options.sources && options.sources.length === 0) return []
+    if ((options.sources && options.sources.length === 0) || (options.ids && options.ids.length === 0)) return []
+    const ids = options.ids ? unique(options.ids).slice(0, IDS_PER_STATEMENT) : undefined
     const now = toMillis(options.now)
     const sources = options.sources ? [...options.sources] : undefined
     const rows = await this.#db
@@ -473,6 +476,7 @@ export class KyselyStorage implements Storage {
           .where(sql<boolean>`${sql.raw(CLAIMABLE_INBOUND)}`)
           .where('next_attempt_at', '<=', now)
         if (sources) pick = pick.where('source', 'in', sources)
+        if (ids) pick = pick.where('id', 'in', ids)
         return this.#sqlDialect.lockClaimQuery(pick.orderBy('next_attempt_at').limit(options.limit))
       })
       .returningAll()

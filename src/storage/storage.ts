@@ -124,7 +124,9 @@ export interface Storage {
    */
   insertInboundMessages(messages: readonly InboundMessageRecord[]): Promise<InboundInsertResult[]>
   /** Like `claimDeliveries`, for inbound messages `pending` and due, or `processing` with an expired lease. */
-  claimInboundMessages(options: ClaimOptions & { sources?: readonly string[] }): Promise<InboundMessageRecord[]>
+  claimInboundMessages(
+    options: ClaimOptions & { sources?: readonly string[]; ids?: readonly string[] },
+  ): Promise<InboundMessageRecord[]>
   /** Writes processing outcomes; like `settle`, guarded by the lease owner. */
   settleInbound(settlements: readonly InboundSettlement[]): Promise<void>
   /** The received webhook, raw payload included, or `undefined` if it does not exist. */

@@ -6,6 +6,19 @@ import { anInboundMessage, at } from './fixtures.js'
 const LEASE = 30_000
 
 describeEachStorage('storage: inbound messages', ({ env }) => {
+  it('claims only the given ids when asked to, and only while they are claimable', async () => {
+    const s = await env().freshStorage()
+    const [a, b] = [anInboundMessage({ nextAttemptAt: at(0) }), anInboundMessage({ nextAttemptAt: at(0) })]
+    await s.insertInboundMessage(a)
+    await s.insertInboundMessage(b)
+    const claimed = await s.claimInboundMessages({ owner: 'w', limit: 10, leaseMs: 1_000, now: at(10), ids: [b.id] })
+    expect(claimed.map((m) => m.id)).toEqual([b.id])
+    expect((await s.getInboundMessage(a.id))!.status).toBe('pending')
+    // Leased now: a second claim by id finds nothing until the lease expires.
+    expect(await s.claimInboundMessages({ owner: 'x', limit: 1, leaseMs: 1_000, now: at(20), ids: [b.id] })).toEqual([])
+    expect(await s.claimInboundMessages({ owner: 'x', limit: 1, leaseMs: 1_000, now: at(20), ids: [] })).toEqual([])
+  })
+
   it('stores a received webhook and reads back every field', async () => {
     const s = await env().freshStorage()
     const message = anInboundMessage({ headers: { 'content-type': 'application/json', 'x-request-id': 'r1' } })
