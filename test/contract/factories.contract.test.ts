@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -62,8 +63,12 @@ describe('sqliteStorage()', () => {
   it('closes the database it opened, once, however often close() is called', async () => {
     const storage = sqliteStorage({ filename: join(dir, 'close.db') })
     await storage.migrate()
+    expect(existsSync(join(dir, 'close.db-wal'))).toBe(true)
     await Promise.all([storage.close(), storage.close()])
     await storage.close()
+    // SQLite removes the write-ahead log when the last connection closes cleanly.
+    expect(existsSync(join(dir, 'close.db-wal'))).toBe(false)
+    await expect(storage.getEndpoint('ep_x')).rejects.toThrow()
   })
 
   it('works on an in-memory database', async () => {
