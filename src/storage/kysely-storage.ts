@@ -24,7 +24,6 @@ import {
   messageToRow,
   toMillis,
   toNullableDate,
-  toNullableMillis,
 } from './row-mappers.js'
 import { TABLE_NAMES, type HookrelayDatabase } from './schema.js'
 import type {

@@ -23,7 +23,7 @@ export function fastifyReceiver(receiver: Receiver): FastifyPluginAsync<FastifyR
   return async function hookrelayFastifyReceiver(fastify, options) {
     // Inside this plugin's scope only: every content type arrives as the raw bytes, unparsed.
     fastify.removeAllContentTypeParsers()
-    fastify.addContentTypeParser('*', (request, payload, done) => {
+    fastify.addContentTypeParser('*', (_request, payload, done) => {
       readRawBody(payload, receiver.maxBodyBytes).then(
         ({ body }) => done(null, body),
         (error: Error) => done(error, undefined),
