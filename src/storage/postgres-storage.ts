@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely'
 import { z } from 'zod'
 import { KyselyStorage } from './kysely-storage.js'
+import { guardedPool } from './guarded-pool.js'
 import { loadOptionalPeer } from './load-peer.js'
 import { parseOptions } from './options.js'
 import { postgresDialect } from './postgres-dialect.js'
@@ -21,7 +22,9 @@ export interface PostgresStorageOptions {
    */
   connectionString?: string
   /**
-   * Your own `pg.Pool`. `close()` does not end it.
+   * Your own `pg.Pool`. `close()` does not end it. hookrelay adds an `error` listener to every
+   * client the pool hands out, so a connection dropped while checked out fails the query
+   * instead of ending the process (pg-pool itself listens only on idle clients).
    * Exactly one of `connectionString`, `pool` and `db`.
    * @example postgresStorage({ pool: new pg.Pool({ connectionString }) })
    */
@@ -29,6 +32,9 @@ export interface PostgresStorageOptions {
   /**
    * Your own Kysely on Postgres. hookrelay runs its queries without your plugins (so a
    * `CamelCasePlugin` does not rename its columns) and `close()` does not destroy it.
+   * hookrelay cannot reach this Kysely's connections: give its pool's clients an `error`
+   * listener yourself (`pool.on('acquire', (c) => c.on('error', log))`), or pass `pool`, which
+   * hookrelay guards, so a dropped connection fails a query instead of ending your process.
    * Exactly one of `connectionString`, `pool` and `db`.
    * @example postgresStorage({ db: myKysely })
    */
@@ -171,7 +177,7 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
     return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, announce, onClose: async () => undefined })
   }
   if (parsed.pool) {
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: parsed.pool }) })
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardedPool(parsed.pool) }) })
     const wakeups = poolWakeups(channel, parsed.pool)
     // Destroying this Kysely would end the caller's pool: close() leaves it alone.
     return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, wakeups, onClose: async () => undefined })
@@ -181,7 +187,7 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query simply gets a fresh connection.
   pool.on('error', () => undefined)
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) })
   const wakeups = clientWakeups(channel, pg, parsed.connectionString!)
   return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, wakeups, onClose: () => db.destroy() })
 }

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createRelay, postgresStorage, type Relay } from '../../src/index.js'
+import { eventually } from '../support/eventually.js'
+import { startReceiver, type TestReceiver } from '../support/receiver.js'
+import { POSTGRES_URL } from '../support/urls.js'
+
+// Backends are terminated by application_name, so only this spec's own connections are cut.
+const applicationName = `hookrelay_conn_loss_${randomBytes(4).toString('hex')}`
+
+describe.skipIf(!inject('postgresAvailable')).each(['a pool handed in', 'a connection string'] as const)(
+  'a Postgres connection dropped under load, storage from %s',
+  (source) => {
+    let admin: pg.Pool
+    let receiver: TestReceiver
+    let relay: Relay
+    let userPool: pg.Pool
+    const schema = `t_loss_${randomBytes(4).toString('hex')}`
+
+    beforeAll(async () => {
+      admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 })
+      receiver = await startReceiver()
+      const url = new URL(POSTGRES_URL)
+      url.searchParams.set('application_name', applicationName)
+      // A pool the user hands in: its checked-out clients must be guarded too.
+      userPool = new pg.Pool({ connectionString: url.toString(), max: 6 })
+      userPool.on('error', () => undefined)
+      const storage =
+        source === 'a pool handed in'
+          ? postgresStorage({ pool: userPool, schema })
+          : postgresStorage({ connectionString: url.toString(), schema, max: 6 })
+      relay = createRelay({
+        storage,
+        network: { allowPrivate: true },
+        // A claim whose answer is cut leaves its rows leased: a short lease brings them back soon.
+        delivery: { pollInterval: '50ms', concurrency: 16, timeout: '1s', lease: '3s' },
+        retry: { schedule: ['10ms'], jitter: 0 },
+      })
+      relay.on('error', () => undefined) // failed claims and settles are reported here, then retried
+      await relay.start()
+      await relay.endpoints.create({ url: receiver.url })
+    })
+
+    afterAll(async () => {
+      await relay?.stop()
+      await userPool?.end()
+      await admin?.query(`drop schema if exists "${schema}" cascade`)
+      await admin?.end()
+      await receiver?.close()
+    })
+
+    it('fails only the operations in flight and loses nothing, never crashing the process', { timeout: 60_000 }, async () => {
+      const uncaught: unknown[] = []
+      const onUncaught = (error: unknown) => uncaught.push(error)
+      process.on('uncaughtException', onUncaught)
+      let terminating = true
+      let terminated = 0
+      const killer = (async () => {
+        while (terminating) {
+          const result = await admin.query(
+            'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1',
+            [applicationName],
+          )
+          terminated += result.rowCount ?? 0
+          await new Promise((resolve) => setTimeout(resolve, 15))
+        }
+      })()
+
+      // A caller retries a failed send with the same idempotency key, as the docs advise: a send
+      // whose COMMIT was cut may or may not have landed, and the key makes the retry safe.
+      const total = 150
+      let failedSends = 0
+      const messageIds = new Set<string>()
+      try {
+        await Promise.all(
+          Array.from({ length: 6 }, async (_, lane) => {
+            for (let i = lane; i < total; i += 6) {
+              for (;;) {
+                try {
+                  const sent = await relay.send({ type: 'order.created', data: { i }, idempotencyKey: `k${i}` })
+                  messageIds.add(sent.messageId)
+                  break
+                } catch {
+                  failedSends += 1
+                }
+              }
+            }
+          }),
+        )
+      } finally {
+        terminating = false
+        await killer
+      }
+      expect(terminated).toBeGreaterThan(0)
+      expect(failedSends).toBeGreaterThan(0) // the fault really hit sends
+      expect(messageIds.size).toBe(total)
+
+      await eventually(() => {
+        const delivered = new Set(receiver.requests.map((r) => r.headers['webhook-id']))
+        expect([...messageIds].filter((id) => !delivered.has(id))).toEqual([])
+      }, 40_000)
+      process.off('uncaughtException', onUncaught)
+      expect(uncaught.map((e) => (e instanceof Error ? `${e.message}\n${e.stack}` : String(e)))).toEqual([])
+    })
+  },
+)
