@@ -52,10 +52,14 @@ for (const target of [sqliteTarget, postgresTarget]) {
         target.dialect === 'sqlite'
           ? { kind: 'sqlite', filename: env.location, tablePrefix }
           : { kind: 'postgres', connectionString: POSTGRES_URL, schema: env.location, tablePrefix }
+      const startupsMs: number[] = []
+      const started = performance.now()
       const startWorker = async () => {
+        const t0 = performance.now()
         const worker = spawnWorker('storm-worker.ts', { HOOKRELAY_CHAOS_STORAGE: JSON.stringify(spec) })
         workers.push(worker)
         await worker.ready
+        startupsMs.push(Math.round(performance.now() - t0))
         return worker
       }
       let worker = await startWorker()
@@ -75,11 +79,12 @@ for (const target of [sqliteTarget, postgresTarget]) {
         90_000,
         200,
       )
+      const elapsedMs = Math.round(performance.now() - started)
       await worker.stop()
 
       const ledger = await readLedger(producer)
       const result = reconcile(sentIds, ledger, receiver.requests.map((r) => r.headers['webhook-id'] as string | undefined))
-      reportFigures(scenario, { ...result, lost: result.lost.length, kills: signals.length, notTerminal: result.notTerminal.length })
+      reportFigures(scenario, { ...result, lost: result.lost.length, kills: signals.length, elapsedMs, startupsMs, notTerminal: result.notTerminal.length })
       expect(signals).toEqual(Array(KILLS).fill('SIGKILL'))
       expect(result.sent).toBe(TOTAL)
       expect(result.lost).toEqual([])

@@ -40,8 +40,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const exec = (file: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', file, ...args]) : run(file, args))
 
   await exec(initdb, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
-  // Small and fast: no fsync (a crash of this server is simulated, not of the machine).
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=40`
+  // Small and fast: no fsync (a crash of this server is simulated, not of the machine). Commits stay
+  // synchronous: with synchronous_commit=off a crash-restart forgets commits that send() reported.
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=40`
   const ctl = (args: string[]) => exec(pgCtl, ['-D', data, '-w', '-t', '60', ...args])
   const start = async () => {
     await ctl(['-o', serverOptions, '-l', join(dir, 'log'), 'start'])
