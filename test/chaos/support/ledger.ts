@@ -39,6 +39,8 @@ export interface Reconciliation {
   lost: string[]
   /** Requests beyond the first per webhook-id. */
   duplicates: number
+  /** The most requests any one webhook-id got. */
+  maxCopies: number
   /** Deliveries not in succeeded / dead / discarded. Must be empty once the run settled. */
   notTerminal: string[]
   /** Deliveries marked succeeded without a logged 2xx attempt. Must be empty. */
@@ -71,6 +73,7 @@ export function reconcile(sentIds: Iterable<string>, ledger: Ledger, receivedWeb
     sent: sent.size,
     lost: [...sent].filter((id) => !receivedBy.has(id)),
     duplicates: receivedWebhookIds.length - receivedBy.size,
+    maxCopies: Math.max(0, ...receivedBy.values()),
     notTerminal: ledger.deliveries.filter((d) => !TERMINAL.has(d.status)).map((d) => `${d.id}:${d.status}`),
     succeededWithout2xx: ledger.deliveries.filter((d) => d.status === 'succeeded' && !twoXx.has(d.id)).map((d) => d.id),
     overLogged,
