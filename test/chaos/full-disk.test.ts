@@ -136,7 +136,7 @@ describe(scenario, () => {
     expect(result.overLogged).toEqual([])
     // A settle the full disk refused sends that delivery again once its lease ends; never more.
     expect(result.maxCopies).toBeLessThanOrEqual(3)
-    // Every accepted message is still there, byte for byte.
+    // Every accepted message is still there.
     for (const id of accepted) expect((await relay.messages.get(id)).id).toBe(id)
     await relay.stop()
     relay = undefined
