@@ -5,7 +5,7 @@ import { Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nodeReceiver } from '../../src/adapters/node/index.js'
 import { createRelay, sqliteStorage, type Relay } from '../../src/index.js'
-import { STANDARD_SECRET } from '../inbound/support/webhooks.js'
+import { STANDARD_SECRET, standardRequest } from '../inbound/support/webhooks.js'
 import { readAllInbound } from './support/inbound-ledger.js'
 import { fuzzCase, type FuzzCase } from './support/malformed-requests.js'
 import { reportFigures } from './support/services.js'
@@ -70,5 +70,24 @@ describe(scenario, () => {
     expect(validIds.length).toBeGreaterThan(0)
     expect(stored.map((m) => m.webhookId).sort()).toEqual([...validIds].sort())
     expect([...accepted].sort()).toEqual([...validIds].sort())
+  })
+
+  it("leaves headers over Node's 16 KiB limit to Node's parser: 431, nothing stored, the server still answers", async () => {
+    const before = (await readAllInbound(relay)).length
+    const statuses: number[] = []
+    for (let i = 0; i < 20; i++) {
+      const body = JSON.stringify({ type: 'order.created', data: { i } })
+      const headers = { ...standardRequest({ body }).headers, 'x-pad': 'p'.repeat(17_000 + i * 1_000) }
+      const res = await request(url, { method: 'POST', headers, body })
+      await res.body.dump()
+      statuses.push(res.statusCode)
+    }
+    expect(new Set(statuses)).toEqual(new Set([431]))
+    expect((await readAllInbound(relay)).length).toBe(before)
+    // The receiver is unharmed: a valid webhook is still accepted.
+    const valid = standardRequest()
+    const res = await request(url, { method: 'POST', headers: valid.headers, body: valid.body, dispatcher: agent })
+    expect(res.statusCode).toBe(200)
+    await res.body.dump()
   })
 })
