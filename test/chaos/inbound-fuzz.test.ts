@@ -5,27 +5,38 @@ import { Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nodeReceiver } from '../../src/adapters/node/index.js'
 import { createRelay, sqliteStorage, type Relay } from '../../src/index.js'
-import { STANDARD_SECRET, standardRequest } from '../inbound/support/webhooks.js'
+import { GITHUB_SECRET, STANDARD_SECRET, STRIPE_SECRET, standardRequest } from '../inbound/support/webhooks.js'
 import { readAllInbound } from './support/inbound-ledger.js'
+import { providerFuzzCase } from './support/malformed-provider-requests.js'
 import { fuzzCase, type FuzzCase } from './support/malformed-requests.js'
 import { reportFigures } from './support/services.js'
 
 const scenario = 'inbound fuzz'
-const RUNS = 3_000
+const RUNS = { standard: 2_000, providers: 1_000 }
+const TOTAL = RUNS.standard + RUNS.providers
 
 describe(scenario, () => {
   let relay: Relay
   let server: http.Server
+  let origin: string
   let url: string
   const agent = new Agent({ connections: 8 })
 
   beforeAll(async () => {
     relay = createRelay({ storage: sqliteStorage({ filename: ':memory:' }) })
     await relay.start({ workers: false })
-    const receiver = relay.receiver({ name: 'fuzz', secret: STANDARD_SECRET })
-    server = http.createServer(nodeReceiver(receiver))
+    const handlers = {
+      standard: nodeReceiver(relay.receiver({ name: 'standard', secret: STANDARD_SECRET })),
+      stripe: nodeReceiver(relay.receiver({ name: 'stripe', scheme: 'stripe', secret: STRIPE_SECRET })),
+      github: nodeReceiver(relay.receiver({ name: 'github', scheme: 'github', secret: GITHUB_SECRET })),
+    }
+    server = http.createServer((req, res) => {
+      const name = (req.url ?? '').slice(1) as keyof typeof handlers
+      void (handlers[name] ?? handlers.standard)(req, res)
+    })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    url = `${origin}/standard`
   })
   afterAll(async () => {
     await agent.close()
@@ -34,41 +45,37 @@ describe(scenario, () => {
     await relay?.stop()
   })
 
-  it(`refuses every one of ${RUNS} malformed requests with a 4xx and an error code, and accepts only the valid ones`, { timeout: 120_000 }, async () => {
+  it(`refuses every malformed one of ${TOTAL} requests (standard, Stripe, GitHub) with a 4xx and an error code, and accepts only the valid ones`, { timeout: 120_000 }, async () => {
     const accepted: string[] = []
-    relay.on('inbound.accepted', (event) => accepted.push(event.webhookId))
+    relay.on('inbound.accepted', (event) => accepted.push(`${event.source}:${event.webhookId}`))
     const byKind: Record<string, number> = {}
     const byAnswer: Record<string, number> = {}
     const validIds: string[] = []
-    const send = async (c: FuzzCase) => {
-      const res = await request(url, { method: c.method, headers: c.headers, body: c.body, dispatcher: agent })
+    const check = async (c: FuzzCase) => {
+      const res = await request(`${origin}/${c.receiver}`, { method: c.method, headers: c.headers, body: c.body, dispatcher: agent })
       const text = await res.body.text()
-      return { status: res.statusCode, text }
+      byKind[c.kind] = (byKind[c.kind] ?? 0) + 1
+      expect(c.statuses, `${c.kind}: ${res.statusCode} ${text}`).toContain(res.statusCode)
+      if (c.valid) {
+        validIds.push(`${c.receiver}:${webhookIdOf(c)}`)
+        return
+      }
+      const body = JSON.parse(text) as { error?: unknown }
+      expect(typeof body.error === 'string' && body.error !== '', `${c.kind}: ${text}`).toBe(true)
+      const answer = `${res.statusCode} ${String(body.error)}`
+      byAnswer[answer] = (byAnswer[answer] ?? 0) + 1
     }
+    await fc.assert(fc.asyncProperty(fuzzCase, check), { numRuns: RUNS.standard })
+    await fc.assert(fc.asyncProperty(providerFuzzCase, check), { numRuns: RUNS.providers })
 
-    await fc.assert(
-      fc.asyncProperty(fuzzCase, async (c) => {
-        const answer = await send(c)
-        byKind[c.kind] = (byKind[c.kind] ?? 0) + 1
-        expect(c.statuses, `${c.kind}: ${answer.status} ${answer.text}`).toContain(answer.status)
-        if (c.valid) {
-          validIds.push(c.headers['webhook-id']!)
-          return
-        }
-        const body = JSON.parse(answer.text) as { error?: unknown }
-        expect(typeof body.error === 'string' && body.error !== '', `${c.kind}: ${answer.text}`).toBe(true)
-        byAnswer[`${answer.status} ${String(body.error)}`] = (byAnswer[`${answer.status} ${String(body.error)}`] ?? 0) + 1
-      }),
-      { numRuns: RUNS },
-    )
-
-    const stored = await readAllInbound(relay)
-    const malformed = RUNS - validIds.length
-    reportFigures(scenario, { requests: RUNS, malformed, valid: validIds.length, falseAccepts: accepted.filter((id) => !validIds.includes(id)).length, stored: stored.length, byKind, byAnswer })
+    const stored = (await readAllInbound(relay)).map((m) => `${m.source}:${m.webhookId}`)
+    const malformed = TOTAL - validIds.length
+    const falseAccepts = accepted.filter((id) => !validIds.includes(id)).length
+    reportFigures(scenario, { requests: TOTAL, malformed, valid: validIds.length, falseAccepts, stored: stored.length, byKind, byAnswer })
     // 0 false accepts: what was stored, and what was announced, is exactly the valid requests.
-    expect(malformed).toBeGreaterThan(RUNS * 0.9)
+    expect(malformed).toBeGreaterThan(TOTAL * 0.9)
     expect(validIds.length).toBeGreaterThan(0)
-    expect(stored.map((m) => m.webhookId).sort()).toEqual([...validIds].sort())
+    expect(stored.sort()).toEqual([...validIds].sort())
     expect([...accepted].sort()).toEqual([...validIds].sort())
   })
 
@@ -91,3 +98,10 @@ describe(scenario, () => {
     await res.body.dump()
   })
 })
+
+/** The sender's id of a well-formed request, as each scheme defines it. */
+function webhookIdOf(c: FuzzCase): string {
+  if (c.receiver === 'standard') return c.headers['webhook-id']!
+  if (c.receiver === 'github') return c.headers['x-github-delivery']!
+  return (JSON.parse(c.body.toString()) as { id: string }).id
+}

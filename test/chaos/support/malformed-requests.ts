@@ -5,6 +5,8 @@ import { STANDARD_SECRET } from '../../inbound/support/webhooks.js'
 
 /** One request of the fuzz: what to send, and the answers that are right for it. */
 export interface FuzzCase {
+  /** The receiver (and scheme) it is posted to. */
+  receiver: 'standard' | 'stripe' | 'github'
   kind: string
   method: string
   headers: Record<string, string>
@@ -37,6 +39,7 @@ const payload = fc
 const ascii = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=,. '), minLength: min, maxLength: max })
 
 const make = (kind: string, statuses: readonly number[], body: string | Buffer, headers: Record<string, string>, method = 'POST'): FuzzCase => ({
+  receiver: 'standard',
   kind,
   method,
   headers,
@@ -47,7 +50,7 @@ const make = (kind: string, statuses: readonly number[], body: string | Buffer, 
 
 /** Well-formed webhooks (about one in twenty) and every kind of malformed one. */
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
-  { weight: 1, arbitrary: payload.map((body): FuzzCase => ({ kind: 'valid', method: 'POST', headers: signed(body), body, valid: true, statuses: [200] })) },
+  { weight: 1, arbitrary: payload.map((body): FuzzCase => ({ receiver: 'standard', kind: 'valid', method: 'POST', headers: signed(body), body, valid: true, statuses: [200] })) },
   // Signatures that do not match: random, one character changed, another secret, a body changed after signing.
   { weight: 3, arbitrary: fc.tuple(payload, ascii(1, 90)).map(([body, sig]) => make('random-signature', [401], body, { ...signed(body), 'webhook-signature': `v1,${sig}` })) },
   {
