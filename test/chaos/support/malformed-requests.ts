@@ -52,7 +52,7 @@ const make = (kind: string, statuses: readonly number[], body: string | Buffer, 
 export const fuzzCase: fc.Arbitrary<FuzzCase> = fc.oneof(
   { weight: 1, arbitrary: payload.map((body): FuzzCase => ({ receiver: 'standard', kind: 'valid', method: 'POST', headers: signed(body), body, valid: true, statuses: [200] })) },
   // Signatures that do not match: random, one character changed, another secret, a body changed after signing.
-  { weight: 3, arbitrary: fc.tuple(payload, ascii(1, 90)).map(([body, sig]) => make('random-signature', [401], body, { ...signed(body), 'webhook-signature': `v1,${sig}` })) },
+  { weight: 3, arbitrary: fc.tuple(payload, ascii(1, 90)).map(([body, sig]) => make('random-signature', [400, 401], body, { ...signed(body), 'webhook-signature': `v1,${sig}` })) },
   {
     weight: 3,
     arbitrary: fc.tuple(payload, fc.nat(), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ')).map(([body, at, ch]) => {
