@@ -58,7 +58,7 @@ function selectList(columns: readonly string[], table: 'messages' | 'deliveries'
 
 const CHUNK = 200_000
 
-/** Copies the template `rows` times (messages, deliveries, and attempts for history). */
+/** Leaves `rows` messages of the kind (the template and rows − 1 copies), with their deliveries (and attempts). */
 export async function seed(target: Target, url: string, kind: Kind, rows: number): Promise<{ seconds: number }> {
   const started = performance.now()
   const template = await makeTemplate(target, url, kind)
@@ -71,6 +71,7 @@ export async function seed(target: Target, url: string, kind: Kind, rows: number
     tables.push(['attempts', template.attemptId])
   }
   const tag = kind === 'history' ? 'hist' : 'pend'
+  const copies = rows - 1
   if (target.dialect === 'sqlite') {
     const db = new Database(target.filename!)
     try {
@@ -79,12 +80,12 @@ export async function seed(target: Target, url: string, kind: Kind, rows: number
       for (const [table, templateId] of tables) {
         const name = `${TABLE_PREFIX}${table}`
         const columns = (db.pragma(`table_info("${name}")`) as { name: string }[]).map((c) => c.name)
-        const list = selectList(columns, table, kind, rows, (p) => `'${p}_${tag}_' || printf('%09d', n.i)`)
+        const list = selectList(columns, table, kind, copies, (p) => `'${p}_${tag}_' || printf('%09d', n.i)`)
         const insert = db.prepare(
           `WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
            INSERT INTO "${name}" (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${list} FROM "${name}" t, n WHERE t.id = ?`,
         )
-        for (let from = 1; from <= rows; from += CHUNK) insert.run(from, Math.min(rows, from + CHUNK - 1), templateId)
+        for (let from = 1; from <= copies; from += CHUNK) insert.run(from, Math.min(copies, from + CHUNK - 1), templateId)
       }
       db.pragma('wal_checkpoint(TRUNCATE)')
     } finally {
@@ -100,13 +101,13 @@ export async function seed(target: Target, url: string, kind: Kind, rows: number
           [target.schema, name],
         )
         const columns = cols.map((c) => c.column_name)
-        const list = selectList(columns, table, kind, rows, (p) => `'${p}_${tag}_' || lpad(n.i::text, 9, '0')`)
+        const list = selectList(columns, table, kind, copies, (p) => `'${p}_${tag}_' || lpad(n.i::text, 9, '0')`)
         const qualified = `"${target.schema}"."${name}"`
-        for (let from = 1; from <= rows; from += CHUNK) {
+        for (let from = 1; from <= copies; from += CHUNK) {
           await pool.query(
             `INSERT INTO ${qualified} (${columns.map((c) => `"${c}"`).join(', ')})
              SELECT ${list} FROM ${qualified} t, generate_series($1::int, $2::int) AS n(i) WHERE t.id = $3`,
-            [from, Math.min(rows, from + CHUNK - 1), templateId],
+            [from, Math.min(copies, from + CHUNK - 1), templateId],
           )
         }
       }
