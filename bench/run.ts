@@ -6,7 +6,7 @@
  *   npm run bench -- contenders history    only these sections, in the order of SECTIONS below
  *   BENCH_N=1000 BENCH_HISTORY=50000 npm run bench -- history      a small configuration
  *
- * Sizes: BENCH_N, BENCH_N_SLOW, BENCH_CONCURRENCY, BENCH_HISTORY, BENCH_PENDING,
+ * Sizes: BENCH_N, BENCH_ROUNDS, BENCH_N_SLOW, BENCH_CONCURRENCY, BENCH_HISTORY, BENCH_PENDING,
  * BENCH_PENDING_SMALL, BENCH_FAIL_SECONDS, BENCH_SEND_SECONDS, BENCH_MEMORY_PENDING,
  * BENCH_MEMORY_SECONDS, BENCH_TIMEOUT (see bench/support/env.ts). Services: POSTGRES_URL, REDIS_URL.
  * A partial run still writes docs/benchmarks.md with the sections it ran.
@@ -44,7 +44,7 @@ const SECTIONS: SectionSpec[] = [
     name: 'contenders',
     run: async () => ({
       title: 'Delivery: hookrelay against what a team would glue together',
-      how: `The same ${fmt.int(env.n)} deliveries, concurrency ${env.concurrency}, to the same receiver process answering at once, every contender signing each request (HMAC-SHA256 of id.timestamp.body). Each enqueues everything first (untimed), then is timed from starting its workers to the last acknowledged delivery. BullMQ uses its own Redis key prefix; graphile-worker, pg-boss and hookrelay on Postgres each a fresh schema, dropped afterwards. Client CPU: \`process.cpuUsage()\` of the bench process over the timed phase ÷ deliveries (the receiver is another process and is not in it). Postgres server CPU: utime + stime from /proc/<pid>/stat of the contender's own backends (found by application_name), after minus before, ÷ deliveries; the server's shared background processes are not counted. Targets: SQLite ≥ 0.65 of the bare loop and ≥ 1.5 × BullMQ; Postgres ≥ 0.5 and ≥ 1.2 × BullMQ; Postgres + Redis ≥ Postgres; client CPU ≤ 150 µs, server CPU ≤ 100 µs per delivery.`,
+      how: `The same ${fmt.int(env.n)} deliveries, concurrency ${env.concurrency}, to the same receiver process answering at once, every contender signing each request (HMAC-SHA256 of id.timestamp.body). Each enqueues everything first (untimed), then is timed from starting its workers to the last acknowledged delivery; with BENCH_ROUNDS > 1 the contenders run in interleaved rounds and each one's median round is shown. BullMQ uses its own Redis key prefix; graphile-worker, pg-boss and hookrelay on Postgres each a fresh schema, dropped afterwards. Client CPU: \`process.cpuUsage()\` of the bench process over the timed phase ÷ deliveries (the receiver is another process and is not in it). Postgres server CPU: utime + stime from /proc/<pid>/stat of the contender's own backends (found by application_name), after minus before, ÷ deliveries; the server's shared background processes are not counted. Targets: SQLite ≥ 0.65 of the bare loop and ≥ 1.5 × BullMQ; Postgres ≥ 0.5 and ≥ 1.2 × BullMQ; Postgres + Redis ≥ Postgres; client CPU ≤ 150 µs, server CPU ≤ 100 µs per delivery.`,
       tables: [await runContendersBench(0)],
     }),
   },
@@ -141,7 +141,7 @@ function machine(names: readonly string[], startedAt: Date, loadAtStart: number[
     `- Date: ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes.toFixed(1)} minutes; sections: ${names.join(', ')}`,
     `- Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
     `- Load average (1, 5, 15 min) at the start: ${load(loadAtStart)}; at the end: ${load(os.loadavg())}`,
-    `- Sizes: BENCH_N=${env.n}, BENCH_N_SLOW=${env.nSlow}, BENCH_CONCURRENCY=${env.concurrency}, BENCH_HISTORY=${env.history}, BENCH_PENDING=${env.pending}, BENCH_PENDING_SMALL=${env.pendingSmall}, BENCH_FAIL_SECONDS=${env.failSeconds}, BENCH_SEND_SECONDS=${env.sendSeconds}, BENCH_MEMORY_PENDING=${env.memoryPending}, BENCH_MEMORY_SECONDS=${env.memorySeconds}`,
+    `- Sizes: BENCH_N=${env.n}, BENCH_ROUNDS=${env.rounds}, BENCH_N_SLOW=${env.nSlow}, BENCH_CONCURRENCY=${env.concurrency}, BENCH_HISTORY=${env.history}, BENCH_PENDING=${env.pending}, BENCH_PENDING_SMALL=${env.pendingSmall}, BENCH_FAIL_SECONDS=${env.failSeconds}, BENCH_SEND_SECONDS=${env.sendSeconds}, BENCH_MEMORY_PENDING=${env.memoryPending}, BENCH_MEMORY_SECONDS=${env.memorySeconds}`,
     `- Node ${process.version}; hookrelay ${pkg.version}; ${versions.map((v) => `${v} ${installed(v)}`).join(', ')}`,
     `- ${version('psql --version')} (on this machine, shared by every process here), ${version('redis-server --version')}`,
     '- The receiver runs in its own process on the same 2 cores, as do Postgres and Redis: every figure is read against the baseline of the same run.',

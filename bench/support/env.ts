@@ -19,6 +19,8 @@ export const env = {
   n: int('BENCH_N', 10_000),
   /** Deliveries per contender, receiver answering in 20 ms. */
   nSlow: int('BENCH_N_SLOW', 5_000),
+  /** Rounds of the delivery race, interleaved; each contender's median round is reported. */
+  rounds: Math.max(1, int('BENCH_ROUNDS', 1)),
   /** Slots in flight for every contender. */
   concurrency: int('BENCH_CONCURRENCY', 64),
   /** Delivered messages (each with its delivery and attempt) seeded before the history run. */
