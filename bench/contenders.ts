@@ -96,7 +96,7 @@ export async function runRace(receiver: Receiver, n: number, dir: string, log: (
       }
     }
   }
-  // The median round of each contender (by deliveries/s); a failed round sorts last.
+  // The median round of each contender (by deliveries/s); a failed round counts as the slowest.
   return rounds.map((results) => [...results].sort((a, b) => (a.perSecond || 0) - (b.perSecond || 0))[Math.floor(results.length / 2)]!)
 }
 
