@@ -6,8 +6,9 @@
  * - Short runs, SQLite and Postgres: attempts per second (every request answered, 2xx or 500,
  *   retries included: so the retries' own requests are not held against it) until n attempts were
  *   made, with 0 %, 1 % and 20 % failing; ratio to 0 %.
- * - Long runs, SQLite: BENCH_FAIL_SECONDS (60) with 1 % and with 20 % failing on a backlog that
- *   outlasts the run; attempts per second in each 10 s window, and the last window ÷ the first.
+ * - Long runs, SQLite (BENCH_FAIL_LONG=sqlite,postgres for both): BENCH_FAIL_SECONDS (60) with 1 %
+ *   and with 20 % failing on a backlog that outlasts the run; attempts per second in each 10 s
+ *   window, and the last window ÷ the first.
  *
  *   npx tsx bench/failures.ts            (BENCH_N=1000 BENCH_FAIL_SECONDS=20 for a quick run)
  */
@@ -116,13 +117,13 @@ export async function runFailuresBench(log: (line: string) => void = console.log
   const longRows: string[][] = []
   try {
     await shortRun('sqlite', dir, receiver, 0, Math.min(env.n, 1_000)) // warm-up
-    let sqliteRate = 0
+    const bestRate = new Map<Dialect, number>()
     for (const dialect of dialects) {
       let base: ShortRun | undefined
       for (const rate of RATES) {
         const r = await shortRun(dialect, dir, receiver, rate, env.n)
         base ??= r
-        if (dialect === 'sqlite') sqliteRate = Math.max(sqliteRate, r.attemptsPerSecond)
+        bestRate.set(dialect, Math.max(bestRate.get(dialect) ?? 0, r.attemptsPerSecond))
         const ratio = r.attemptsPerSecond / base.attemptsPerSecond
         log(`${DIALECT_LABEL[dialect]}, ${rate * 100} % failing: ${fmt.int(r.attemptsPerSecond)} attempts/s (${fmt.int(r.deliveredPerSecond)} succeeded/s), ratio ${fmt.ratio(ratio)}, ${r.deferred} deferred`)
         shortRows.push([
@@ -135,16 +136,18 @@ export async function runFailuresBench(log: (line: string) => void = console.log
         ])
       }
     }
-    if (env.failSeconds >= WINDOW_SECONDS) {
+    const longDialects = env.failLong.filter((d): d is Dialect => dialects.includes(d as Dialect))
+    for (const dialect of env.failSeconds >= WINDOW_SECONDS ? longDialects : []) {
       // A backlog that outlasts the run: twice what the fastest short run would deliver in it.
-      const backlog = Math.ceil(Math.max(sqliteRate * env.failSeconds * 2, env.n) / 500) * 500
+      const backlog = Math.ceil(Math.max((bestRate.get(dialect) ?? 0) * env.failSeconds * 2, env.n) / 500) * 500
       for (const rate of RATES.filter((r) => r > 0)) {
-        const { windows, left } = await longRun('sqlite', dir, receiver, rate, backlog)
-        if (left < env.concurrency * 4) log(`the backlog ran out during the run (${left} left): the last windows are not a rate`)
+        const { windows, left } = await longRun(dialect, dir, receiver, rate, backlog)
+        const ranOut = left < env.concurrency * 4
+        if (ranOut) log(`the backlog ran out during the run (${left} left): the last windows are not a rate`)
         const ratio = windows[windows.length - 1]! / windows[0]!
-        log(`${DIALECT_LABEL.sqlite}, ${rate * 100} % failing, ${env.failSeconds} s: ${windows.map(fmt.int).join(', ')} attempts/s per ${WINDOW_SECONDS} s; last ÷ first ${fmt.ratio(ratio)}`)
+        log(`${DIALECT_LABEL[dialect]}, ${rate * 100} % failing, ${env.failSeconds} s: ${windows.map(fmt.int).join(', ')} attempts/s per ${WINDOW_SECONDS} s; last ÷ first ${fmt.ratio(ratio)}`)
         longRows.push([
-          `${DIALECT_LABEL.sqlite}, ${rate * 100} % of answers 500 (backlog ${fmt.int(backlog)}, ${fmt.int(left)} left${left < env.concurrency * 4 ? ': ran out' : ''})`,
+          `${DIALECT_LABEL[dialect]}, ${rate * 100} % of answers 500 (backlog ${fmt.int(backlog)}, ${fmt.int(left)} left${ranOut ? ': ran out' : ''})`,
           ...windows.map(fmt.int),
           fmt.ratio(ratio),
         ])

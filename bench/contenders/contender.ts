@@ -18,7 +18,7 @@ export interface Prepared {
 
 export interface Contender {
   name: string
-  /** application_name prefix of its Postgres connections; undefined when it uses no Postgres. */
+  /** application_name of its Postgres connections; undefined when it uses no Postgres. */
   applicationName?: string
   /** Enqueues n deliveries to `url` with the workers off. */
   prepare(n: number, url: string): Promise<Prepared>

@@ -54,7 +54,7 @@ export function processMemory(pid: number): { rss: number; peak: number } | unde
 }
 
 /**
- * Measures the server CPU of the backends whose application_name starts with `prefix`. Backends
+ * Measures the server CPU of the backends whose application_name is `applicationName`. Backends
  * first seen at stop() started during the phase and count whole.
  */
 export class PostgresServerCpu {
@@ -62,12 +62,12 @@ export class PostgresServerCpu {
   #before = new Map<number, number>()
   #readable = true
 
-  constructor(readonly prefix: string) {}
+  constructor(readonly applicationName: string) {}
 
   async #backends(): Promise<Map<number, number>> {
     const { rows } = await this.#pool.query<{ pid: number }>(
-      'select pid from pg_stat_activity where application_name like $1',
-      [`${this.prefix}%`],
+      'select pid from pg_stat_activity where application_name = $1',
+      [this.applicationName],
     )
     const cpu = new Map<number, number>()
     for (const { pid } of rows) {

@@ -30,6 +30,8 @@ export const env = {
   pendingSmall: int('BENCH_PENDING_SMALL', 10_000),
   /** Length of the long failure runs (seconds), read in 10 s windows. */
   failSeconds: int('BENCH_FAIL_SECONDS', 60),
+  /** Dialects of the long failure runs (comma-separated: sqlite, postgres). */
+  failLong: (process.env.BENCH_FAIL_LONG ?? 'sqlite').split(',').map((d) => d.trim()).filter(Boolean),
   /** Length of each send() measurement (seconds). */
   sendSeconds: int('BENCH_SEND_SECONDS', 3),
   /** Pending deliveries held and drained in the memory run, and how long it may drain (seconds). */

@@ -27,7 +27,7 @@ export interface Target {
   filename?: string
   /** Postgres schema, or undefined. */
   schema?: string
-  /** application_name prefix of every Postgres connection this target opens. */
+  /** application_name of every Postgres connection this target opens. */
   applicationName?: string
   open(): Storage
   relay(options?: { concurrency?: number; workers?: boolean }): Relay
