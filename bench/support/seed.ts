@@ -94,6 +94,8 @@ export async function seed(target: Target, url: string, kind: Kind, rows: number
   } else {
     const pool = new pg.Pool({ connectionString: env.postgresUrl, max: 1 })
     try {
+      // One session (max 1): seeding need not wait for the WAL to reach the disk.
+      await pool.query('set synchronous_commit = off')
       for (const [table, templateId] of tables) {
         const name = `${TABLE_PREFIX}${table}`
         const { rows: cols } = await pool.query<{ column_name: string }>(
