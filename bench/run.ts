@@ -9,7 +9,7 @@
  * Sizes: BENCH_N, BENCH_ROUNDS, BENCH_N_SLOW, BENCH_CONCURRENCY, BENCH_HISTORY, BENCH_PENDING,
  * BENCH_PENDING_SMALL, BENCH_FAIL_SECONDS, BENCH_FAIL_LONG, BENCH_SEND_SECONDS, BENCH_MEMORY_PENDING,
  * BENCH_MEMORY_SECONDS, BENCH_TIMEOUT (see bench/support/env.ts). Services: POSTGRES_URL, REDIS_URL.
- * A partial run still writes docs/benchmarks.md with the sections it ran.
+ * A partial run rewrites the sections it ran and keeps the others, marked with their run's date.
  */
 import { execSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -148,15 +148,39 @@ function machine(names: readonly string[], startedAt: Date, loadAtStart: number[
   ]
 }
 
-/** Hand-written analysis kept across runs: everything from "## Reading the figures" on. */
-function readNotes(): string {
+const DOC = new URL('../docs/benchmarks.md', import.meta.url)
+const NOTES_HEADING = '## Reading the figures'
+
+function currentDoc(): string {
   try {
-    const current = readFileSync(new URL('../docs/benchmarks.md', import.meta.url), 'utf8')
-    const at = current.indexOf('## Reading the figures')
-    return at >= 0 ? current.slice(at) : ''
+    return readFileSync(DOC, 'utf8')
   } catch {
     return ''
   }
+}
+
+/** Hand-written analysis kept across runs: everything from "## Reading the figures" on. */
+function readNotes(doc: string): string {
+  const at = doc.indexOf(NOTES_HEADING)
+  return at >= 0 ? doc.slice(at) : ''
+}
+
+/**
+ * Sections of the current docs that this run did not measure, kept as they were, each marked with
+ * the date of the run that measured it, so that a partial run does not drop the others' figures.
+ */
+function keptSections(doc: string, measured: ReadonlySet<string>): string[] {
+  const body = doc.slice(0, doc.indexOf(NOTES_HEADING) >= 0 ? doc.indexOf(NOTES_HEADING) : doc.length)
+  const date = /^- Date: ([^,\n]+)/m.exec(body)?.[1]?.trim() ?? 'an earlier run'
+  const kept: string[] = []
+  for (const part of body.split(/^(?=## )/m).slice(1)) {
+    const title = part.slice(3, part.indexOf('\n')).trim()
+    if (title === 'Machine and conditions' || measured.has(title)) continue
+    const lines = part.trimEnd().split('\n')
+    const marked = lines[2]?.startsWith('_Not rerun') ? lines : [lines[0]!, '', `_Not rerun: figures from the run of ${date}._`, ...lines.slice(1)]
+    kept.push(marked.join('\n'), '')
+  }
+  return kept
 }
 
 async function main(): Promise<void> {
@@ -189,9 +213,11 @@ async function main(): Promise<void> {
     if (section.figures) lines.push(...markdownTable(figuresTable(section.figures)), '')
     for (const table of section.tables ?? []) lines.push(...markdownTable(table), '')
   }
-  const notes = readNotes()
+  const doc = currentDoc()
+  lines.push(...keptSections(doc, new Set(sections.map((s) => s.title))))
+  const notes = readNotes(doc)
   if (notes) lines.push(notes)
-  const out = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url))
+  const out = fileURLToPath(DOC)
   writeFileSync(out, `${lines.join('\n').trimEnd()}\n`)
   console.log(`\nwrote ${out}`)
 }
