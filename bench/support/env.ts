@@ -36,7 +36,7 @@ export const env = {
   sendSeconds: int('BENCH_SEND_SECONDS', 3),
   /** Pending deliveries held and drained in the memory run, and how long it may drain (seconds). */
   memoryPending: int('BENCH_MEMORY_PENDING', 1_000_000),
-  memorySeconds: int('BENCH_MEMORY_SECONDS', 150),
+  memorySeconds: int('BENCH_MEMORY_SECONDS', 120),
   /** Any single wait longer than this (seconds) fails the measurement instead of hanging. */
   timeoutSeconds: int('BENCH_TIMEOUT', 600),
   postgresUrl: process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
