@@ -60,9 +60,20 @@ export async function runMemoryBench(log: (line: string) => void = console.log):
       log(`RSS: ${fmt.int(loaded / MB)} MB loaded, max ${fmt.int(maxRss / MB)} MB sampled, peak ${fmt.int(peak / MB)} MB; drained ${fmt.int(delivered)} in ${fmt.one(seconds)} s`)
       return [
         {
-          head: ['pending at start', 'RSS loaded, idle (MB)', 'RSS max while draining, sampled (MB)', 'peak RSS, VmHWM (MB)', 'drained', 'in s', 'deliveries/s'],
-          align: ['r', 'r', 'r', 'r', 'r', 'r', 'r'],
-          rows: [[fmt.int(pending), fmt.int(loaded / MB), fmt.int(maxRss / MB), fmt.int(peak / MB), fmt.int(delivered), fmt.one(seconds), fmt.int(delivered / seconds)]],
+          head: ['pending at start', 'RSS loaded, idle (MB)', 'RSS max while draining, sampled (MB)', 'rise (MB)', 'peak RSS, VmHWM (MB)', 'drained', 'in s', 'deliveries/s'],
+          align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+          rows: [
+            [
+              fmt.int(pending),
+              fmt.int(loaded / MB),
+              fmt.int(maxRss / MB),
+              fmt.int((maxRss - loaded) / MB),
+              fmt.int(peak / MB),
+              fmt.int(delivered),
+              fmt.one(seconds),
+              fmt.int(delivered / seconds),
+            ],
+          ],
         },
       ]
     } finally {

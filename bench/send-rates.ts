@@ -129,6 +129,7 @@ export async function runSendBench(log: (line: string) => void = console.log): P
   if (redis) makers.push(async () => bullSender())
   if (postgres) makers.push(graphileSender, pgBossSender)
   const rows: string[][] = []
+  const rates: { name: string; perSecond: number[] }[] = []
   try {
     // Warm-up: the JIT and the SQLite statement cache.
     const warm = await hookrelaySender('sqlite', dir)
@@ -138,12 +139,15 @@ export async function runSendBench(log: (line: string) => void = console.log): P
       const sender = await make()
       try {
         const cells: string[] = []
+        const perSecond: number[] = []
         for (const mode of MODES) {
           const r = await measure(sender, mode)
           log(`${sender.name}, ${mode}: ${fmt.int(r.perSecond)} messages/s, client ${fmt.int(r.clientCpuMicros)} µs, server ${fmt.int(r.serverCpuMicros)} µs`)
+          perSecond.push(r.perSecond)
           cells.push(`${fmt.int(r.perSecond)} (${fmt.int(r.clientCpuMicros)}${r.serverCpuMicros === undefined ? '' : ` + ${fmt.int(r.serverCpuMicros)}`} µs)`)
         }
         rows.push([sender.name, ...cells])
+        rates.push({ name: sender.name, perSecond })
       } finally {
         await sender.close()
       }
@@ -151,7 +155,8 @@ export async function runSendBench(log: (line: string) => void = console.log): P
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-  return [
+  const bull = rates.find((r) => r.name.startsWith('BullMQ'))
+  const tables: BenchTable[] = [
     {
       caption: 'Messages/s (client CPU µs per message + Postgres server CPU µs per message).',
       head: ['', ...MODES],
@@ -159,6 +164,15 @@ export async function runSendBench(log: (line: string) => void = console.log): P
       rows,
     },
   ]
+  if (bull) {
+    tables.push({
+      caption: 'The same rates ÷ BullMQ in the same mode (add / addBulk, same run).',
+      head: ['', ...MODES],
+      align: ['l', 'r', 'r', 'r'],
+      rows: rates.map((r) => [r.name, ...r.perSecond.map((v, i) => fmt.ratio(v / bull.perSecond[i]!))]),
+    })
+  }
+  return tables
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
