@@ -4,7 +4,9 @@
  *   messages (each with its delivery and attempt) already in the tables: ratio;
  * - the drain rate of the first BENCH_PENDING_SMALL deliveries with BENCH_PENDING_SMALL pending,
  *   and with BENCH_PENDING pending: ratio.
- * Seeding goes through SQL (bench/support/seed.ts), not the API; it is not timed.
+ * Seeding goes through SQL (bench/support/seed.ts), not the API; it is not timed. Each baseline is
+ * measured before and after the run it is compared with, and averaged, so that drift in the
+ * machine's load does not read as a cost of history.
  *
  *   npx tsx bench/history.ts            (BENCH_N=1000 BENCH_HISTORY=50000 BENCH_PENDING=50000 for a quick run)
  */
@@ -17,7 +19,7 @@ import { env, postgresReachable } from './support/env.js'
 import { fmt, printTable, type BenchTable } from './support/figures.js'
 import { createTarget, DIALECT_LABEL, drain, enqueue, type Dialect, type Target } from './support/hookrelay.js'
 import { startReceiver } from './support/receiver.js'
-import { seed } from './support/seed.js'
+import { analyze, seed } from './support/seed.js'
 
 interface Measured {
   perSecond: number
@@ -81,25 +83,50 @@ export async function runHistoryBench(log: (line: string) => void = console.log)
     const big = env.pending
     // Warm up the JIT, the receiver and its connections (the first run of a process is slower).
     await measure('sqlite', dir, async (t) => void (await enqueue(t, receiver.url, Math.min(n, 1_000))), Math.min(n, 1_000))
+    const mean = (a: Measured, b: Measured): Measured => ({
+      perSecond: (a.perSecond + b.perSecond) / 2,
+      clientCpuMicros: (a.clientCpuMicros + b.clientCpuMicros) / 2,
+      ...(a.serverCpuMicros === undefined || b.serverCpuMicros === undefined ? {} : { serverCpuMicros: (a.serverCpuMicros + b.serverCpuMicros) / 2 }),
+    })
     for (const dialect of dialects) {
       const label = DIALECT_LABEL[dialect]
-      const empty = await measure(dialect, dir, async (t) => void (await enqueue(t, receiver.url, n)), n)
-      row(`${label}: ${fmt.int(n)} deliveries, empty tables`, empty)
+      // Both the empty and the history runs are ANALYZEd after enqueuing (on Postgres), so that
+      // they differ by the history only; the baseline is measured before and after, and averaged.
+      const emptyRun = () =>
+        measure(
+          dialect,
+          dir,
+          async (t) => {
+            await enqueue(t, receiver.url, n)
+            await analyze(t)
+            return undefined
+          },
+          n,
+        )
+      const emptyBefore = await emptyRun()
+      row(`${label}: ${fmt.int(n)} deliveries, empty tables (before)`, emptyBefore)
       const history = await measure(
         dialect,
         dir,
         async (t) => {
           const { seconds } = await seed(t, receiver.url, 'history', env.history)
           await enqueue(t, undefined, n)
+          await analyze(t)
           return seconds
         },
         n,
       )
-      row(`${label}: ${fmt.int(n)} deliveries, ${fmt.int(env.history)} delivered messages already in the tables`, history, empty)
-      const drainSmall = await measure(dialect, dir, async (t) => (await seed(t, receiver.url, 'pending', small)).seconds, small)
-      row(`${label}: first ${fmt.int(small)} deliveries with ${fmt.int(small)} pending`, drainSmall)
+      const emptyAfter = await emptyRun()
+      row(`${label}: ${fmt.int(n)} deliveries, empty tables (after)`, emptyAfter)
+      row(`${label}: ${fmt.int(n)} deliveries, ${fmt.int(env.history)} delivered messages already in the tables ÷ mean of the empty runs`, history, mean(emptyBefore, emptyAfter))
+      // A backlog that appears at once is not analysed: it can outrun autovacuum.
+      const smallRun = () => measure(dialect, dir, async (t) => (await seed(t, receiver.url, 'pending', small)).seconds, small)
+      const smallBefore = await smallRun()
+      row(`${label}: first ${fmt.int(small)} deliveries with ${fmt.int(small)} pending (before)`, smallBefore)
       const drainBig = await measure(dialect, dir, async (t) => (await seed(t, receiver.url, 'pending', big)).seconds, small)
-      row(`${label}: first ${fmt.int(small)} deliveries with ${fmt.int(big)} pending`, drainBig, drainSmall)
+      const smallAfter = await smallRun()
+      row(`${label}: first ${fmt.int(small)} deliveries with ${fmt.int(small)} pending (after)`, smallAfter)
+      row(`${label}: first ${fmt.int(small)} deliveries with ${fmt.int(big)} pending ÷ mean of the ${fmt.int(small)} runs`, drainBig, mean(smallBefore, smallAfter))
     }
   } finally {
     await receiver.close()
