@@ -75,8 +75,8 @@ export async function runRace(receiver: Receiver, n: number, dir: string, log: (
   if (!redis) log('Redis not reachable: skipping BullMQ and hookrelay on Postgres + Redis')
 
   // Warm up the receiver, the JIT and both kinds of connection.
-  await race(bareLoop, Math.min(n, 2_000), receiver)
-  await race(hookrelayContender('sqlite', dir), Math.min(n, 1_000), receiver)
+  await race(bareLoop, env.warmup, receiver)
+  await race(hookrelayContender('sqlite', dir), env.warmup, receiver)
 
   const rounds: RaceResult[][] = contenders.map(() => [])
   for (let round = 0; round < env.rounds; round++) {

@@ -82,7 +82,7 @@ export async function runHistoryBench(log: (line: string) => void = console.log)
     const small = env.pendingSmall
     const big = env.pending
     // Warm up the JIT, the receiver and its connections (the first run of a process is slower).
-    await measure('sqlite', dir, async (t) => void (await enqueue(t, receiver.url, Math.min(n, 1_000))), Math.min(n, 1_000))
+    await measure('sqlite', dir, async (t) => void (await enqueue(t, receiver.url, env.warmup)), env.warmup)
     const mean = (a: Measured, b: Measured): Measured => ({
       perSecond: (a.perSecond + b.perSecond) / 2,
       clientCpuMicros: (a.clientCpuMicros + b.clientCpuMicros) / 2,

@@ -6,7 +6,7 @@
  *   npm run bench -- contenders history    only these sections, in the order of SECTIONS below
  *   BENCH_N=1000 BENCH_HISTORY=50000 npm run bench -- history      a small configuration
  *
- * Sizes: BENCH_N, BENCH_ROUNDS, BENCH_N_SLOW, BENCH_CONCURRENCY, BENCH_HISTORY, BENCH_PENDING,
+ * Sizes: BENCH_N, BENCH_ROUNDS, BENCH_WARMUP, BENCH_N_SLOW, BENCH_CONCURRENCY, BENCH_HISTORY, BENCH_PENDING,
  * BENCH_PENDING_SMALL, BENCH_FAIL_SECONDS, BENCH_FAIL_LONG, BENCH_SEND_SECONDS, BENCH_MEMORY_PENDING,
  * BENCH_MEMORY_SECONDS, BENCH_TIMEOUT (see bench/support/env.ts). Services: POSTGRES_URL, REDIS_URL.
  * A partial run rewrites the sections it ran and keeps the others, marked with their run's date.
@@ -68,7 +68,7 @@ const SECTIONS: SectionSpec[] = [
     name: 'failures',
     run: async () => ({
       title: 'Failing receivers',
-      how: `The receiver answers 500 to 1 % or 20 % of requests (every 100th, every 5th); hookrelay's default retry schedule (first retry after 5 s) and circuit breaker. Throughput is attempts per second, every request answered (2xx or 500, retries included), so the retries' own requests are not held against it; ratio to the same run with none failing. The long runs (${env.failLong.join(', ')}) drain a backlog larger than the run can deliver for ${env.failSeconds} s and read the attempts in each 10 s window. Target: ≥ 0.9 and flat.`,
+      how: `The receiver answers 500 to 1 % or 20 % of requests (every 100th, every 5th); hookrelay's default retry schedule (first retry after 5 s) and circuit breaker. Throughput is attempts per second, every request answered (2xx or 500, retries included), so the retries' own requests are not held against it; ratio to the mean of the same run with none failing, measured before and after. The long runs (${env.failLong.join(', ')}) drain a backlog larger than the run can deliver for ${env.failSeconds} s and read the attempts in each 10 s window. Target: ≥ 0.9 and flat.`,
       tables: await runFailuresBench(),
     }),
   },
@@ -141,7 +141,7 @@ function machine(names: readonly string[], startedAt: Date, loadAtStart: number[
     `- Date: ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes.toFixed(1)} minutes; sections: ${names.join(', ')}`,
     `- Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
     `- Load average (1, 5, 15 min) at the start: ${load(loadAtStart)}; at the end: ${load(os.loadavg())}`,
-    `- Sizes: BENCH_N=${env.n}, BENCH_ROUNDS=${env.rounds}, BENCH_N_SLOW=${env.nSlow}, BENCH_CONCURRENCY=${env.concurrency}, BENCH_HISTORY=${env.history}, BENCH_PENDING=${env.pending}, BENCH_PENDING_SMALL=${env.pendingSmall}, BENCH_FAIL_SECONDS=${env.failSeconds}, BENCH_FAIL_LONG=${env.failLong.join(',')}, BENCH_SEND_SECONDS=${env.sendSeconds}, BENCH_MEMORY_PENDING=${env.memoryPending}, BENCH_MEMORY_SECONDS=${env.memorySeconds}`,
+    `- Sizes: BENCH_N=${env.n}, BENCH_ROUNDS=${env.rounds}, BENCH_WARMUP=${env.warmup}, BENCH_N_SLOW=${env.nSlow}, BENCH_CONCURRENCY=${env.concurrency}, BENCH_HISTORY=${env.history}, BENCH_PENDING=${env.pending}, BENCH_PENDING_SMALL=${env.pendingSmall}, BENCH_FAIL_SECONDS=${env.failSeconds}, BENCH_FAIL_LONG=${env.failLong.join(',')}, BENCH_SEND_SECONDS=${env.sendSeconds}, BENCH_MEMORY_PENDING=${env.memoryPending}, BENCH_MEMORY_SECONDS=${env.memorySeconds}`,
     `- Node ${process.version}; hookrelay ${pkg.version}; ${versions.map((v) => `${v} ${installed(v)}`).join(', ')}`,
     `- ${version('psql --version')} (on this machine, shared by every process here), ${version('redis-server --version')}`,
     '- The receiver runs in its own process on the same 2 cores, as do Postgres and Redis: every figure is read against the baseline of the same run.',

@@ -21,6 +21,8 @@ export const env = {
   nSlow: int('BENCH_N_SLOW', 5_000),
   /** Rounds of the delivery race, interleaved; each contender's median round is reported. */
   rounds: Math.max(1, int('BENCH_ROUNDS', 1)),
+  /** Deliveries of the warm-up run a section starts with (JIT, connections), not reported. */
+  warmup: int('BENCH_WARMUP', 3_000),
   /** Slots in flight for every contender. */
   concurrency: int('BENCH_CONCURRENCY', 64),
   /** Delivered messages (each with its delivery and attempt) seeded before the history run. */
