@@ -3,7 +3,8 @@
  * runner with concurrency 64 POSTing each job, with the batching its performance guide recommends
  * (a local queue of 64 jobs fetched at once, completions batched per tick).
  */
-import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker'
+import { EventEmitter } from 'node:events'
+import { Logger, makeWorkerUtils, run, type Runner, type WorkerEvents, type WorkerUtils } from 'graphile-worker'
 import { dropSchemas, env, runTag, withApplicationName } from '../support/env.js'
 import { bodyOf, postSigned, receiverPool, signal, type Contender } from './contender.js'
 
@@ -46,9 +47,16 @@ export const graphileContender: Contender = {
     const finished = signal()
     let completed = 0
     let runner: Runner | undefined
+    // Listening before run() starts the workers: no completion can be missed.
+    const events = new EventEmitter() as WorkerEvents
+    events.on('job:success', () => {
+      if (++completed === n) finished.resolve()
+    })
+    events.on('job:failed', ({ error }) => finished.reject(error))
     return {
       async start() {
         runner = await run({
+          events,
           connectionString: db.connectionString,
           schema: db.schema,
           concurrency: env.concurrency,
@@ -64,10 +72,6 @@ export const graphileContender: Contender = {
             },
           },
         })
-        runner.events.on('job:success', () => {
-          if (++completed === n) finished.resolve()
-        })
-        runner.events.on('job:failed', ({ error }) => finished.reject(error))
       },
       done: finished.promise,
       async close() {
