@@ -14,7 +14,7 @@ import pg from 'pg'
 import { createRelay, postgresStorage, redisQueue, type Relay } from '../src/index.js'
 import { deleteKeys } from '../test/fleet/support/redis-keys.js'
 import { reachable } from '../test/support/reachable.js'
-import { printFigures, type BenchFigure } from './outbound.js'
+import { printFigures, type BenchFigure } from './support/figures.js'
 
 const MESSAGES = Number(process.env.MESSAGES ?? 5_000)
 const SENDS = Number(process.env.SENDS ?? 100)

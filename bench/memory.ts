@@ -1,0 +1,96 @@
+/**
+ * Memory holding and draining a large backlog: BENCH_MEMORY_PENDING pending deliveries seeded in a
+ * SQLite file (bench/support/seed.ts), drained by a relay in a process of its own
+ * (bench/memory-worker.ts, concurrency 64) for at most BENCH_MEMORY_SECONDS. Its RSS is read from
+ * /proc/<pid>/status every 100 ms: before the workers start (holding), the most while draining,
+ * and its peak (VmHWM). The process runs under tsx, which itself takes some memory: the
+ * `loaded` figure is the floor.
+ *
+ *   npx tsx bench/memory.ts            (BENCH_MEMORY_PENDING=50000 BENCH_MEMORY_SECONDS=20 for a quick run)
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { processMemory } from './support/cpu.js'
+import { deadline, env, sleep } from './support/env.js'
+import { fmt, printTable, type BenchTable } from './support/figures.js'
+import { createTarget, TABLE_PREFIX } from './support/hookrelay.js'
+import { startReceiver } from './support/receiver.js'
+import { seed } from './support/seed.js'
+
+const MB = 2 ** 20
+
+export async function runMemoryBench(log: (line: string) => void = console.log): Promise<BenchTable[]> {
+  const receiver = await startReceiver()
+  const dir = mkdtempSync(join(tmpdir(), 'hookrelay-bench-memory-'))
+  const target = createTarget('sqlite', dir)
+  try {
+    const pending = env.memoryPending
+    const { seconds: seedSeconds } = await seed(target, receiver.url, 'pending', pending)
+    log(`seeded ${fmt.int(pending)} pending deliveries in ${fmt.one(seedSeconds)} s`)
+    const script = fileURLToPath(new URL('./memory-worker.ts', import.meta.url))
+    const spec = { filename: target.filename, tablePrefix: TABLE_PREFIX, concurrency: env.concurrency, count: pending, seconds: env.memorySeconds }
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, HOOKRELAY_BENCH_MEMORY: JSON.stringify(spec) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const lines = createInterface({ input: child.stdout! })
+    const next = () =>
+      new Promise<string>((resolve, reject) => {
+        lines.once('line', resolve)
+        child.once('exit', () => reject(new Error('memory worker exited early')))
+      })
+    try {
+      await deadline(next(), 'the memory worker to load', 60)
+      await sleep(500)
+      const loaded = processMemory(child.pid!)?.rss ?? 0
+      let maxRss = loaded
+      const sampler = setInterval(() => {
+        const m = processMemory(child.pid!)
+        if (m && m.rss > maxRss) maxRss = m.rss
+      }, 100)
+      const done = next()
+      child.stdin!.write('go\n')
+      const line = await deadline(done, 'the memory worker to drain', env.memorySeconds + 120)
+      clearInterval(sampler)
+      const [, delivered, seconds, peak] = line.split(' ').map(Number) as [number, number, number, number]
+      log(`RSS: ${fmt.int(loaded / MB)} MB loaded, max ${fmt.int(maxRss / MB)} MB sampled, peak ${fmt.int(peak / MB)} MB; drained ${fmt.int(delivered)} in ${fmt.one(seconds)} s`)
+      return [
+        {
+          head: ['pending at start', 'RSS loaded, idle (MB)', 'RSS max while draining, sampled (MB)', 'rise (MB)', 'peak RSS, VmHWM (MB)', 'drained', 'in s', 'deliveries/s'],
+          align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+          rows: [
+            [
+              fmt.int(pending),
+              fmt.int(loaded / MB),
+              fmt.int(maxRss / MB),
+              fmt.int((maxRss - loaded) / MB),
+              fmt.int(peak / MB),
+              fmt.int(delivered),
+              fmt.one(seconds),
+              fmt.int(delivered / seconds),
+            ],
+          ],
+        },
+      ]
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  } finally {
+    await receiver.close()
+    await target.cleanup()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runMemoryBench()
+    .then((tables) => tables.forEach((t) => printTable(t)))
+    .catch((error: unknown) => {
+      console.error(error)
+      process.exitCode = 1
+    })
+}
