@@ -1,5 +1,11 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
 
+/** The SQL types of a batch's columns (see `StorageDialect.batch`). */
+export type BatchColumnType = 'text' | 'bigint' | 'integer'
+
+/** A batch's columns by name, in order: `{ id: 'text', next_attempt_at: 'bigint' }`. */
+export type BatchColumns = Readonly<Record<string, BatchColumnType>>
+
 /**
  * Everything that differs between the databases hookrelay runs on, and nothing else.
  * `KyselyStorage` is written once against Kysely; it asks its dialect only these questions.
@@ -24,4 +30,25 @@ export interface StorageDialect {
 
   /** The placeholder of the `index`-th (1-based) parameter in hand-written SQL: `?` or `$1`. */
   parameter(index: number): string
+
+  /**
+   * A batch of `rows` rows as a relation `v` with the named `columns`, for `UPDATE … FROM <batch>`
+   * and `INSERT … SELECT … FROM <batch>`, so the hot statements read `v.status`, never
+   * `v.column3`. Its parameters come first (from `$1`) and are `batchParameters(columns, rows)`.
+   * Postgres: `json_to_recordset($1::json) as v(id text, …)`, one text for every batch size.
+   * SQLite: an uncast `VALUES` list named by a subquery (a cast on its first row makes SQLite
+   * materialise the list and scan the table it updates instead of searching its primary key).
+   */
+  batch(columns: BatchColumns, rows: number): string
+
+  /** The parameters of `batch(columns, rows.length)`. Rows hold every column (`null` for none). */
+  batchParameters(columns: BatchColumns, rows: readonly Readonly<Record<string, unknown>>[]): unknown[]
+
+  /**
+   * The `LIMIT` of a claim. Postgres: `(select $n::int)`, a value the planner cannot see, so it
+   * assumes a small fraction of the due rows and walks the claim index in due order whatever the
+   * statistics say (with the number in sight and stale statistics it may fetch every due row
+   * and sort them to keep 50). SQLite: the parameter itself.
+   */
+  claimLimit(index: number): string
 }

@@ -124,7 +124,7 @@ export class KyselyStorage implements Storage {
       (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
     this.#settleStatements = new SettleStatements(
       { attempts: quoted('attempts'), deliveries: quoted('deliveries'), inboundMessages: quoted('inbound_messages') },
-      (index) => this.#sqlDialect.parameter(index),
+      this.#sqlDialect,
     )
     this.#inboundStatements = new InboundStatements(quoted('inbound_messages'), (index) => this.#sqlDialect.parameter(index))
   }
