@@ -51,4 +51,25 @@ export interface StorageDialect {
    * and sort them to keep 50). SQLite: the parameter itself.
    */
   claimLimit(index: number): string
+
+  /**
+   * `<column> <pickedBy(select)>`: the rows a claim's `select` picks, locked. Postgres:
+   * `= any(array(<select> for update skip locked))`, so two workers never pick the same row nor
+   * wait for each other, and the update searches the primary key for a list the planner cannot
+   * size (never a join it might hash). SQLite serialises writes: `in (<select>)`.
+   */
+  pickedBy(select: string): string
+
+  /** `<column> <inList(index)>`: the column is one of a list passed as parameter `index` (see `listParameter`). */
+  inList(index: number): string
+
+  /** The parameter of `inList`: Postgres a text array, SQLite a JSON array read by `json_each`. */
+  listParameter(values: readonly string[]): unknown
+
+  /**
+   * True when a claim statement can also return the claimed deliveries' messages and endpoints
+   * (Postgres: a data-modifying CTE joined to them, one round trip). SQLite's `RETURNING` cannot
+   * read other tables, so the storage reads them next, in process.
+   */
+  readonly claimReturnsRelated: boolean
 }

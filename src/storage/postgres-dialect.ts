@@ -34,6 +34,20 @@ export function postgresDialect(options: { schema: string }): StorageDialect {
       return `(select $${index}::int)`
     },
 
+    pickedBy(select: string): string {
+      return `= any(array(${select} for update skip locked))`
+    },
+
+    inList(index: number): string {
+      return `= any($${index}::text[])`
+    },
+
+    listParameter(values: readonly string[]): unknown {
+      return [...values]
+    },
+
+    claimReturnsRelated: true,
+
     async withMigrationLock(db: Kysely<any>, migrate: (tx: Kysely<any>) => Promise<void>): Promise<void> {
       await db.transaction().execute(async (tx) => {
         await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_KEY)}::bigint)`.execute(tx)

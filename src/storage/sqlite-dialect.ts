@@ -31,6 +31,20 @@ export const sqliteDialect: StorageDialect = Object.freeze({
     return '?'
   },
 
+  pickedBy(select: string): string {
+    return `in (${select})`
+  },
+
+  inList(): string {
+    return 'in (select value from json_each(?))'
+  },
+
+  listParameter(values: readonly string[]): unknown {
+    return JSON.stringify(values)
+  },
+
+  claimReturnsRelated: false,
+
   async withMigrationLock(db: Kysely<any>, migrate: (tx: Kysely<any>) => Promise<void>): Promise<void> {
     // BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout for another
     // process), so two processes never both read "not migrated yet" and then both migrate.
