@@ -52,6 +52,7 @@ import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from './claimable.js'
 import { SettleStatements } from './settle-statements.js'
 import { InboundStatements } from './inbound-statements.js'
 import { claimInboundParameters, claimInboundSql } from './sql/claim-inbound.js'
+import { listDueDeliveriesSql } from './sql/list-due-deliveries.js'
 import { claimDeliveriesParameters, claimDeliveriesSql, selectByIdsSql } from './sql/claim-deliveries.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import * as admin from './kysely-admin-queries.js'
@@ -118,7 +119,7 @@ export class KyselyStorage implements Storage {
   /** The inbound claim's text by shape (sources, ids), built once (see `sql/claim-inbound.ts`). */
   readonly #inboundClaimSql = new Map<string, string>()
   /** The claim statements' text, built once (see `sql/claim-deliveries.ts`). */
-  readonly #claimSql: { due: string; byIds: string; messages: string; endpoints: string }
+  readonly #claimSql: { due: string; byIds: string; messages: string; endpoints: string; listDue: string }
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   #closed: Promise<void> | undefined
 
@@ -148,6 +149,7 @@ export class KyselyStorage implements Storage {
       byIds: claimDeliveriesSql(this.#sqlDialect, claimTables, true),
       messages: selectByIdsSql(this.#sqlDialect, claimTables.messages),
       endpoints: selectByIdsSql(this.#sqlDialect, claimTables.endpoints),
+      listDue: listDueDeliveriesSql(this.#sqlDialect, claimTables.deliveries),
     }
   }
 
@@ -277,17 +279,9 @@ export class KyselyStorage implements Storage {
     checkClaimOptions({ ...options, owner: '', leaseMs: 1 })
     const now = toMillis(options.now)
     const horizon = now + Math.max(0, options.horizonMs ?? 0)
-    const rows = await this.#db
-      .selectFrom('deliveries')
-      .select(['id', 'next_attempt_at'])
-      // The claim index's own predicate, word for word, and a range on it, so the walk in due
-      // order stops at the horizon: pending work due by then, leases expired by now.
-      .where(sql<boolean>`${sql.raw(CLAIMABLE_DELIVERY)}`)
-      .where('next_attempt_at', '<=', horizon)
-      .where((eb) => eb.or([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]))
-      .orderBy('next_attempt_at')
-      .limit(options.limit)
-      .execute()
+    const { rows } = await this.#db.executeQuery<{ id: string; next_attempt_at: number | string }>(
+      CompiledQuery.raw(this.#claimSql.listDue, [horizon, now, options.limit]),
+    )
     return rows.map((row) => ({ deliveryId: row.id, dueAt: new Date(Number(row.next_attempt_at)) }))
   }
 

@@ -18,7 +18,9 @@ export function claimInboundSql(dialect: StorageDialect, inbound: string, shape:
   let index = 4
   const p = (i: number) => dialect.parameter(i)
   let pick = `select id from ${inbound} where ${CLAIMABLE_INBOUND} and next_attempt_at <= ${p(4)}`
-  if (shape.bySources) pick += ` and source ${dialect.inList(++index)}`
+  // `source || ''` is not an index key: offered the (source, webhook_id) key, planners read every
+  // webhook ever received from the source and sort the due ones; the claim index stays the way in.
+  if (shape.bySources) pick += ` and source || '' ${dialect.inList(++index)}`
   if (shape.byIds) pick += ` and id ${dialect.inList(++index)}`
   pick += ` order by next_attempt_at limit ${dialect.claimLimit(++index)}`
   return (
