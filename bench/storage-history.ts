@@ -156,14 +156,19 @@ async function drain(storage: KyselyStorage, count: number) {
 async function run(dialect: 'sqlite' | 'postgres', history: number, deliveries: number) {
   const dir = mkdtempSync(join(tmpdir(), 'hookrelay-history-'))
   const schema = dialect === 'postgres' ? `bench_history_${process.pid}_${history}` : undefined
-  const storage =
+  const open = () =>
     dialect === 'sqlite'
       ? sqliteStorage({ filename: join(dir, 'bench.db') })
       : postgresStorage({ connectionString: POSTGRES_URL, schema: schema! })
+  const seeding = open()
+  await seeding.migrate()
+  await seedDeliveredHistory(seeding, { rows: history, schema })
+  await seedBacklog(seeding, deliveries, schema)
+  // Reopen, as a relay that has run for a while would find its database: on SQLite the history is
+  // checkpointed out of the write-ahead log instead of being read through it.
+  await seeding.close()
+  const storage = open()
   try {
-    await storage.migrate()
-    await seedDeliveredHistory(storage, { rows: history, schema })
-    await seedBacklog(storage, deliveries, schema)
     return await drain(storage, deliveries)
   } finally {
     if (schema) await sql.raw(`drop schema "${schema}" cascade`).execute(storage.db)
