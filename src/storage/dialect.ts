@@ -14,10 +14,11 @@ export interface StorageDialect {
   readonly name: 'sqlite' | 'postgres'
 
   /**
-   * Makes the claim subquery safe against concurrent claimers. Postgres adds
-   * `FOR UPDATE SKIP LOCKED` so two workers never pick the same row and never wait for each
-   * other; SQLite serialises writes, so the one-statement `UPDATE … WHERE id IN (SELECT …)` is
-   * already exclusive and the query is returned unchanged.
+   * Makes a picking subquery built with Kysely (retention's batches) safe against concurrent
+   * pickers. Postgres adds `FOR UPDATE SKIP LOCKED` so two workers never pick the same row and
+   * never wait for each other; SQLite serialises writes, so the one-statement
+   * `… WHERE id IN (SELECT …)` is already exclusive and the query is returned unchanged. The
+   * hand-written claims use `pickedBy` for the same purpose.
    */
   lockClaimQuery<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>
 
