@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction, type UpdateObject } from 'kysely'
+import { CompiledQuery, sql, type Kysely, type Transaction, type UpdateObject } from 'kysely'
 import { HookrelayError, ValidationError } from '../core/errors.js'
 import type {
   AttemptRecord,
@@ -24,6 +24,10 @@ import {
   messageToRow,
   toMillis,
   toNullableDate,
+  type DeliveryRow,
+  type EndpointRow,
+  type MessageRow,
+  type InboundMessageRow,
 } from './row-mappers.js'
 import { TABLE_NAMES, type HookrelayDatabase } from './schema.js'
 import type {
@@ -47,6 +51,9 @@ import type {
 import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from './claimable.js'
 import { SettleStatements } from './settle-statements.js'
 import { InboundStatements } from './inbound-statements.js'
+import { claimInboundParameters, claimInboundSql } from './sql/claim-inbound.js'
+import { listDueDeliveriesSql } from './sql/list-due-deliveries.js'
+import { claimDeliveriesParameters, claimDeliveriesSql, selectByIdsSql } from './sql/claim-deliveries.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import * as admin from './kysely-admin-queries.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
@@ -85,6 +92,9 @@ const IDS_PER_STATEMENT = 1000
 
 type Db = Kysely<HookrelayDatabase>
 
+/** A row of the claim statement: the delivery, with its message and endpoint (returned or read next). */
+type ClaimedRow = DeliveryRow & { message?: MessageRow | undefined; endpoint?: EndpointRow | null | undefined }
+
 /**
  * The one implementation of the `Storage` port, on Kysely, for Postgres and SQLite alike.
  * What differs between the two lives in the `StorageDialect`; everything else is here.
@@ -105,6 +115,11 @@ export class KyselyStorage implements Storage {
   readonly #onClose: (() => Promise<void>) | undefined
   readonly #settleStatements: SettleStatements
   readonly #inboundStatements: InboundStatements
+  readonly #inboundTable: string
+  /** The inbound claim's text by shape (sources, ids), built once (see `sql/claim-inbound.ts`). */
+  readonly #inboundClaimSql = new Map<string, string>()
+  /** The claim statements' text, built once (see `sql/claim-deliveries.ts`). */
+  readonly #claimSql: { due: string; byIds: string; messages: string; endpoints: string; listDue: string }
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   #closed: Promise<void> | undefined
 
@@ -124,9 +139,18 @@ export class KyselyStorage implements Storage {
       (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
     this.#settleStatements = new SettleStatements(
       { attempts: quoted('attempts'), deliveries: quoted('deliveries'), inboundMessages: quoted('inbound_messages') },
-      (index) => this.#sqlDialect.parameter(index),
+      this.#sqlDialect,
     )
     this.#inboundStatements = new InboundStatements(quoted('inbound_messages'), (index) => this.#sqlDialect.parameter(index))
+    this.#inboundTable = quoted('inbound_messages')
+    const claimTables = { deliveries: quoted('deliveries'), messages: quoted('messages'), endpoints: quoted('endpoints') }
+    this.#claimSql = {
+      due: claimDeliveriesSql(this.#sqlDialect, claimTables, false),
+      byIds: claimDeliveriesSql(this.#sqlDialect, claimTables, true),
+      messages: selectByIdsSql(this.#sqlDialect, claimTables.messages),
+      endpoints: selectByIdsSql(this.#sqlDialect, claimTables.endpoints),
+      listDue: listDueDeliveriesSql(this.#sqlDialect, claimTables.deliveries),
+    }
   }
 
   /**
@@ -255,62 +279,51 @@ export class KyselyStorage implements Storage {
     checkClaimOptions({ ...options, owner: '', leaseMs: 1 })
     const now = toMillis(options.now)
     const horizon = now + Math.max(0, options.horizonMs ?? 0)
-    const rows = await this.#db
-      .selectFrom('deliveries')
-      .select(['id', 'next_attempt_at'])
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', horizon)]),
-          eb.and([eb('status', '=', 'delivering'), eb('next_attempt_at', '<=', now)]),
-        ]),
-      )
-      .orderBy('next_attempt_at')
-      .limit(options.limit)
-      .execute()
+    const { rows } = await this.#db.executeQuery<{ id: string; next_attempt_at: number | string }>(
+      CompiledQuery.raw(this.#claimSql.listDue, [horizon, now, options.limit]),
+    )
     return rows.map((row) => ({ deliveryId: row.id, dueAt: new Date(Number(row.next_attempt_at)) }))
   }
 
-  /** Claims due deliveries, oldest first, or only among `ids`. */
+  /** Claims due deliveries, oldest first, or only among `ids` (one statement, see `sql/claim-deliveries.ts`). */
   async #claim(options: ClaimOptions, ids: readonly string[] | undefined): Promise<ClaimedDelivery[]> {
     checkClaimOptions(options)
-    const now = toMillis(options.now)
-    const rows = await this.#db
-      .updateTable('deliveries')
-      .set({ status: 'delivering', lease_owner: options.owner, next_attempt_at: now + options.leaseMs, updated_at: now })
-      .where('id', 'in', (eb) => {
-        let pick = eb
-          .selectFrom('deliveries')
-          .select('id')
-          .where(sql<boolean>`${sql.raw(CLAIMABLE_DELIVERY)}`)
-          .where('next_attempt_at', '<=', now)
-        if (ids) pick = pick.where('id', 'in', [...ids])
-        return this.#sqlDialect.lockClaimQuery(pick.orderBy('next_attempt_at').limit(options.limit))
-      })
-      .returningAll()
-      .execute()
+    const dialect = this.#sqlDialect
+    const text = ids ? this.#claimSql.byIds : this.#claimSql.due
+    const result = await this.#db.executeQuery<ClaimedRow>(
+      CompiledQuery.raw(text, claimDeliveriesParameters(dialect, options, ids)),
+    )
+    const rows = result.rows
     if (rows.length === 0) return []
-    const deliveries = rows.map(deliveryFromRow).sort(byId)
-
-    const messageIds = unique(deliveries.map((d) => d.messageId))
-    const endpointIds = unique(deliveries.map((d) => d.endpointId))
-    const messages = new Map<string, MessageRecord>()
-    const endpoints = new Map<string, EndpointRecord>()
-    for (const ids of chunks(messageIds, IDS_PER_STATEMENT)) {
-      const found = await this.#db.selectFrom('messages').selectAll().where('id', 'in', ids).execute()
-      for (const row of found) messages.set(row.id, messageFromRow(row))
-    }
-    for (const ids of chunks(endpointIds, IDS_PER_STATEMENT)) {
-      const found = await this.#db.selectFrom('endpoints').selectAll().where('id', 'in', ids).execute()
-      for (const row of found) endpoints.set(row.id, endpointFromRow(row))
-    }
-    return deliveries.map((delivery) => {
-      const message = messages.get(delivery.messageId)
-      if (!message) {
+    if (!dialect.claimReturnsRelated) await this.#readRelated(rows)
+    const claimed = rows.map((row): ClaimedDelivery => {
+      const delivery = deliveryFromRow(row)
+      if (!row.message) {
         // The foreign key makes this impossible unless the tables were edited by hand.
         throw new HookrelayError('STORAGE_INCONSISTENT', `Delivery ${delivery.id} refers to a missing message ${delivery.messageId}.`)
       }
-      return { delivery, message, endpoint: endpoints.get(delivery.endpointId) }
+      return { delivery, message: messageFromRow(row.message), endpoint: row.endpoint ? endpointFromRow(row.endpoint) : undefined }
     })
+    return claimed.sort((a, b) => byId(a.delivery, b.delivery))
+  }
+
+  /** Attaches their message and endpoint rows to claimed rows, where the claim could not return them. */
+  async #readRelated(rows: ClaimedRow[]): Promise<void> {
+    const dialect = this.#sqlDialect
+    const messages = new Map<string, MessageRow>()
+    const endpoints = new Map<string, EndpointRow>()
+    const read = async <R extends { id: string }>(text: string, ids: readonly string[], into: Map<string, R>) => {
+      for (const chunk of chunks(ids, IDS_PER_STATEMENT)) {
+        const found = await this.#db.executeQuery<R>(CompiledQuery.raw(text, [dialect.listParameter(chunk)]))
+        for (const row of found.rows) into.set(row.id, row)
+      }
+    }
+    await read(this.#claimSql.messages, unique(rows.map((r) => r.message_id)), messages)
+    await read(this.#claimSql.endpoints, unique(rows.map((r) => r.endpoint_id)), endpoints)
+    for (const row of rows) {
+      row.message = messages.get(row.message_id)
+      row.endpoint = endpoints.get(row.endpoint_id)
+    }
   }
 
   async findBlockingDelivery(
@@ -321,7 +334,8 @@ export class KyselyStorage implements Storage {
       .selectFrom('deliveries')
       .select(['id', 'status', 'next_attempt_at'])
       .where('endpoint_id', '=', endpointId)
-      .where('status', 'in', ['pending', 'delivering'])
+      // Literal, as in the partial index (endpoint_id, id) of unfinished deliveries it reads.
+      .where(sql<boolean>`${sql.raw(CLAIMABLE_DELIVERY)}`)
       .where('id', '<', deliveryId)
       .orderBy('id')
       .limit(1)
@@ -463,23 +477,17 @@ export class KyselyStorage implements Storage {
     checkClaimOptions(options)
     if ((options.sources && options.sources.length === 0) || (options.ids && options.ids.length === 0)) return []
     const ids = options.ids ? unique(options.ids).slice(0, IDS_PER_STATEMENT) : undefined
-    const now = toMillis(options.now)
-    const sources = options.sources ? [...options.sources] : undefined
-    const rows = await this.#db
-      .updateTable('inbound_messages')
-      .set({ status: 'processing', lease_owner: options.owner, next_attempt_at: now + options.leaseMs, updated_at: now })
-      .where('id', 'in', (eb) => {
-        let pick = eb
-          .selectFrom('inbound_messages')
-          .select('id')
-          .where(sql<boolean>`${sql.raw(CLAIMABLE_INBOUND)}`)
-          .where('next_attempt_at', '<=', now)
-        if (sources) pick = pick.where('source', 'in', sources)
-        if (ids) pick = pick.where('id', 'in', ids)
-        return this.#sqlDialect.lockClaimQuery(pick.orderBy('next_attempt_at').limit(options.limit))
-      })
-      .returningAll()
-      .execute()
+    const sources = options.sources ? unique(options.sources) : undefined
+    const shape = { bySources: sources !== undefined, byIds: ids !== undefined }
+    const key = `${shape.bySources ? 's' : ''}${shape.byIds ? 'i' : ''}`
+    let text = this.#inboundClaimSql.get(key)
+    if (text === undefined) {
+      text = claimInboundSql(this.#sqlDialect, this.#inboundTable, shape)
+      this.#inboundClaimSql.set(key, text)
+    }
+    const { rows } = await this.#db.executeQuery<InboundMessageRow>(
+      CompiledQuery.raw(text, claimInboundParameters(this.#sqlDialect, options, sources, ids)),
+    )
     return rows.map(inboundMessageFromRow).sort(byId)
   }
 

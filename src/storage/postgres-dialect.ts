@@ -1,5 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
-import type { StorageDialect } from './dialect.js'
+import type { BatchColumns, StorageDialect } from './dialect.js'
 
 /**
  * The advisory lock key every hookrelay migration takes ("hookrela" in ASCII), whatever the schema
@@ -20,6 +20,33 @@ export function postgresDialect(options: { schema: string }): StorageDialect {
     parameter(index: number): string {
       return `$${index}`
     },
+
+    batch(columns: BatchColumns): string {
+      const fields = Object.entries(columns).map(([name, type]) => `${name} ${type}`)
+      return `json_to_recordset($1::json) as v(${fields.join(', ')})`
+    },
+
+    batchParameters(_columns: BatchColumns, rows: readonly Readonly<Record<string, unknown>>[]): unknown[] {
+      return [JSON.stringify(rows)]
+    },
+
+    claimLimit(index: number): string {
+      return `(select $${index}::int)`
+    },
+
+    pickedBy(select: string): string {
+      return `= any(array(${select} for update skip locked))`
+    },
+
+    inList(index: number): string {
+      return `= any($${index}::text[])`
+    },
+
+    listParameter(values: readonly string[]): unknown {
+      return [...values]
+    },
+
+    claimReturnsRelated: true,
 
     async withMigrationLock(db: Kysely<any>, migrate: (tx: Kysely<any>) => Promise<void>): Promise<void> {
       await db.transaction().execute(async (tx) => {

@@ -1,8 +1,9 @@
 import { initial } from './001-initial.js'
 import { operationsIndexes } from './002-operations-indexes.js'
+import { hotPathIndexes } from './003-hot-path-indexes.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
 
 /** Every migration, in the order they run. Append new ones; never reorder or edit shipped ones. */
-export const migrations: readonly Migration[] = Object.freeze([initial, operationsIndexes])
+export const migrations: readonly Migration[] = Object.freeze([initial, operationsIndexes, hotPathIndexes])

@@ -1,0 +1,182 @@
+import Database from 'better-sqlite3'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
+import { postgresStorage } from '../../src/storage/postgres-storage.js'
+import { sqliteStorage, type BetterSqlite3DatabaseLike } from '../../src/storage/sqlite-storage.js'
+import type { StorageEnvironment } from '../support/storages.js'
+import { POSTGRES_URL } from '../support/urls.js'
+
+/** A statement as the storage ran it: its text and parameters, exactly. */
+export interface RanStatement {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+}
+
+/** The tables whose size grows with history: a hot statement must never scan them. */
+export const HISTORY_TABLES = ['deliveries', 'attempts', 'messages', 'inbound_messages'] as const
+
+/**
+ * A storage whose statements are recorded as they run (SQLite: a wrapped better-sqlite3 database;
+ * Postgres: Kysely's `log`), with a way to ask the database how it plans each one. The statements
+ * are the storage's own, compiled the way it compiles them; nothing is copied by hand.
+ */
+export interface PlanProbe {
+  readonly storage: KyselyStorage
+  /** The storage's real name of a logical table, schema-qualified and quoted as SQL needs it. */
+  table(name: string): string
+  /** Runs `work` and returns the data-reading or -writing statements it ran. */
+  record(work: () => Promise<unknown>): Promise<RanStatement[]>
+  /** Runs SQL of the test's own (seeding, ANALYZE), not recorded. */
+  exec(sql: string): Promise<void>
+  /**
+   * The reasons `statement`'s plan reads more than its answer: a full scan of a history table and,
+   * for an `ordered` walk (a claim: oldest due first, up to a limit), a sort of rows read from one,
+   * which means reading every due row to keep a few. Empty if none.
+   */
+  problems(statement: RanStatement, options?: { ordered?: boolean }): Promise<string[]>
+  close(): Promise<void>
+}
+
+const STATEMENT = /^\s*(select|insert|update|delete|with)\b/i
+
+export async function openPlanProbe(env: StorageEnvironment, tablePrefix: string): Promise<PlanProbe> {
+  return env.target.dialect === 'sqlite' ? sqliteProbe(env, tablePrefix) : postgresProbe(env, tablePrefix)
+}
+
+function sqliteProbe(env: StorageEnvironment, tablePrefix: string): PlanProbe {
+  const database = new Database(env.location)
+  let recorded: RanStatement[] | undefined
+  const storage = sqliteStorage({ database: recordingDatabase(database, (statement) => recorded?.push(statement)), tablePrefix })
+  const guarded = HISTORY_TABLES.map((t) => tablePrefix + t)
+  return {
+    storage,
+    table: (name) => `"${tablePrefix}${name}"`,
+    async record(work) {
+      recorded = []
+      try {
+        await work()
+        return recorded.filter((s) => STATEMENT.test(s.sql))
+      } finally {
+        recorded = undefined
+      }
+    },
+    async exec(sql) {
+      database.exec(sql)
+    },
+    async problems(statement, options) {
+      const plan = database.prepare(`explain query plan ${statement.sql}`).all(...bindable(statement.parameters)) as { detail: string }[]
+      const names = namesOfGuardedTables(statement.sql, guarded)
+      const found: string[] = []
+      for (const { detail } of plan) {
+        const scan = /^SCAN (\S+)(.*)$/.exec(detail)
+        if (scan && names.has(scan[1]!)) {
+          // Walking a partial index of unfinished work is bounded by the backlog, not by history.
+          const index = /USING (?:COVERING )?INDEX (\S+)/.exec(scan[2]!)?.[1]
+          if (!index || !/_(claim|unfinished)_idx$/.test(index)) found.push(detail)
+        }
+        if (options?.ordered && /USE TEMP B-TREE FOR ORDER BY/.test(detail)) found.push(detail)
+      }
+      return found
+    },
+    async close() {
+      await storage.close()
+      database.close()
+    },
+  }
+}
+
+function postgresProbe(env: StorageEnvironment, tablePrefix: string): PlanProbe {
+  const schema = env.location
+  let recorded: RanStatement[] | undefined
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 3 })
+  pool.on('error', () => undefined)
+  const db = new Kysely<any>({
+    dialect: new PostgresDialect({ pool }),
+    log(event) {
+      if (event.level === 'query') recorded?.push({ sql: event.query.sql, parameters: event.query.parameters })
+    },
+  })
+  const storage = postgresStorage({ db, schema, tablePrefix })
+  const guarded = new Set<string>(HISTORY_TABLES.map((t) => tablePrefix + t))
+  return {
+    storage,
+    table: (name) => `"${schema}"."${tablePrefix}${name}"`,
+    async record(work) {
+      recorded = []
+      try {
+        await work()
+        return recorded.filter((s) => STATEMENT.test(s.sql))
+      } finally {
+        recorded = undefined
+      }
+    },
+    async exec(sql) {
+      await pool.query(sql)
+    },
+    async problems(statement, options) {
+      const result = await pool.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `explain (format json) ${statement.sql}`,
+        [...statement.parameters],
+      )
+      const found: string[] = []
+      const visit = (node: PlanNode, underSort: boolean) => {
+        const relation = node['Relation Name']
+        if (relation !== undefined && guarded.has(relation)) {
+          if (node['Node Type'] === 'Seq Scan') found.push(`Seq Scan on ${relation}`)
+          if (underSort && options?.ordered) found.push(`Sort of rows read from ${relation}`)
+        }
+        for (const child of node.Plans ?? []) visit(child, underSort || node['Node Type'] === 'Sort')
+      }
+      visit(result.rows[0]!['QUERY PLAN'][0].Plan, false)
+      return found
+    },
+    async close() {
+      await storage.close()
+      await db.destroy()
+    },
+  }
+}
+
+interface PlanNode {
+  'Node Type': string
+  'Relation Name'?: string
+  Plans?: PlanNode[]
+}
+
+/** A better-sqlite3 database that reports every statement it runs, with its parameters. */
+function recordingDatabase(database: Database.Database, record: (statement: RanStatement) => void): BetterSqlite3DatabaseLike {
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      const statement = database.prepare(sql)
+      return new Proxy(statement, {
+        get(target, property) {
+          const value: unknown = Reflect.get(target, property, target)
+          if (typeof value !== 'function') return value
+          if (property === 'all' || property === 'run' || property === 'get' || property === 'iterate') {
+            return (...args: unknown[]) => {
+              record({ sql, parameters: Array.isArray(args[0]) ? args[0] : args })
+              return (value as (...a: unknown[]) => unknown).apply(target, args)
+            }
+          }
+          return (value as (...a: unknown[]) => unknown).bind(target)
+        },
+      })
+    },
+  }
+}
+
+/** better-sqlite3 binds numbers, strings, bigints, buffers and null. */
+function bindable(parameters: readonly unknown[]): unknown[] {
+  return parameters.map((p) => (typeof p === 'boolean' ? Number(p) : p === undefined ? null : p))
+}
+
+/** The names a statement gives the history tables: their own and their aliases (`"t" as d`). */
+function namesOfGuardedTables(sql: string, guarded: readonly string[]): Set<string> {
+  const names = new Set<string>(guarded)
+  for (const match of sql.matchAll(/"(\w+)"\s+as\s+"?(\w+)"?/gi)) {
+    if (guarded.includes(match[1]!)) names.add(match[2]!)
+  }
+  return names
+}
