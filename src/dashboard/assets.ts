@@ -50,12 +50,12 @@ export function loadAssets(): Map<string, Asset> {
 }
 
 /** The Content-Security-Policy of every dashboard answer: no inline script, nothing from elsewhere. */
-export function contentSecurityPolicy(frameAncestors: readonly string[]): string {
+export function contentSecurityPolicy(frameAncestors: readonly string[], imageOrigins: readonly string[] = []): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src 'self' data:${imageOrigins.map((o) => ` ${o}`).join('')}`,
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'self'",
@@ -64,9 +64,9 @@ export function contentSecurityPolicy(frameAncestors: readonly string[]): string
 }
 
 /** Security headers every answer carries. */
-export function securityHeaders(frameAncestors: readonly string[]): Record<string, string> {
+export function securityHeaders(frameAncestors: readonly string[], imageOrigins: readonly string[] = []): Record<string, string> {
   return {
-    'content-security-policy': contentSecurityPolicy(frameAncestors),
+    'content-security-policy': contentSecurityPolicy(frameAncestors, imageOrigins),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cross-origin-opener-policy': 'same-origin',
@@ -80,8 +80,20 @@ function escapeHtml(text: string): string {
 }
 
 /** The page: no inline script; the CSRF token and title travel in `<meta>` tags the app reads. */
-export function pageHtml(options: { title: string; csrfToken: string; version: string }): string {
+export function pageHtml(options: {
+  title: string
+  csrfToken: string
+  version: string
+  /** The portal's branding; absent for the operator dashboard. */
+  portal?: { tenant: string; logoUrl: string | null; accentColor: string }
+}): string {
   const v = encodeURIComponent(options.version)
+  const portal = options.portal
+    ? `<meta name="hookrelay-mode" content="portal">
+<meta name="hookrelay-tenant" content="${escapeHtml(options.portal.tenant)}">
+<meta name="hookrelay-accent" content="${escapeHtml(options.portal.accentColor)}">
+${options.portal.logoUrl ? `<meta name="hookrelay-logo" content="${escapeHtml(options.portal.logoUrl)}">\n` : ''}`
+    : ''
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -89,7 +101,7 @@ export function pageHtml(options: { title: string; csrfToken: string; version: s
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="hookrelay-csrf" content="${escapeHtml(options.csrfToken)}">
 <meta name="hookrelay-title" content="${escapeHtml(options.title)}">
-<title>${escapeHtml(options.title)} · webhooks</title>
+${portal}<title>${escapeHtml(options.title)} · webhooks</title>
 <link rel="icon" href="assets/favicon.svg?v=${v}">
 <link rel="stylesheet" href="assets/app.css?v=${v}">
 <script type="module" src="assets/app.js?v=${v}"></script>

@@ -20,32 +20,42 @@ function header(request: DashboardRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-/** The CSRF token of the browser's cookie, if it holds a well-formed one. */
-export function csrfCookie(request: DashboardRequest): string | undefined {
+/** The value of cookie `name`, if the request has it. */
+export function readCookie(request: DashboardRequest, name: string): string | undefined {
   const cookies = header(request, 'cookie')
   if (!cookies) return undefined
   for (const part of cookies.split(';')) {
-    const [name, ...value] = part.trim().split('=')
-    if (name === CSRF_COOKIE) {
-      const token = value.join('=')
-      return TOKEN.test(token) ? token : undefined
-    }
+    const [key, ...value] = part.trim().split('=')
+    if (key === name) return value.join('=')
   }
   return undefined
 }
 
+/** The CSRF token of the browser's cookie `name`, if it holds a well-formed one. */
+export function csrfCookie(request: DashboardRequest, name = CSRF_COOKIE): string | undefined {
+  const token = readCookie(request, name)
+  return token !== undefined && TOKEN.test(token) ? token : undefined
+}
+
+/** Where a CSRF cookie lives: its name, path, and `SameSite` (`None` where the page is framed elsewhere). */
+export interface CsrfCookieOptions {
+  name: string
+  path: string
+  sameSite: 'Strict' | 'None'
+}
+
 /** The token to put in the page: the cookie's, or a new one with the `Set-Cookie` that stores it. */
-export function issueCsrfToken(request: DashboardRequest): { token: string; setCookie?: string } {
-  const existing = csrfCookie(request)
+export function issueCsrfToken(request: DashboardRequest, cookie?: CsrfCookieOptions): { token: string; setCookie?: string } {
+  const { name, path, sameSite } = cookie ?? { name: CSRF_COOKIE, path: `${request.basePath}/`, sameSite: 'Strict' }
+  const existing = csrfCookie(request, name)
   if (existing) return { token: existing }
   const token = randomBytes(32).toString('base64url')
-  const path = `${request.basePath}/`
-  const secure = header(request, 'x-forwarded-proto') === 'https' ? '; Secure' : ''
-  return { token, setCookie: `${CSRF_COOKIE}=${token}; Path=${path}; HttpOnly; SameSite=Strict${secure}` }
+  const secure = sameSite === 'None' || header(request, 'x-forwarded-proto') === 'https' ? '; Secure' : ''
+  return { token, setCookie: `${name}=${token}; Path=${path}; HttpOnly; SameSite=${sameSite}${secure}` }
 }
 
 /** Why a change is refused, or `null` when it may go on. Safe methods (GET, HEAD) are never refused. */
-export function csrfRefusal(request: DashboardRequest): string | null {
+export function csrfRefusal(request: DashboardRequest, cookieName = CSRF_COOKIE): string | null {
   const method = request.method.toUpperCase()
   if (method === 'GET' || method === 'HEAD') return null
   const site = header(request, 'sec-fetch-site')
@@ -61,7 +71,7 @@ export function csrfRefusal(request: DashboardRequest): string | null {
     }
     if (!host || originHost !== host) return 'Cross-origin request refused: Origin does not match Host.'
   }
-  const cookie = csrfCookie(request)
+  const cookie = csrfCookie(request, cookieName)
   const sent = header(request, CSRF_HEADER)
   if (!cookie || !sent) return `Missing CSRF token: reload the dashboard (changes need the ${CSRF_HEADER} header and its cookie).`
   const a = Buffer.from(cookie)

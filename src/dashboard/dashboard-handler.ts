@@ -4,8 +4,10 @@ import { loadAssets, pageHtml, securityHeaders } from './assets.js'
 import { csrfRefusal, issueCsrfToken } from './csrf.js'
 import type { DashboardHandler, DashboardRequest, DashboardResponse, DashboardStream } from './dashboard-http.js'
 import { resolveDashboardOptions, type DashboardOptions } from './dashboard-options.js'
-import { dashboardRoute, jsonResponse } from './dashboard-routes.js'
+import { dashboardRoutes } from './dashboard-routes.js'
+import { jsonResponse } from './json-router.js'
 import { LiveFeed, type LiveFrame } from './live-feed.js'
+import { handlePortal } from './portal-handler.js'
 
 /** SSE comment sent when nothing else was, so proxies keep the connection open. */
 const KEEPALIVE_MS = 15_000
@@ -39,6 +41,16 @@ function liveStream(feed: LiveFeed): DashboardStream {
   }
 }
 
+/** A prebuilt asset, gzipped when the client takes it, with an ETag. */
+function assetResponse(request: DashboardRequest, name: string): DashboardResponse {
+  const asset = loadAssets().get(name)
+  if (!asset) return adminError(404, 'ROUTE_NOT_FOUND', 'No such dashboard asset.')
+  const headers: Record<string, string> = { 'content-type': asset.contentType, etag: asset.etag, 'cache-control': 'public, max-age=3600', vary: 'accept-encoding' }
+  if (request.headers['if-none-match'] === asset.etag) return { status: 304, headers, body: '' }
+  const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))
+  return gzip ? { status: 200, headers: { ...headers, 'content-encoding': 'gzip' }, body: asset.gzip } : { status: 200, headers, body: asset.body }
+}
+
 /**
  * Creates the framework-neutral dashboard of `relay`: the prebuilt UI, its JSON routes under
  * `/api/…` (the dashboard's own reads, and the admin API's routes for every change), and the live
@@ -51,7 +63,8 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
   const { authorize } = resolved
   const feed = new LiveFeed(relay, { intervalMs: resolved.liveIntervalMs, maxEvents: resolved.liveEventsPerFrame })
   const admin = createAdminHandler(relay, { authorize: 'none' })
-  const security = securityHeaders(resolved.frameAncestors)
+  const logo = resolved.portal.logoUrl ? [new URL(resolved.portal.logoUrl).origin] : []
+  const security = securityHeaders(resolved.frameAncestors, logo)
   const ctx = { relay, feed, title: resolved.title }
 
   async function route(request: DashboardRequest): Promise<DashboardResponse> {
@@ -71,14 +84,7 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
       }
     }
 
-    if (segments[0] === 'assets' && segments.length === 2) {
-      const asset = loadAssets().get(segments[1]!)
-      if (!asset) return adminError(404, 'ROUTE_NOT_FOUND', 'No such dashboard asset.')
-      const headers: Record<string, string> = { 'content-type': asset.contentType, etag: asset.etag, 'cache-control': 'public, max-age=3600', vary: 'accept-encoding' }
-      if (request.headers['if-none-match'] === asset.etag) return { status: 304, headers, body: '' }
-      const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))
-      return gzip ? { status: 200, headers: { ...headers, 'content-encoding': 'gzip' }, body: asset.gzip } : { status: 200, headers, body: asset.body }
-    }
+    if (segments[0] === 'assets' && segments.length === 2) return assetResponse(request, segments[1]!)
 
     if (segments[0] !== 'api') return adminError(404, 'ROUTE_NOT_FOUND', `No dashboard route ${request.method} ${request.path}.`)
     const rest = segments.slice(1)
@@ -89,7 +95,7 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
         body: liveStream(feed),
       }
     }
-    const own = await dashboardRoute(ctx, rest, request)
+    const own = await dashboardRoutes.handle(ctx, rest, request)
     if (own) return own
     // Everything else (changes, secret reveal, raw lists) is the admin API under /api.
     const response = await admin({ ...request, path: '/' + rest.map(encodeURIComponent).join('/') })
@@ -107,6 +113,12 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
   }
 
   async function guarded(request: DashboardRequest): Promise<DashboardResponse> {
+    const segments = segmentsOf(request.path)
+    if (segments?.[0] === 'portal') {
+      // Customers are not operators: the portal authenticates by its own sessions, not `authorize`.
+      if (segments.length === 1 && !request.path.endsWith('/')) return { status: 302, headers: { location: `${request.basePath}/portal/` }, body: '' }
+      return handlePortal(relay, resolved, segments.slice(1), request, (name) => assetResponse(request, name))
+    }
     if (authorize !== 'none') {
       const verdict = await authorize(request)
       if (verdict !== true) {

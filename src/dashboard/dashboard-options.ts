@@ -37,6 +37,22 @@ export interface DashboardOptions {
    * @example liveEventsPerFrame: 20
    */
   liveEventsPerFrame?: number
+  /**
+   * How the tenant portal (`relay.portal.createSession()`) looks to your customers.
+   * @default { name: title, logoUrl: none, accentColor: '#4f46e5' }
+   * @example portal: { name: 'Acme webhooks', logoUrl: 'https://acme.example/logo.svg', accentColor: '#0f766e' }
+   */
+  portal?: PortalTheme
+}
+
+/** The tenant portal's branding. */
+export interface PortalTheme {
+  /** Shown in the portal's header and title. @default the dashboard's `title` */
+  name?: string
+  /** An https (or same-origin) image URL shown next to the name; its origin is allowed by the CSP. */
+  logoUrl?: string
+  /** A CSS hex colour for buttons and links. @default '#4f46e5' */
+  accentColor?: string
 }
 
 /** Options of the mounts that see full URLs (`nodeDashboard`, `fetchDashboard`). */
@@ -56,6 +72,7 @@ export interface ResolvedDashboardOptions {
   frameAncestors: string[]
   liveIntervalMs: number
   liveEventsPerFrame: number
+  portal: { name: string; logoUrl: string | null; accentColor: string }
 }
 
 const source = z
@@ -68,6 +85,13 @@ const schema = z.object({
   frameAncestors: z.array(source).max(20).default([]),
   liveIntervalMs: z.number().int().min(50).max(10_000).default(250),
   liveEventsPerFrame: z.number().int().min(1).max(500).default(50),
+  portal: z
+    .strictObject({
+      name: z.string().min(1).max(80).optional(),
+      logoUrl: z.url({ protocol: /^https?$/ }).optional(),
+      accentColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like '#0f766e'").optional(),
+    })
+    .default({}),
   basePath: z
     .string()
     .regex(/^(\/[^/?#\s]+)*$/, "must be '' or a path like '/webhooks-admin' without a trailing slash")
@@ -85,5 +109,10 @@ export function resolveDashboardOptions(options: RoutedDashboardOptions): Resolv
     )
   }
   const { authorize: _a, ...rest } = options
-  return { authorize, ...parseOrThrow(schema, rest, 'dashboard options') }
+  const parsed = parseOrThrow(schema, rest, 'dashboard options')
+  return {
+    authorize,
+    ...parsed,
+    portal: { name: parsed.portal.name ?? parsed.title, logoUrl: parsed.portal.logoUrl ?? null, accentColor: parsed.portal.accentColor ?? '#4f46e5' },
+  }
 }

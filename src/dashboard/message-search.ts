@@ -62,7 +62,17 @@ export async function searchMessages(relay: Relay, query: MessageSearchQuery): P
   if (q) {
     if (q.startsWith('dlv_')) {
       const delivery = await relay.storage.getDelivery(q)
-      return { data: delivery ? await withDetails(relay, [delivery]) : [], nextCursor: null }
+      const rows = delivery ? await withDetails(relay, [delivery]) : []
+      // The other filters still apply (a tenant's portal must not find another tenant's delivery).
+      const matching = rows.filter(
+        ({ delivery: d, message }) =>
+          (query.tenant === undefined || message?.tenant === query.tenant) &&
+          (query.status === undefined || d.status === query.status) &&
+          (query.endpointId === undefined || d.endpointId === query.endpointId) &&
+          (query.type === undefined || message?.type === query.type) &&
+          (!query.statusClass || classOf(d.lastStatusCode) === query.statusClass),
+      )
+      return { data: matching, nextCursor: null }
     }
     if (q.startsWith('msg_')) filter.messageId = q
     else if (q.startsWith('ep_')) filter.endpointId = q
