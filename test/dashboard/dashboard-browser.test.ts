@@ -162,4 +162,43 @@ describe.runIf(browserAvailable())('dashboard in a real browser (headless chromi
     expect(pageErrors).toEqual([])
     await page.close()
   })
+
+  it("opens tenant A's portal from its link, never shows tenant B's data, and refuses the link a second time", async () => {
+    const aEndpoint = await relay.endpoints.create({ url: receiver.url, tenant: 'portal-a', description: 'A endpoint' })
+    const bEndpoint = await relay.endpoints.create({ url: `${receiver.url}/b`, tenant: 'portal-b', description: 'B endpoint' })
+    const a = await relay.send({ type: 'portal.a.event', data: {}, tenant: 'portal-a' })
+    const b = await relay.send({ type: 'portal.b.event', data: {}, tenant: 'portal-b' })
+    const link = await relay.portal.createSession({ tenant: 'portal-a', baseUrl: `${dashboard.origin}/ops` })
+
+    const customer = await browser.newContext() // a customer has no operator session
+    try {
+      const page = await customer.newPage()
+      page.on('pageerror', (error) => pageErrors.push(error.message))
+      const response = await page.goto(link.url!)
+      expect(response?.status()).toBe(200)
+      expect(page.url()).toBe(`${dashboard.origin}/ops/portal/`)
+      await page.locator(`tr[data-endpoint-id="${aEndpoint.id}"]`).waitFor()
+      expect(await page.locator(`tr[data-endpoint-id="${bEndpoint.id}"]`).count()).toBe(0)
+      expect(await page.locator('nav').textContent()).not.toContain('Overview')
+
+      await page.goto(`${dashboard.origin}/ops/portal/#/messages`)
+      await page.locator(`tr[data-message-id="${a.messageId}"]`).waitFor()
+      expect(await page.locator(`tr[data-message-id="${b.messageId}"]`).count()).toBe(0)
+
+      // Crafted calls with A's session cookies.
+      for (const path of [`messages/${b.messageId}`, `endpoints/${bEndpoint.id}`, `endpoints/${bEndpoint.id}/secret`]) {
+        const crafted = await page.request.get(`${dashboard.origin}/ops/portal/api/${path}`)
+        expect(crafted.status(), path).toBe(404)
+      }
+      const listed = await page.request.get(`${dashboard.origin}/ops/portal/api/messages?tenant=portal-b`)
+      expect(await listed.text()).not.toContain(b.messageId)
+      const operator = await page.request.get(`${dashboard.url}api/overview`)
+      expect(operator.status()).toBe(401)
+
+      const again = await (await customer.newPage()).goto(link.url!)
+      expect(again?.status()).toBe(401)
+    } finally {
+      await customer.close()
+    }
+  })
 })

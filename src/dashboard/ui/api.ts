@@ -53,3 +53,12 @@ export async function change<T>(method: 'POST' | 'PATCH' | 'DELETE', path: strin
 
 /** The dashboard's title (from the page's <meta>). */
 export const title = document.querySelector<HTMLMetaElement>('meta[name="hookrelay-title"]')?.content ?? 'hookrelay'
+
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? null
+
+/** True in the tenant portal (served under /portal/ of the mount): one tenant's data, no operator views. */
+export const isPortal = meta('hookrelay-mode') === 'portal'
+/** The portal's tenant. */
+export const portalTenant = meta('hookrelay-tenant')
+/** The portal's branding. */
+export const portalTheme = { accent: meta('hookrelay-accent'), logo: meta('hookrelay-logo') }

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import { change, getJson } from '../api.js'
+import { change, getJson, isPortal } from '../api.js'
 import { ErrorBox, Loading, Section, useAction, useLoad } from '../components.js'
 import { navigate, type Route } from '../router.js'
 import type { Page, SearchRow } from '../types.js'
@@ -62,7 +62,7 @@ export function DeadLettersView({ route }: { route: Route }) {
       >
         <input placeholder="event type" value={form.type} onInput={(e) => setForm({ ...form, type: (e.target as HTMLInputElement).value })} aria-label="event type" />
         <input placeholder="endpoint id" value={form.endpointId} onInput={(e) => setForm({ ...form, endpointId: (e.target as HTMLInputElement).value })} aria-label="endpoint" />
-        <input placeholder="tenant" value={form.tenant} onInput={(e) => setForm({ ...form, tenant: (e.target as HTMLInputElement).value })} aria-label="tenant" />
+        {!isPortal && <input placeholder="tenant" value={form.tenant} onInput={(e) => setForm({ ...form, tenant: (e.target as HTMLInputElement).value })} aria-label="tenant" />}
         <button type="submit">Filter</button>
       </form>
       <ErrorBox error={error ?? action.error} />

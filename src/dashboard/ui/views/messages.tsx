@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks'
-import { getJson } from '../api.js'
+import { getJson, isPortal } from '../api.js'
 import { ErrorBox, Loading, Section, useLoad } from '../components.js'
 import { navigate, type Route } from '../router.js'
 import type { Page, SearchRow } from '../types.js'
@@ -51,7 +51,7 @@ export function MessagesView({ route }: { route: Route }) {
             <option value={s}>{s === 'none' ? 'no response' : s}</option>
           ))}
         </select>
-        <input name="tenant" placeholder="tenant" value={form.tenant} onInput={set('tenant')} aria-label="tenant" />
+        {!isPortal && <input name="tenant" placeholder="tenant" value={form.tenant} onInput={set('tenant')} aria-label="tenant" />}
         <input name="endpointId" placeholder="endpoint id" value={form.endpointId} onInput={set('endpointId')} aria-label="endpoint" />
         <input name="since" type="datetime-local" value={form.since} onInput={set('since')} aria-label="since" />
         <input name="until" type="datetime-local" value={form.until} onInput={set('until')} aria-label="until" />
