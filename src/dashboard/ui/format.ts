@@ -7,7 +7,7 @@ export function time(iso: string | number | null | undefined): string {
 }
 
 export function clock(ms: number): string {
-  return new Date(ms).toLocaleTimeString()
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
 }
 
 export function ago(iso: string | null): string {

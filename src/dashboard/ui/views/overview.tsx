@@ -70,7 +70,7 @@ function FeedItem({ event }: { event: LiveEvent }) {
   const d = event.data
   const messageId = typeof d.messageId === 'string' ? d.messageId : null
   const tone = event.name.endsWith('succeeded') || event.name.endsWith('processed') || event.name === 'circuit.closed' ? 'ok' : event.name.endsWith('dead') || event.name.endsWith('failed') || event.name === 'error' || event.name.endsWith('rejected') || event.name === 'circuit.opened' ? 'bad' : event.name.endsWith('deferred') ? 'warn' : 'info'
-  const detail = [d.type, d.statusCode !== undefined && d.statusCode !== null ? `HTTP ${String(d.statusCode)}` : null, d.reason, d.error, d.source, d.endpointId]
+  const detail = [d.type, d.statusCode !== undefined && d.statusCode !== null ? `HTTP ${String(d.statusCode)}` : null, d.reason, d.error, d.source, d.attempt !== undefined ? `attempt ${String(d.attempt)}` : null]
     .filter((v) => v !== undefined && v !== null && v !== '')
     .map(String)
     .join(' · ')
@@ -79,11 +79,12 @@ function FeedItem({ event }: { event: LiveEvent }) {
       <span class="feed-time">{clock(event.at)}</span>
       <span class="feed-name">{event.name}</span>
       {messageId ? (
-        <a class="feed-id" href={href(`/messages/${messageId}`)}>
-          {messageId}
+        <a class="feed-detail" href={href(`/messages/${messageId}`)} title={messageId}>
+          {detail || messageId}
         </a>
-      ) : null}
-      <span class="feed-detail">{detail}</span>
+      ) : (
+        <span class="feed-detail">{detail}</span>
+      )}
     </li>
   )
 }
