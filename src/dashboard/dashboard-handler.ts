@@ -106,7 +106,9 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
     let response: DashboardResponse
     try {
       response = await guarded(request)
-    } catch {
+    } catch (error) {
+      // Reported where the app already listens for the relay's trouble (its logger, its `error` listener).
+      relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard' })
       response = jsonResponse(500, { error: { code: 'INTERNAL', message: 'The dashboard failed; see the server logs.' } })
     }
     return { ...response, headers: { ...security, ...response.headers } }

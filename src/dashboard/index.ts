@@ -4,3 +4,5 @@ export type { DashboardOptions, RoutedDashboardOptions } from './dashboard-optio
 export type { DashboardAuthorize, DashboardHandler, DashboardRequest, DashboardResponse, DashboardStream } from './dashboard-http.js'
 export type { LiveEvent, LiveFrame, LiveCounter } from './live-feed.js'
 export type { MessageSearchRow } from './message-search.js'
+export type { Portal, PortalLink, PortalSession, PortalSessionOptions } from './portal.js'
+export type { PortalTheme } from './dashboard-options.js'

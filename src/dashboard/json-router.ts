@@ -59,6 +59,8 @@ export class JsonRouter<C> {
       const result = await found.route.handle(ctx, found.params!, request)
       return result instanceof Status ? jsonResponse(result.status, result.body) : jsonResponse(200, result)
     } catch (error) {
+      // A bug or an outage is the handler's to report (relay `error` event) and answer 500.
+      if (!(error instanceof HookrelayError)) throw error
       return errorResponse(error)
     }
   }
