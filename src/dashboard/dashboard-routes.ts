@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { parseOrThrow } from '../core/validation.js'
 import type { Relay } from '../relay.js'
-import { endpointDetail, endpointsWithStats, messageDetail, pageQuery } from './dashboard-queries.js'
-import { flatQuery, JsonRouter } from './json-router.js'
+import { endpointDetail, endpointsWithStats, messageDetail, pageQuery, sendTestEvent, testEventBody } from './dashboard-queries.js'
+import { flatQuery, JsonRouter, Status } from './json-router.js'
 import type { LiveFeed } from './live-feed.js'
 import { messageSearchQuery, searchMessages } from './message-search.js'
 
@@ -14,7 +14,7 @@ export interface RouteContext {
 }
 
 /**
- * The operator dashboard's own reads under `/api`. Changes (replay, discard, endpoint changes,
+ * The operator dashboard's own routes under `/api` (reads, and "send test event"). Other changes (replay, discard, endpoint changes,
  * secret reveal) are the admin API's routes, which the handler serves under `/api` after these.
  */
 export const dashboardRoutes = new JsonRouter<RouteContext>()
@@ -27,6 +27,9 @@ export const dashboardRoutes = new JsonRouter<RouteContext>()
     endpointsWithStats(relay, parseOrThrow(pageQuery.extend({ tenant: z.string().min(1).max(200).optional() }), flatQuery(request), 'query')),
   )
   .add('GET', '/endpoints/:id', async ({ relay }, { id }) => endpointDetail(relay, id!))
+  .add('POST', '/endpoints/:id/test', async ({ relay }, { id }, request) =>
+    new Status(201, await sendTestEvent(relay, id!, parseOrThrow(testEventBody, request.body ?? {}, 'body').type)),
+  )
   .add('GET', '/messages', async ({ relay }, _p, request) => searchMessages(relay, parseOrThrow(messageSearchQuery, flatQuery(request), 'query')))
   .add('GET', '/messages/:id', async ({ relay }, { id }) => messageDetail(relay, id!))
   .add('GET', '/dlq', async ({ relay }, _p, request) => {

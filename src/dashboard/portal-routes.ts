@@ -3,7 +3,7 @@ import { NotFoundError } from '../core/errors.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { EndpointUpdate } from '../outbound/endpoint-input.js'
 import type { Relay } from '../relay.js'
-import { endpointDetail, endpointsWithStats, messageDetail, pageQuery } from './dashboard-queries.js'
+import { endpointDetail, endpointsWithStats, messageDetail, pageQuery, sendTestEvent, testEventBody } from './dashboard-queries.js'
 import { flatQuery, JsonRouter, Status } from './json-router.js'
 import { messageSearchQuery, searchMessages } from './message-search.js'
 import { time } from '../admin/admin-schemas.js'
@@ -90,6 +90,11 @@ export const portalRoutes = new JsonRouter<PortalContext>()
     const { keepOldFor } = parseOrThrow(rotateBody, body(request), 'body')
     await ownEndpoint(ctx, id!)
     return ctx.relay.endpoints.rotateSecret(id!, keepOldFor === undefined ? {} : { keepOldFor })
+  })
+  .add('POST', '/endpoints/:id/test', async (ctx, { id }, request) => {
+    const { type } = parseOrThrow(testEventBody, body(request), 'body')
+    await ownEndpoint(ctx, id!)
+    return new Status(201, await sendTestEvent(ctx.relay, id!, type))
   })
   .add('GET', '/endpoints/:id/secret', async (ctx, { id }) => {
     await ownEndpoint(ctx, id!)

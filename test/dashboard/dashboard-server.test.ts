@@ -189,6 +189,26 @@ describe('dashboard over HTTP (express)', () => {
     }
   })
 
+  it('sends a test event to one endpoint, signed and delivered like any other', async () => {
+    receiver.behave(() => ({ status: 200 }))
+    try {
+      const endpoint = await relay.endpoints.create({ url: `${receiver.url}/test-target`, eventTypes: ['order.*'] })
+      const before = receiver.requests.length
+      const res = await session.change('POST', `api/endpoints/${endpoint.id}/test`, { type: 'webhook.test' })
+      expect(res.status).toBe(201)
+      const { messageId, deliveryIds } = await body(res)
+      expect(deliveryIds).toHaveLength(1)
+      await eventually(async () => expect((await relay.deliveries.get(deliveryIds[0])).status).toBe('succeeded'))
+      const got = receiver.requests.slice(before).find((r) => r.path.endsWith('/test-target'))!
+      expect(got.headers['webhook-id']).toBe(messageId)
+      expect(JSON.parse(got.body)).toMatchObject({ type: 'webhook.test', data: { test: true, endpointId: endpoint.id } })
+      expect((await session.change('POST', `api/endpoints/${endpoint.id}/test`, { type: 'bad type!' })).status).toBe(400)
+      expect((await session.change('POST', 'api/endpoints/ep_missing/test')).status).toBe(404)
+    } finally {
+      receiver.behave(() => ({ status: 500, body: 'down' }))
+    }
+  })
+
   it('pages through a search with keyset cursors, without gaps or repeats', async () => {
     const endpoint = await relay.endpoints.create({ url: receiver.url })
     const sent = []

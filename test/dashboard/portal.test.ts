@@ -127,6 +127,7 @@ describe('tenant portal', () => {
       ['PATCH', `endpoints/${b.endpointId}`, { url: 'https://evil.example/hook' }],
       ['POST', `endpoints/${b.endpointId}/disable`, {}],
       ['POST', `endpoints/${b.endpointId}/rotate-secret`, {}],
+      ['POST', `endpoints/${b.endpointId}/test`, {}],
       ['DELETE', `endpoints/${b.endpointId}`],
       ['POST', `dlq/${b.deliveryId}/replay`, {}],
       ['POST', `dlq/${b.deliveryId}/discard`, {}],

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks'
 import { change, getJson } from '../api.js'
 import { ErrorBox, KeyValues, Loading, Pre, Section, StatusBadge, useAction, useLoad } from '../components.js'
 import { duration, ms, percent, time } from '../format.js'
-import { navigate } from '../router.js'
+import { href, navigate } from '../router.js'
 import type { Endpoint, EndpointStats, SearchRow } from '../types.js'
 import { DeliveryTable } from './delivery-table.js'
 
@@ -23,6 +23,19 @@ export function EndpointDetailView({ id }: { id: string }) {
         title={endpoint.url}
         actions={
           <>
+            <button
+              class="primary"
+              disabled={action.busy || endpoint.disabled}
+              data-testid="send-test"
+              onClick={() =>
+                action.run(() =>
+                  change<{ messageId: string }>('POST', `${path}/test`, {}).then((r) => action.setMessage(r.messageId)),
+                  reload,
+                )
+              }
+            >
+              Send test event
+            </button>
             {endpoint.disabled ? (
               <button disabled={action.busy} onClick={() => action.run(() => change('POST', `${path}/enable`), reload)}>
                 Enable
@@ -54,6 +67,11 @@ export function EndpointDetailView({ id }: { id: string }) {
         }
       >
         <ErrorBox error={action.error} />
+        {action.message && (
+          <div class="notice" role="status">
+            Test event sent: <a href={href(`/messages/${action.message}`)}>{action.message}</a>
+          </div>
+        )}
         <KeyValues
           rows={[
             ['Id', <span class="mono">{endpoint.id}</span>],
