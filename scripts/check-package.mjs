@@ -27,6 +27,10 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
 const REQUIRED_EXPORTS = {
   '.': ['createRelay'],
   './signing': ['sign', 'verify', 'generateSecret', 'generateKeyPair', 'WebhookVerificationError'],
+  './express': ['expressReceiver', 'expressAdmin', 'expressDashboard'],
+  './fastify': ['fastifyReceiver', 'fastifyAdmin', 'fastifyDashboard'],
+  './node': ['nodeReceiver', 'nodeDashboard'],
+  './fetch': ['fetchReceiver', 'fetchDashboard'],
 }
 /** Classes that several entries export must be the same class, or `instanceof` breaks across entries. */
 const SHARED_CLASSES = [['.', './signing', 'WebhookVerificationError']]
@@ -67,6 +71,12 @@ for (const [subpath, conditions] of entries) {
 }
 if (failures.length > 0) finish()
 pass(`every file the exports map points to exists (${entries.length} entries)`)
+
+// The dashboard's prebuilt UI ships inside dist/ (the package's `files`), next to the bundles that serve it.
+for (const file of ['app.js', 'app.css', 'favicon.svg']) {
+  if (!existsSync(path.join(root, 'dist/dashboard-ui', file))) fail(`dist/dashboard-ui/${file} is missing: npm run build runs scripts/build-dashboard-ui.mjs.`)
+}
+if (existsSync(path.join(root, 'dist/dashboard-ui/app.js'))) pass('dist/dashboard-ui: the dashboard UI is built')
 
 // 1. publint
 section('publint --strict')

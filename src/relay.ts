@@ -13,6 +13,7 @@ import type { DeliveryRecord, MessageRecord } from './core/types.js'
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
+import { Portal } from './dashboard/portal.js'
 import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
@@ -71,6 +72,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly dlq: DeadLetters
   /** Received webhooks: list, get, and the inbound dead-letter queue (`replay`, `discard`). */
   readonly inbound: InboundOperations
+  /** The tenant portal of the dashboard: `createSession({ tenant, expiresIn })` makes a single-use link. */
+  readonly portal: Portal
 
   readonly #options: ResolvedRelayOptions
   readonly #queue: QueueDriver
@@ -148,6 +151,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     }
     this.attempts = { list: (filter = {}) => storage.listAttempts(filter) }
     this.dlq = new DeadLetters({ storage, now, notify: this.#requeued })
+    this.portal = new Portal({ now })
   }
 
   /**

@@ -3,3 +3,5 @@ export { fastifyReceiver, type FastifyReceiverOptions } from './fastify-receiver
 export type { Receiver, ReceiverRequest, ReceiverResponse } from '../../inbound/receiver.js'
 export { fastifyAdmin } from './admin.js'
 export type { AdminOptions, AdminAuthorize, AdminDenial, AdminRequest, AdminResponse } from '../../admin/admin-handlers.js'
+export { fastifyDashboard } from '../../dashboard/mounts/fastify-dashboard.js'
+export type { DashboardOptions } from '../../dashboard/dashboard-options.js'
