@@ -35,6 +35,9 @@ export function fetchAdmin(relay: Relay, options: MountedAdminOptions): (request
         return parseAdminBody(body)
       },
     })
+    // A refused request's body was never read: read and discard it (up to a bound) so that a client
+    // still sending reads the answer rather than a reset.
+    if (request.body !== null && !request.bodyUsed) await readFetchBody(request, 0).catch(() => undefined)
     return new Response(response.body === '' ? null : response.body, { status: response.status, headers: response.headers })
   }
 }
