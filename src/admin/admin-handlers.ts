@@ -141,6 +141,7 @@ route('POST', '/endpoints/:id/rotate-secret', async (relay, p, req) => ({
   body: await relay.endpoints.rotateSecret(p.id!, body(schemas.rotateSecretBody, req)),
 }))
 route('GET', '/endpoints/:id/secret', async (relay, p) => ({ body: { secret: await relay.endpoints.getSecret(p.id!) } }))
+route('GET', '/endpoints/:id/headers', async (relay, p) => ({ body: { headers: await relay.endpoints.getHeaders(p.id!) } }))
 route('GET', '/endpoints/:id/stats', async (relay, p, req) => ({
   body: await relay.endpoints.stats(p.id!, query(schemas.statsQuery, req)),
 }))

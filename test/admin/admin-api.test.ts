@@ -243,6 +243,14 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect(got.text).not.toMatch(/whsec_/)
         expect((await hit('PATCH', '/endpoints/:id', `/endpoints/${id}`, { description: 'the shop' })).json.description).toBe('the shop')
         expect((await hit('GET', '/endpoints/:id/secret', `/endpoints/${id}/secret`)).json).toEqual({ secret: created.json.secret })
+        // Custom header values (API keys) are redacted unless asked for, like the secret.
+        const keyed = await call('PATCH', `/endpoints/${id}`, { headers: { authorization: 'Bearer sk_live_admin' } })
+        expect(keyed.json.headers).toEqual({ authorization: '[redacted]' })
+        expect((await call('GET', `/endpoints/${id}`)).text).not.toContain('sk_live_admin')
+        expect((await call('GET', '/endpoints')).text).not.toContain('sk_live_admin')
+        expect((await hit('GET', '/endpoints/:id/headers', `/endpoints/${id}/headers`)).json).toEqual({
+          headers: { authorization: 'Bearer sk_live_admin' },
+        })
         const rotated = await hit('POST', '/endpoints/:id/rotate-secret', `/endpoints/${id}/rotate-secret`, { keepOldFor: '1h' })
         expect(rotated.json.secret).toMatch(/^whsec_/)
         expect(rotated.json.secret).not.toBe(created.json.secret)
