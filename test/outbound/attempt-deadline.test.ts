@@ -1,7 +1,8 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createRelay, type Relay } from '../../src/index.js'
+import { createRelay, storagePolling, type QueueDriver, type Relay } from '../../src/index.js'
+import { startReceiver, type TestReceiver } from '../support/receiver.js'
 import { resolveRelayOptions } from '../../src/relay-options.js'
 import { eventually } from '../support/eventually.js'
 import { describeEachStorage, sqliteTarget } from '../support/storages.js'
@@ -91,6 +92,45 @@ describeEachStorage(
           [2, 200, 'succeeded'],
         ])
         expect(attempts[0]!.error).toMatch(/^TIMEOUT: no complete response within 500 ms/)
+      }
+    })
+
+    it('hands back, without an attempt, a claimed delivery whose remaining lease could not hold a whole attempt', { timeout: 60_000 }, async () => {
+      // The first claim gets a lease far shorter than an attempt may take (as if the delivery had
+      // waited for its turn): started anyway, the attempt would outlive it and be claimed again.
+      const inner = storagePolling()
+      let shortened = false
+      const queue: QueueDriver = {
+        name: 'short-first-lease',
+        coordination: inner.coordination,
+        start: (context) => inner.start(context),
+        notify: (work) => inner.notify(work),
+        rescheduled: (work) => inner.rescheduled(work),
+        stop: () => inner.stop(),
+        claim: async (options) => {
+          const claimed = await inner.claim(shortened ? options : { ...options, leaseMs: 200 })
+          if (claimed.length > 0) shortened = true
+          return claimed
+        },
+      }
+      const slow: TestReceiver = await startReceiver(() => ({ status: 200, delayMs: 1_500 }))
+      try {
+        relay = createRelay({
+          storage: await ctx.env().freshStorage(),
+          queue,
+          network: { allowPrivate: true },
+          delivery: { timeout: '5s', lease: '10s', pollInterval: '50ms' },
+        })
+        const succeeded: string[] = []
+        relay.on('delivery.succeeded', (e) => void succeeded.push(e.deliveryId))
+        await relay.start()
+        await relay.endpoints.create({ url: slow.url })
+        const sent = await relay.send({ type: 'order.created', data: {} })
+        await eventually(() => expect(succeeded).toEqual(sent.deliveryIds), 30_000)
+        expect(slow.requests).toHaveLength(1)
+        expect((await relay.deliveries.get(sent.deliveryIds[0]!)).attempts).toBe(1)
+      } finally {
+        await slow.close()
       }
     })
   },
