@@ -49,7 +49,12 @@ export interface RelayOptions {
    */
   circuitBreaker?: CircuitBreakerInput
   delivery?: {
-    /** Time allowed for one attempt, connect to last byte. @default '15s' */
+    /**
+     * Time allowed for one attempt, connect to last byte: a hard deadline at which the request is
+     * aborted and its socket closed, even if the receiver is still sending (slowly) its answer.
+     * @default '15s'
+     * @example delivery: { timeout: '5s' }
+     */
     timeout?: Duration
     /** Attempts in flight at once in this process, across all endpoints. @default 64 */
     concurrency?: number
@@ -59,7 +64,11 @@ export interface RelayOptions {
     pollInterval?: Duration
     /**
      * How long a claimed delivery stays leased to a worker; a worker that dies is replaced
-     * after this. Must exceed `timeout`. @default timeout + 30s
+     * after this. Must exceed `timeout` by at least 500 ms (`LEASE_MARGIN_MS`, the time left to
+     * record the outcome), so that an attempt always ends inside its lease and is never sent twice
+     * at once. An attempt that could not finish inside what is left of its lease is not started.
+     * @default timeout + 30s
+     * @example delivery: { timeout: '10s', lease: '1m' }
      */
     lease?: Duration
     /** Bytes of each response body kept in the attempt log. @default 4096 */
@@ -116,6 +125,12 @@ export interface RelayOptions {
   /** The clock, for tests. @default Date.now */
   now?: () => number
 }
+
+/**
+ * The least time a lease must outlast `delivery.timeout`: an attempt ends at its deadline, then its
+ * outcome is written; both must happen before the lease expires and another worker may claim it.
+ */
+export const LEASE_MARGIN_MS = 500
 
 export const DEFAULT_RETRY_SCHEDULE: readonly Duration[] = ['5s', '5m', '30m', '2h', '5h', '10h', '10h']
 export const VERSION = '0.1.0'
@@ -203,10 +218,11 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
   const o = parseOrThrow(schema, input ?? {}, 'createRelay() options')
   const timeoutMs = toMilliseconds(o.delivery?.timeout ?? '15s', 'delivery.timeout')
   const leaseMs = toMilliseconds(o.delivery?.lease ?? timeoutMs + 30_000, 'delivery.lease')
-  if (leaseMs <= timeoutMs) {
+  if (leaseMs < timeoutMs + LEASE_MARGIN_MS) {
     throw new ValidationError(
-      `delivery.lease (${leaseMs} ms) must be longer than delivery.timeout (${timeoutMs} ms); ` +
+      `delivery.lease (${leaseMs} ms) must exceed delivery.timeout (${timeoutMs} ms) by at least ${LEASE_MARGIN_MS} ms; ` +
         'otherwise a lease could expire while its attempt is still running and the delivery would be sent twice.',
+      [{ path: ['delivery', 'lease'], message: `must be at least delivery.timeout + ${LEASE_MARGIN_MS} ms` }],
     )
   }
   return Object.freeze({

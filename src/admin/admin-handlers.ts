@@ -11,8 +11,19 @@ export interface AdminRequest {
   /** E.g. `/endpoints/ep_123/stats`, without the mount prefix and without the query string. */
   path: string
   query: Record<string, string | string[] | undefined>
-  /** The parsed JSON body (`undefined` when there is none). */
-  body: unknown
+  /**
+   * The parsed JSON body (`undefined` when there is none), for a caller that already has it.
+   * Prefer `readBody`: a body given here was read before anyone checked who sent it.
+   */
+  body?: unknown
+  /**
+   * Reads and parses the JSON body. The handler calls it only once `authorize` granted the
+   * request and a route that takes a body matched, so nothing of a refused request is read or
+   * parsed. It throws a `HookrelayError` with code `INVALID_JSON` (answered 400) or
+   * `PAYLOAD_TOO_LARGE` (413). `authorize` never sees it.
+   * @example readBody: async () => JSON.parse(await request.text())
+   */
+  readBody?: () => Promise<unknown>
   headers: Record<string, string | string[] | undefined>
 }
 
@@ -30,10 +41,16 @@ export interface AdminDenial {
 }
 
 /**
- * Decides whether a request may use the admin API: `true` lets it through, `false` answers 401,
- * `{ status: 403 }` answers 403. Check a session, an API key, a signed token — whatever the app uses.
+ * Decides whether a request may use the admin API: only `true` lets it through; `{ status: 403 }`
+ * answers 403, and anything else (`false`, `null`, `undefined`, `{ status: 401 }`) answers 401.
+ * If it throws (or rejects), the request is answered 500 and the error is emitted on the relay's
+ * `error` event (context `admin.authorize`): never a grant. It runs before the body is read, so it
+ * sees the method, path, query and headers, not the body. Check a session, an API key, a signed
+ * token — whatever the app uses.
  */
-export type AdminAuthorize = (request: AdminRequest) => boolean | AdminDenial | Promise<boolean | AdminDenial>
+export type AdminAuthorize = (
+  request: AdminRequest,
+) => boolean | AdminDenial | null | undefined | Promise<boolean | AdminDenial | null | undefined>
 
 /** Options of the admin API (`createAdminHandler`, `expressAdmin`, `fastifyAdmin`). */
 export interface AdminOptions {
@@ -124,6 +141,7 @@ route('POST', '/endpoints/:id/rotate-secret', async (relay, p, req) => ({
   body: await relay.endpoints.rotateSecret(p.id!, body(schemas.rotateSecretBody, req)),
 }))
 route('GET', '/endpoints/:id/secret', async (relay, p) => ({ body: { secret: await relay.endpoints.getSecret(p.id!) } }))
+route('GET', '/endpoints/:id/headers', async (relay, p) => ({ body: { headers: await relay.endpoints.getHeaders(p.id!) } }))
 route('GET', '/endpoints/:id/stats', async (relay, p, req) => ({
   body: await relay.endpoints.stats(p.id!, query(schemas.statsQuery, req)),
 }))
@@ -173,6 +191,8 @@ export const ADMIN_ROUTES: readonly string[] = routes.map((r) => `${r.method} ${
 const STATUS_BY_CODE: Record<string, number> = {
   VALIDATION_ERROR: 400,
   INVALID_JSON: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   UNSAFE_URL: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -229,17 +249,30 @@ export function createAdminHandler(relay: Relay, options: AdminOptions): AdminHa
     )
   }
 
-  return async function adminHandler(request: AdminRequest): Promise<AdminResponse> {
+  const report = (error: unknown, context: string) => {
     try {
-      if (authorize !== 'none') {
-        const verdict = await authorize(request)
-        if (verdict !== true) {
-          const denial: AdminDenial = verdict === false ? { status: 401 } : verdict
-          return denial.status === 403
-            ? adminError(403, 'FORBIDDEN', denial.message ?? 'This request is not allowed.')
-            : adminError(401, 'UNAUTHORIZED', denial.message ?? 'Authentication is required.')
-        }
+      relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
+    } catch {
+      // A throwing error listener must not turn a 500 into something else.
+    }
+  }
+
+  return async function adminHandler(incoming: AdminRequest): Promise<AdminResponse> {
+    // Authorise first, on what the request line and headers say: the body is not read yet.
+    if (authorize !== 'none') {
+      const { readBody: _readBody, ...withoutReader } = incoming
+      let verdict: unknown
+      try {
+        verdict = await authorize(withoutReader)
+      } catch (error) {
+        report(error, 'admin.authorize')
+        return adminError(500, 'INTERNAL', 'The admin API could not authorise this request; see the server logs.')
       }
+      const refused = refusal(verdict)
+      if (refused) return refused
+    }
+    try {
+      let request = incoming
       const segments = segmentsOf(request.path)
       if (!segments) return adminError(400, 'VALIDATION_ERROR', 'The path is not valid percent-encoding.')
       const method = request.method.toUpperCase() === 'HEAD' ? 'GET' : request.method.toUpperCase()
@@ -251,12 +284,25 @@ export function createAdminHandler(relay: Relay, options: AdminOptions): AdminHa
         const allow = [...new Set(matching.map((m) => m.route.method))].join(', ')
         return json(405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed here; use ${allow}.` } }, { allow })
       }
+      if (method !== 'GET' && incoming.readBody) request = { ...incoming, body: await incoming.readBody() }
       const result = await found.route.handle(relay, found.params!, request)
       return json(result.status ?? 200, result.body)
     } catch (error) {
-      return errorResponse(error)
+      const response = errorResponse(error)
+      if (response.status === 500) report(error, 'admin')
+      return response
     }
   }
+}
+
+/** `null` for a grant (`true` only); otherwise the 401 or 403 answer. */
+function refusal(verdict: unknown): AdminResponse | null {
+  if (verdict === true) return null
+  const denial = typeof verdict === 'object' && verdict !== null ? (verdict as Partial<AdminDenial>) : {}
+  const message = typeof denial.message === 'string' ? denial.message : undefined
+  return denial.status === 403
+    ? adminError(403, 'FORBIDDEN', message ?? 'This request is not allowed.')
+    : adminError(401, 'UNAUTHORIZED', message ?? 'Authentication is required.')
 }
 
 function errorResponse(error: unknown): AdminResponse {

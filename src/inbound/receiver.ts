@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type { Emit } from '../core/emitter.js'
 import { ValidationError } from '../core/errors.js'
 import { newId } from '../core/ids.js'
@@ -234,7 +235,22 @@ export class Receiver implements HandlerSource {
       return this.#refuse(verificationRefusal(error))
     }
 
-    const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+    // The payload is stored as text, so it must be the bytes received, exactly: a body that is not
+    // UTF-8 would be stored decoded (each bad byte replaced), not as it was signed. JSON between
+    // systems is UTF-8 (RFC 8259 §8.1), so such a body is refused as not JSON.
+    let text: string
+    if (typeof body === 'string') text = body
+    else {
+      const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+      if (!isUtf8(bytes)) {
+        return this.#refuse({
+          status: 400,
+          reason: 'INVALID_JSON',
+          body: { error: 'invalid_json', message: 'The body is not valid JSON: it is not UTF-8.' },
+        })
+      }
+      text = bytes.toString('utf8')
+    }
     let payload: unknown
     try {
       payload = JSON.parse(text)

@@ -4,7 +4,7 @@ import type { Emit } from '../core/emitter.js'
 import { newId } from '../core/ids.js'
 import { decideAfterAttempt } from '../core/retry-policy.js'
 import type { AttemptRecord, DeadReason, EndpointRecord, MessageRecord } from '../core/types.js'
-import type { ResolvedRelayOptions } from '../relay-options.js'
+import { LEASE_MARGIN_MS, type ResolvedRelayOptions } from '../relay-options.js'
 import { sign } from '../signing/index.js'
 import { ClaimLoop } from '../queue/claim-loop.js'
 import type { QueueDriver } from '../queue/queue-driver.js'
@@ -99,6 +99,11 @@ export class Dispatcher {
 
     const deferral = await this.#gate.admit({ ...item, endpoint }, options.now())
     if (deferral) return this.#defer(item, deferral)
+    // While delivering, `nextAttemptAt` is the lease expiry. An attempt whose deadline would pass it
+    // (the item waited too long before its turn) is handed back instead: another worker could claim
+    // it meanwhile and the receiver would get it twice at once.
+    const leaseLeft = (delivery.nextAttemptAt?.getTime() ?? Number.POSITIVE_INFINITY) - options.now() - LEASE_MARGIN_MS
+    if (leaseLeft < options.delivery.timeoutMs) return this.#handBack(item)
     let startedAt = 0
     let outcome: HttpAttemptResult | 'rejected'
     try {
@@ -120,14 +125,8 @@ export class Dispatcher {
     const result = outcome
     const number = delivery.attempts + 1
     const at = new Date(options.now())
-    if (result.aborted) {
-      // The relay is stopping: not the receiver's fault, so no attempt is counted.
-      await this.#settle({
-        settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
-        afterCommit: () => this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: at }]),
-      })
-      return
-    }
+    // The relay is stopping: not the receiver's fault, so no attempt is counted.
+    if (result.aborted) return this.#handBack(item)
 
     const decision = decideAfterAttempt(
       { statusCode: result.statusCode, retryAfterMs: result.retryAfterMs },
@@ -226,6 +225,16 @@ export class Dispatcher {
       this.#loop.wake()
     })
     return Promise.resolve()
+  }
+
+  /** Gives a delivery back as `pending` and due now, without counting an attempt. */
+  #handBack(item: ClaimedDelivery): Promise<void> {
+    const at = new Date(this.#deps.options.now())
+    const deliveryId = item.delivery.id
+    return this.#settle({
+      settlement: { deliveryId, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
+      afterCommit: () => this.#deps.queue.rescheduled([{ deliveryId, dueAt: at }]),
+    })
   }
 
   /** Puts a delivery off without using an attempt (circuit open, rate limit, concurrency, FIFO order). */

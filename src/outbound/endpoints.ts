@@ -15,8 +15,17 @@ import {
 } from './endpoint-input.js'
 import type { SsrfGuard } from './ssrf-guard.js'
 
-/** An endpoint as the API returns it: everything but its secrets. */
+/**
+ * An endpoint as the API returns it: everything but its secrets, with the values of its custom
+ * headers (where API keys go) replaced by `REDACTED`. `getHeaders(id)` reveals them.
+ */
 export type Endpoint = Omit<EndpointRecord, 'secrets'> & { disabled: boolean }
+
+/**
+ * What an endpoint's custom header values read as, everywhere but `getHeaders`. Sent back as a
+ * value in `update({ headers })`, it keeps the stored value of that header.
+ */
+export const REDACTED = '[redacted]'
 
 /** Returned where the caller asked for the secret: on create, on rotation, and by `getSecret`. */
 export type EndpointWithSecret = Endpoint & { secret: string }
@@ -82,6 +91,15 @@ export class Endpoints {
     return toPublic(await this.#record(id))
   }
 
+  /**
+   * The endpoint's custom headers with their values in clear (everywhere else they read
+   * `REDACTED`). Throws `NotFoundError` if it does not exist.
+   * @example const { authorization } = await relay.endpoints.getHeaders(id)
+   */
+  async getHeaders(id: string): Promise<Record<string, string>> {
+    return { ...(await this.#record(id)).headers }
+  }
+
   /** The endpoint's current signing secret. */
   async getSecret(id: string): Promise<string> {
     return currentSecret(await this.#record(id))
@@ -97,6 +115,17 @@ export class Endpoints {
   async update(id: string, patch: EndpointUpdate): Promise<Endpoint> {
     const parsed = parseOrThrow(endpointUpdateSchema, patch, 'endpoint update')
     if (parsed.url) this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
+    // A header sent back as it was read (REDACTED) keeps its stored value.
+    if (parsed.headers && Object.values(parsed.headers).includes(REDACTED)) {
+      const stored = (await this.#record(id)).headers
+      parsed.headers = Object.fromEntries(
+        Object.entries(parsed.headers).flatMap(([name, value]) => {
+          if (value !== REDACTED) return [[name, value]]
+          const kept = Object.entries(stored).find(([n]) => n.toLowerCase() === name.toLowerCase())
+          return kept ? [[name, kept[1]]] : []
+        }),
+      )
+    }
     const { retry, rateLimit, circuitBreaker, ...rest } = parsed
     const record = await this.#deps.storage.updateEndpoint(id, {
       ...rest,
@@ -204,8 +233,9 @@ export class Endpoints {
 }
 
 export function toPublic(record: EndpointRecord): Endpoint {
-  const { secrets: _secrets, ...rest } = record
-  return { ...rest, disabled: record.disabledAt !== null }
+  const { secrets: _secrets, headers, ...rest } = record
+  const redacted = Object.fromEntries(Object.keys(headers).map((name) => [name, REDACTED]))
+  return { ...rest, headers: redacted, disabled: record.disabledAt !== null }
 }
 
 function currentSecret(record: EndpointRecord): string {

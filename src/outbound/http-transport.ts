@@ -7,6 +7,10 @@ export interface HttpAttemptRequest {
   url: string
   headers: Record<string, string>
   body: string
+  /**
+   * The hard deadline of the attempt, connect to last byte of the response: at this point the
+   * request is aborted and its socket destroyed, however the receiver is still trickling bytes.
+   */
   timeoutMs: number
   /** Aborts the attempt (the relay is stopping). */
   signal?: AbortSignal
@@ -64,8 +68,14 @@ export class UndiciTransport implements HttpTransport {
 
   async post(req: HttpAttemptRequest): Promise<HttpAttemptResult> {
     const started = performance.now()
-    // The time limit is enforced by the agent's connect timeout and undici's headers and body
-    // timeouts; a per-request AbortSignal.timeout would cost a timer and a signal per attempt.
+    // One deadline for the whole attempt. undici's headersTimeout and bodyTimeout are idle timers
+    // (reset by every chunk), so a receiver dripping a byte a second would hold the attempt, and
+    // its lease, for ever; aborting the request at the deadline destroys the socket instead.
+    const deadline = new AbortController()
+    const timer = setTimeout(() => deadline.abort(), req.timeoutMs)
+    const stop = () => deadline.abort()
+    if (req.signal?.aborted) deadline.abort()
+    else req.signal?.addEventListener('abort', stop, { once: true })
     try {
       this.#guard.assertUrlAllowed(new URL(req.url))
       const res = await request(req.url, {
@@ -73,7 +83,7 @@ export class UndiciTransport implements HttpTransport {
         dispatcher: this.#agent,
         headers: req.headers,
         body: req.body,
-        ...(req.signal && { signal: req.signal }),
+        signal: deadline.signal,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       })
@@ -88,14 +98,18 @@ export class UndiciTransport implements HttpTransport {
       }
     } catch (error) {
       const aborted = req.signal?.aborted === true
+      const timedOut = !aborted && deadline.signal.aborted
       return {
         statusCode: null,
         responseBody: null,
         retryAfterMs: null,
-        error: describeError(error, req.timeoutMs),
+        error: timedOut ? `TIMEOUT: no complete response within ${req.timeoutMs} ms` : describeError(error, req.timeoutMs),
         durationMs: Math.round(performance.now() - started),
         aborted,
       }
+    } finally {
+      clearTimeout(timer)
+      req.signal?.removeEventListener('abort', stop)
     }
   }
 

@@ -2,6 +2,7 @@ import { BlockList, isIP } from 'node:net'
 import type { LookupAddress, LookupOneOptions, LookupAllOptions } from 'node:dns'
 import dns from 'node:dns'
 import { UnsafeUrlError, ValidationError } from '../core/errors.js'
+import { embeddedIpv4 } from './embedded-ipv4.js'
 
 /** Which destinations the SSRF guard lets through. */
 export interface NetworkPolicy {
@@ -17,9 +18,11 @@ const BLOCKED_V4: readonly [string, number][] = [
   ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16],
   ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ]
+// Forms that carry an IPv4 address (::/96, ::ffff:0:0/96, ::ffff:0:0:0/96, 64:ff9b::/96, 2002::/16)
+// are judged by that address instead: see `embeddedIpv4`.
 const BLOCKED_V6: readonly [string, number][] = [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32],
-  ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+  ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['3fff::', 20], ['5f00::', 16],
+  ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ]
 
 const blocked = new BlockList()
@@ -57,8 +60,11 @@ export class SsrfGuard {
     const family = isIP(address)
     if (family === 0) return false
     const type = family === 4 ? 'ipv4' : 'ipv6'
-    // BlockList judges IPv4-mapped IPv6 (::ffff:127.0.0.1, ::ffff:7f00:1) by the IPv4 rules.
     if (this.#allow.check(address, type)) return true
+    // An IPv6 form that reaches an IPv4 host (::7f00:1, ::ffff:0:7f00:1, 2002:7f00:1::1,
+    // 64:ff9b::a00:1) is only as public as that host.
+    const v4 = family === 6 ? embeddedIpv4(address) : null
+    if (v4 !== null) return this.isAllowed(v4)
     return !blocked.check(address, type)
   }
 

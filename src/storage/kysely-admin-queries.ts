@@ -1,6 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
 import { ValidationError } from '../core/errors.js'
 import type { DeliveryStatus, InboundStatus } from '../core/types.js'
+import { runTransaction } from './run-transaction.js'
 import type { StorageDialect } from './dialect.js'
 import type {
   AttemptWindowStats,
@@ -269,7 +270,7 @@ export async function purgeDeliveriesBatch(
   limit: number,
 ): Promise<PurgeBatchResult> {
   const cutoff = toMillis(olderThan)
-  return db.transaction().execute(async (tx) => {
+  return runTransaction(db, async (tx) => {
     const picked = await dialect
       .lockClaimQuery(
         tx.selectFrom('deliveries').select('id').where('status', 'in', ENDED_DELIVERY).where('completed_at', '<', cutoff).limit(limit),
@@ -291,7 +292,7 @@ export async function purgeDeliveriesBatch(
 /** Deletes up to `limit` messages created before `olderThan` that have no delivery left. */
 export async function purgeMessagesBatch(db: Db, dialect: StorageDialect, olderThan: Date, limit: number): Promise<number> {
   const cutoff = toMillis(olderThan)
-  return db.transaction().execute(async (tx) => {
+  return runTransaction(db, async (tx) => {
     const picked = await dialect
       .lockClaimQuery(
         tx
@@ -323,7 +324,7 @@ export async function purgeMessagesBatch(db: Db, dialect: StorageDialect, olderT
 /** Deletes up to `limit` inbound messages processed or discarded before `olderThan`. */
 export async function purgeInboundBatch(db: Db, dialect: StorageDialect, olderThan: Date, limit: number): Promise<number> {
   const cutoff = toMillis(olderThan)
-  return db.transaction().execute(async (tx) => {
+  return runTransaction(db, async (tx) => {
     const picked = await dialect
       .lockClaimQuery(
         tx

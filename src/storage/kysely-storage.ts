@@ -9,6 +9,7 @@ import type {
   InboundStatus,
   MessageRecord,
 } from '../core/types.js'
+import { runTransaction } from './run-transaction.js'
 import type { StorageDialect } from './dialect.js'
 import { migrations as allMigrations, type Migration } from './migrations/index.js'
 import {
@@ -213,7 +214,7 @@ export class KyselyStorage implements Storage {
       }
       return fn(new KyselyStorageTransaction(this.#scope(external), this.#announce))
     }
-    return this.#db.transaction().execute((tx) => fn(new KyselyStorageTransaction(tx, this.#announce)))
+    return runTransaction(this.#db, (tx) => fn(new KyselyStorageTransaction(tx, this.#announce)))
   }
 
   // ---- endpoints ------------------------------------------------------------------------------
@@ -252,7 +253,7 @@ export class KyselyStorage implements Storage {
   }
 
   async deleteEndpoint(id: string): Promise<boolean> {
-    return this.#db.transaction().execute(async (tx) => {
+    return runTransaction(this.#db, async (tx) => {
       await tx
         .deleteFrom('attempts')
         .where('delivery_id', 'in', (eb) => eb.selectFrom('deliveries').select('id').where('endpoint_id', '=', id))
@@ -350,7 +351,7 @@ export class KyselyStorage implements Storage {
     endpointUpdates: readonly EndpointHealthUpdate[] = [],
   ): Promise<void> {
     if (settlements.length === 0 && endpointUpdates.length === 0) return
-    await this.#db.transaction().execute(async (tx) => {
+    await runTransaction(this.#db, async (tx) => {
       const attempts = settlements.flatMap((s) => (s.attempt ? [attemptToRow(s.attempt)] : []))
       for (const chunk of chunks(attempts, ROWS_PER_STATEMENT)) {
         await this.#settleStatements.insertAttempts(tx, chunk)
@@ -445,7 +446,7 @@ export class KyselyStorage implements Storage {
     }
     // One statement is its own transaction; a larger batch commits its statements together.
     if (writes.length <= ROWS_PER_STATEMENT) await write(this.#db)
-    else await this.#db.transaction().execute(write)
+    else await runTransaction(this.#db, write)
 
     const conflicts = writes.filter((m) => !inserted.has(m.id))
     const stored = new Map<string, InboundMessageRecord>()
@@ -493,7 +494,7 @@ export class KyselyStorage implements Storage {
 
   async settleInbound(settlements: readonly InboundSettlement[]): Promise<void> {
     if (settlements.length === 0) return
-    await this.#db.transaction().execute(async (tx) => {
+    await runTransaction(this.#db, async (tx) => {
       for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
         await this.#settleStatements.settleInbound(tx, chunk)
       }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import http, { type Server } from 'node:http'
+import { Readable } from 'node:stream'
 import express from 'express'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,6 +8,8 @@ import { createRelay, type Relay } from '../../src/index.js'
 import { ADMIN_ROUTES, type AdminOptions } from '../../src/admin/admin-handlers.js'
 import { expressAdmin } from '../../src/adapters/express/index.js'
 import { fastifyAdmin } from '../../src/adapters/fastify/index.js'
+import { fetchAdmin } from '../../src/adapters/fetch/index.js'
+import { nodeAdmin } from '../../src/adapters/node/index.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
 import { describeEachStorage } from '../support/storages.js'
@@ -56,10 +59,41 @@ async function mountFastify(relay: Relay, options: AdminOptions): Promise<Mounte
   return { base: `http://127.0.0.1:${port}/admin`, close: () => fastify.close() }
 }
 
+/** `nodeAdmin` on a bare http server, under a base path. */
+async function mountNode(relay: Relay, options: AdminOptions): Promise<Mounted> {
+  const server = http.createServer(nodeAdmin(relay, { ...options, basePath: '/admin' }))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { base: `http://127.0.0.1:${port}/admin`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+}
+
+/** `fetchAdmin` behind a node http → Fetch bridge, as Fetch runtimes run it. */
+async function mountFetch(relay: Relay, options: AdminOptions): Promise<Mounted> {
+  const handler = fetchAdmin(relay, { ...options, basePath: '/admin' })
+  const server = http.createServer((req, res) => {
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+    const headers = Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])) as [string, string][]
+    const request = new Request(`http://127.0.0.1${req.url ?? '/'}`, {
+      method: req.method ?? 'GET',
+      headers,
+      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
+    } as RequestInit)
+    void handler(request).then(async (response) => {
+      res.writeHead(response.status, Object.fromEntries(response.headers))
+      res.end(Buffer.from(await response.arrayBuffer()))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return { base: `http://127.0.0.1:${port}/admin`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+}
+
 const frameworks = [
   { name: 'express', mount: mountExpress },
   { name: 'express without a body parser', mount: mountExpressRaw },
   { name: 'fastify', mount: mountFastify },
+  { name: 'node', mount: mountNode },
+  { name: 'fetch', mount: mountFetch },
 ] as const
 
 interface Answer {
@@ -72,7 +106,7 @@ interface Answer {
 describeEachStorage('admin HTTP API', (ctx) => {
   it('refuses to mount without authorize, unless authorize is explicitly none', async () => {
     const relay = createRelay({ storage: await ctx.env().freshStorage() })
-    for (const create of [expressAdmin, fastifyAdmin]) {
+    for (const create of [expressAdmin, fastifyAdmin, nodeAdmin, fetchAdmin]) {
       expect(() => create(relay, {} as AdminOptions)).toThrow(/needs an `authorize` function/)
       expect(() => create(relay, undefined as unknown as AdminOptions)).toThrow(expect.objectContaining({ code: 'VALIDATION_ERROR' }))
       expect(() => create(relay, { authorize: 'none' })).not.toThrow()
@@ -209,6 +243,14 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect(got.text).not.toMatch(/whsec_/)
         expect((await hit('PATCH', '/endpoints/:id', `/endpoints/${id}`, { description: 'the shop' })).json.description).toBe('the shop')
         expect((await hit('GET', '/endpoints/:id/secret', `/endpoints/${id}/secret`)).json).toEqual({ secret: created.json.secret })
+        // Custom header values (API keys) are redacted unless asked for, like the secret.
+        const keyed = await call('PATCH', `/endpoints/${id}`, { headers: { authorization: 'Bearer sk_live_admin' } })
+        expect(keyed.json.headers).toEqual({ authorization: '[redacted]' })
+        expect((await call('GET', `/endpoints/${id}`)).text).not.toContain('sk_live_admin')
+        expect((await call('GET', '/endpoints')).text).not.toContain('sk_live_admin')
+        expect((await hit('GET', '/endpoints/:id/headers', `/endpoints/${id}/headers`)).json).toEqual({
+          headers: { authorization: 'Bearer sk_live_admin' },
+        })
         const rotated = await hit('POST', '/endpoints/:id/rotate-secret', `/endpoints/${id}/rotate-secret`, { keepOldFor: '1h' })
         expect(rotated.json.secret).toMatch(/^whsec_/)
         expect(rotated.json.secret).not.toBe(created.json.secret)

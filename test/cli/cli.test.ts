@@ -115,9 +115,13 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     expect(table.stdout).toContain(added.id)
     expect(table.stdout).toContain('order.*, invoice.paid')
     expect(table.stdout).not.toContain('whsec_')
+    // Custom header values (API keys) never show either.
+    await relay.endpoints.update(added.id, { headers: { authorization: 'Bearer sk_live_cli' } })
     const listed = await cliJson('endpoints', 'list', '--tenant', 'acme')
     expect(listed.data.map((e: { id: string }) => e.id)).toEqual([added.id])
     expect(JSON.stringify(listed)).not.toContain('whsec_')
+    expect(listed.data[0].headers).toEqual({ authorization: '[redacted]' })
+    expect(JSON.stringify(listed)).not.toContain('sk_live_cli')
 
     const disabled = await cliJson('endpoints', 'disable', added.id, '--reason', 'maintenance')
     expect(disabled).toMatchObject({ id: added.id, disabled: true, disabledReason: 'maintenance' })

@@ -17,15 +17,17 @@ export function expressReceiver(
   receiver: Receiver,
 ): (req: ExpressLikeRequest, res: ServerResponse, next: (error?: unknown) => void) => void {
   return function hookrelayExpressReceiver(req, res, next) {
+    let leftUnread = false
     expressRawBody(req, receiver.maxBodyBytes)
-      .then((raw) =>
-        receiver.handle({
+      .then((raw) => {
+        leftUnread = 'leftUnread' in raw && raw.leftUnread === true
+        return receiver.handle({
           method: req.method,
           headers: req.headers,
           body: 'body' in raw ? raw.body : '',
           ...('problem' in raw ? { rawBodyProblem: raw.problem } : {}),
-        }),
-      )
-      .then((response) => writeResponse(res, response), next)
+        })
+      })
+      .then((response) => writeResponse(res, response, leftUnread), next)
   }
 }

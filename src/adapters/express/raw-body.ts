@@ -18,12 +18,13 @@ export const RAW_BODY_FIX =
 export async function expressRawBody(
   req: ExpressLikeRequest,
   limit: number,
-): Promise<{ body: string | Uint8Array } | { problem: string }> {
+): Promise<{ body: string | Uint8Array; leftUnread?: boolean } | { problem: string }> {
   const { rawBody: kept, body } = req as { rawBody?: unknown; body?: unknown }
   if (kept instanceof Uint8Array || typeof kept === 'string') return { body: kept }
   // express.raw() and express.text() leave the bytes (or text) as req.body.
   if (body instanceof Uint8Array || typeof body === 'string') return { body }
   // A parser consumed the stream (body-parser marks it; the stream has ended) and kept nothing.
   if ((req as { _body?: unknown })._body === true || req.readableEnded) return { problem: RAW_BODY_FIX }
-  return { body: (await readRawBody(req, limit)).body }
+  const { body: read, leftUnread } = await readRawBody(req, limit)
+  return { body: read, leftUnread }
 }

@@ -22,17 +22,22 @@ export interface FastifyReceiverOptions {
 export function fastifyReceiver(receiver: Receiver): FastifyPluginAsync<FastifyReceiverOptions> {
   return async function hookrelayFastifyReceiver(fastify, options) {
     // Inside this plugin's scope only: every content type arrives as the raw bytes, unparsed.
+    // Requests whose body was too large even to be read and discarded to its end.
+    const cutOff = new WeakSet<object>()
     fastify.removeAllContentTypeParsers()
-    fastify.addContentTypeParser('*', (_request, payload, done) => {
+    fastify.addContentTypeParser('*', (request, payload, done) => {
       readRawBody(payload, receiver.maxBodyBytes).then(
-        ({ body }) => done(null, body),
+        ({ body, leftUnread }) => {
+          if (leftUnread) cutOff.add(request)
+          done(null, body)
+        },
         (error: Error) => done(error, undefined),
       )
     })
     fastify.post(options.path ?? '/', async (request, reply) => {
       const body = request.body instanceof Uint8Array ? request.body : Buffer.alloc(0)
       const response = await receiver.handle({ method: request.method, headers: request.headers, body })
-      if (response.status === 413) reply.header('connection', 'close')
+      if (cutOff.has(request)) reply.header('connection', 'close')
       return reply.code(response.status).headers(response.headers).send(response.body)
     })
   }

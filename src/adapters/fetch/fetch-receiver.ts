@@ -24,7 +24,7 @@ export function fetchReceiver(receiver: Receiver): (request: Request) => Promise
       })
       return new Response(response.body, { status: response.status, headers: response.headers })
     }
-    const body = await readFetchBody(request, receiver.maxBodyBytes)
+    const { body } = await readFetchBody(request, receiver.maxBodyBytes)
     const response = await receiver.handle({ method: request.method, headers: request.headers, body })
     return new Response(response.body, { status: response.status, headers: response.headers })
   }

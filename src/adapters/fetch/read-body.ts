@@ -1,21 +1,39 @@
+import { DISCARD_LIMIT_BYTES } from '../node/read-raw-body.js'
+
+/** The bytes of a Fetch body read; `complete` is false when it was over the limit. */
+export interface FetchBody {
+  body: Uint8Array
+  complete: boolean
+}
+
 /**
- * Reads a Fetch `Request` body, stopping as soon as more than `limit` bytes arrived (the receiver
- * then answers 413). A declared `content-length` above the limit is not read at all.
+ * Reads a Fetch `Request` body. Past `limit` bytes it keeps nothing more but reads on to the end
+ * (up to `DISCARD_LIMIT_BYTES` more) so that a client still sending reads the 413 rather than a
+ * reset; beyond that, or when a declared `content-length` is beyond it, the body is cancelled.
  */
-export async function readFetchBody(request: Request, limit: number): Promise<Uint8Array> {
-  if (Number(request.headers.get('content-length') ?? 0) > limit || request.body === null) return new Uint8Array(0)
+export async function readFetchBody(request: Request, limit: number): Promise<FetchBody> {
+  const declared = Number(request.headers.get('content-length') ?? 0)
+  if (request.body === null) return { body: new Uint8Array(0), complete: true }
+  if (declared > limit + DISCARD_LIMIT_BYTES) {
+    await request.body.cancel().catch(() => undefined)
+    return { body: new Uint8Array(0), complete: false }
+  }
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []
+  let kept = 0
   let size = 0
   for (;;) {
     const { done, value } = await reader.read()
     if (done) break
-    chunks.push(value)
     size += value.byteLength
-    if (size > limit) {
+    if (kept <= limit) {
+      chunks.push(value)
+      kept += value.byteLength
+    }
+    if (size > limit + DISCARD_LIMIT_BYTES) {
       await reader.cancel().catch(() => undefined)
       break
     }
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+  return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, kept), complete: size <= limit }
 }

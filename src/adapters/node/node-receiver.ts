@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Receiver } from '../../inbound/receiver.js'
-import { readRawBody } from './read-raw-body.js'
+import { readRawBody, type RawBody } from './read-raw-body.js'
 import { writeResponse } from './write-response.js'
 
 /**
@@ -19,14 +19,14 @@ export function nodeReceiver(receiver: Receiver): (req: IncomingMessage, res: Se
         'hookrelay: the request body was already read by other code before nodeReceiver() ran, so the signature cannot be checked. Hand the untouched request to nodeReceiver() (in Next.js pages, set export const config = { api: { bodyParser: false } }).'
       return writeResponse(res, await receiver.handle({ method: req.method, headers: req.headers, body: '', rawBodyProblem }))
     }
-    let body: Buffer
+    let raw: RawBody
     try {
-      ;({ body } = await readRawBody(req, receiver.maxBodyBytes))
+      raw = await readRawBody(req, receiver.maxBodyBytes)
     } catch {
       // The client went away mid-body: there is nobody to answer.
       if (!res.headersSent) res.destroy()
       return
     }
-    writeResponse(res, await receiver.handle({ method: req.method, headers: req.headers, body }))
+    writeResponse(res, await receiver.handle({ method: req.method, headers: req.headers, body: raw.body }), raw.leftUnread)
   }
 }
