@@ -295,8 +295,8 @@ export function createAdminHandler(relay: Relay, options: AdminOptions): AdminHa
   }
 }
 
-/** `null` for a grant (`true` only); otherwise the 401 or 403 answer. */
-function refusal(verdict: unknown): AdminResponse | null {
+/** `null` for a grant (`true` only); otherwise the 401 or 403 answer. Shared with the dashboard. */
+export function refusal(verdict: unknown): AdminResponse | null {
   if (verdict === true) return null
   const denial = typeof verdict === 'object' && verdict !== null ? (verdict as Partial<AdminDenial>) : {}
   const message = typeof denial.message === 'string' ? denial.message : undefined

@@ -1,4 +1,4 @@
-import { adminError, createAdminHandler, type AdminDenial } from '../admin/admin-handlers.js'
+import { adminError, createAdminHandler, refusal as authorizeRefusal } from '../admin/admin-handlers.js'
 import type { Relay } from '../relay.js'
 import { loadAssets, pageHtml, securityHeaders } from './assets.js'
 import { csrfRefusal, issueCsrfToken } from './csrf.js'
@@ -122,13 +122,16 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
       return handlePortal(relay, resolved, segments.slice(1), request, (name) => assetResponse(request, name))
     }
     if (authorize !== 'none') {
-      const verdict = await authorize(request)
-      if (verdict !== true) {
-        const denial: AdminDenial = verdict === false ? { status: 401 } : verdict
-        return denial.status === 403
-          ? adminError(403, 'FORBIDDEN', denial.message ?? 'This request is not allowed.')
-          : adminError(401, 'UNAUTHORIZED', denial.message ?? 'Authentication is required.')
+      let verdict: unknown
+      try {
+        verdict = await authorize(request)
+      } catch (error) {
+        // A throwing authorize is never a grant: 500, and the error goes where errors go.
+        relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard.authorize' })
+        return adminError(500, 'INTERNAL', 'The dashboard could not authorise this request; see the server logs.')
       }
+      const refused = authorizeRefusal(verdict)
+      if (refused) return refused
     }
     const refusal = csrfRefusal(request)
     if (refusal) return adminError(403, 'CSRF', refusal)

@@ -35,7 +35,7 @@ async function ownDelivery({ relay, tenant }: PortalContext, id: string): Promis
   if (!message || message.tenant !== tenant) throw new NotFoundError('Delivery', id)
 }
 
-function body(request: { body: unknown }): unknown {
+function body(request: { body?: unknown }): unknown {
   return request.body === undefined || request.body === null || request.body === '' ? {} : request.body
 }
 

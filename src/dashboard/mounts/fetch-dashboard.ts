@@ -43,8 +43,8 @@ async function toRequest(request: Request, url: URL, path: string, basePath: str
   })
   let body: unknown
   if (request.method !== 'GET' && request.method !== 'HEAD' && !request.bodyUsed) {
-    const raw = await readFetchBody(request, MAX_BODY)
-    if (raw.byteLength > MAX_BODY) return adminError(413, 'PAYLOAD_TOO_LARGE', `Dashboard request bodies are limited to ${MAX_BODY} bytes.`)
+    const { body: raw, complete } = await readFetchBody(request, MAX_BODY)
+    if (!complete) return adminError(413, 'PAYLOAD_TOO_LARGE', `Dashboard request bodies are limited to ${MAX_BODY} bytes.`)
     if (raw.byteLength > 0) {
       try {
         body = JSON.parse(new TextDecoder().decode(raw))
