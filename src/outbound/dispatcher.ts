@@ -59,6 +59,17 @@ export class Dispatcher {
           deps.emit('error', { error: error as Error, context: 'dispatcher.attempt' }),
         ),
       onClaimError: (error) => deps.emit('error', { error: error as Error, context: 'dispatcher.claim' }),
+      // Claimed ahead but not started in time (or at stop): back to `pending` now, no attempt used.
+      release: (items) => {
+        for (const item of items) this.#handBack(item)
+      },
+      // Half the slack the lease leaves beyond an attempt's time limit, so a late start still ends inside it.
+      maxWaitMs: Math.max(1, Math.floor((delivery.leaseMs - delivery.timeoutMs) / 2)),
+    })
+    // An open circuit defers what is claimed for the endpoint and not started yet: none of it is sent.
+    deps.circuits.onOpened((endpointId, halfOpenAt) => {
+      const held = this.#loop.take((item) => item.delivery.endpointId === endpointId)
+      for (const item of held) void this.#defer(item, { reason: 'circuit_open', until: halfOpenAt })
     })
   }
 
@@ -97,7 +108,7 @@ export class Dispatcher {
       return this.#deadWithoutAttempt(item, endpoint ? 'endpoint_disabled' : 'endpoint_deleted')
     }
 
-    const deferral = await this.#gate.admit({ ...item, endpoint }, options.now())
+    const deferral = await this.#gate.admit(endpoint, delivery.id, options.now())
     if (deferral) return this.#defer(item, deferral)
     let startedAt = 0
     let outcome: HttpAttemptResult | 'rejected'
@@ -120,14 +131,8 @@ export class Dispatcher {
     const result = outcome
     const number = delivery.attempts + 1
     const at = new Date(options.now())
-    if (result.aborted) {
-      // The relay is stopping: not the receiver's fault, so no attempt is counted.
-      await this.#settle({
-        settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
-        afterCommit: () => this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: at }]),
-      })
-      return
-    }
+    // The relay is stopping: not the receiver's fault, so no attempt is counted.
+    if (result.aborted) return this.#handBack(item)
 
     const decision = decideAfterAttempt(
       { statusCode: result.statusCode, retryAfterMs: result.retryAfterMs },
@@ -154,7 +159,6 @@ export class Dispatcher {
       outcome: decision.action === 'succeed' ? 'succeeded' : decision.action === 'retry' ? 'failed' : 'dead',
       trigger: delivery.nextTrigger,
     }
-    const base = { deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, type: message.type }
     const { emit } = this.#deps
     let submission: SettlementItem
 
@@ -163,7 +167,15 @@ export class Dispatcher {
         settlement: { deliveryId: delivery.id, owner: this.owner, status: 'succeeded', nextAttemptAt: null, attempt, at },
         health: { endpointId: endpoint.id, kind: 'success' },
         afterCommit: () =>
-          emit('delivery.succeeded', { ...base, attempt: number, statusCode: result.statusCode!, durationMs: result.durationMs }),
+          emit('delivery.succeeded', {
+            deliveryId: delivery.id,
+            messageId: message.id,
+            endpointId: endpoint.id,
+            type: message.type,
+            attempt: number,
+            statusCode: result.statusCode!,
+            durationMs: result.durationMs,
+          }),
       }
     } else if (decision.action === 'retry') {
       const nextAttemptAt = new Date(at.getTime() + decision.delayMs)
@@ -172,7 +184,10 @@ export class Dispatcher {
         health: { endpointId: endpoint.id, kind: 'failure', at },
         afterCommit: () => {
           emit('delivery.failed', {
-            ...base,
+            deliveryId: delivery.id,
+            messageId: message.id,
+            endpointId: endpoint.id,
+            type: message.type,
             attempt: number,
             statusCode: result.statusCode,
             error: result.error,
@@ -200,7 +215,10 @@ export class Dispatcher {
           : { endpointId: endpoint.id, kind: 'failure', at },
         afterCommit: () => {
           emit('delivery.dead', {
-            ...base,
+            deliveryId: delivery.id,
+            messageId: message.id,
+            endpointId: endpoint.id,
+            type: message.type,
             attempt: number,
             reason: decision.reason,
             statusCode: result.statusCode,
@@ -226,6 +244,16 @@ export class Dispatcher {
       this.#loop.wake()
     })
     return Promise.resolve()
+  }
+
+  /** Gives a claimed delivery back as due now without using an attempt (stopping, or it waited too long). */
+  #handBack(item: ClaimedDelivery): Promise<void> {
+    const id = item.delivery.id
+    const at = new Date(this.#deps.options.now())
+    return this.#settle({
+      settlement: { deliveryId: id, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
+      afterCommit: () => this.#deps.queue.rescheduled([{ deliveryId: id, dueAt: at }]),
+    })
   }
 
   /** Puts a delivery off without using an attempt (circuit open, rate limit, concurrency, FIFO order). */
