@@ -41,10 +41,19 @@ export class Dispatcher {
   #unwritten = 0
   /** Aborts the attempts still running when `stop()` runs out of patience. */
   readonly #abort = abortController()
+  /** The retry policy of endpoints without their own schedule (made once, not per attempt). */
+  readonly #retryPolicy: Parameters<typeof decideAfterAttempt>[2]
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps
     this.#settlements = settlementWriter(deps.storage, deps.emit)
+    const { retry } = deps.options
+    this.#retryPolicy = {
+      schedule: retry.schedule,
+      jitter: retry.jitter,
+      permanentStatuses: retry.permanentStatuses,
+      maxRetryAfterMs: retry.maxRetryAfterMs,
+    }
     this.#gate = new DeliveryGate({ storage: deps.storage, circuits: deps.circuits, coordination: deps.queue.coordination })
     const { delivery, now } = deps.options
     this.#loop = new ClaimLoop<ClaimedDelivery>({
@@ -137,12 +146,7 @@ export class Dispatcher {
     const decision = decideAfterAttempt(
       { statusCode: result.statusCode, retryAfterMs: result.retryAfterMs },
       number,
-      {
-        schedule: endpoint.retrySchedule ?? options.retry.schedule,
-        jitter: options.retry.jitter,
-        permanentStatuses: options.retry.permanentStatuses,
-        maxRetryAfterMs: options.retry.maxRetryAfterMs,
-      },
+      endpoint.retrySchedule ? { ...this.#retryPolicy, schedule: endpoint.retrySchedule } : this.#retryPolicy,
       Math.random(),
     )
     const attempt: AttemptRecord = {
@@ -239,11 +243,13 @@ export class Dispatcher {
    */
   #settle(item: SettlementItem): Promise<void> {
     this.#unwritten++
-    void this.#settlements.add(item).finally(() => {
-      this.#unwritten--
-      this.#loop.wake()
-    })
-    return Promise.resolve()
+    this.#settlements.push(item, this.#written)
+    return RESOLVED
+  }
+
+  readonly #written = (): void => {
+    this.#unwritten--
+    this.#loop.wake()
   }
 
   /** Gives a claimed delivery back as due now without using an attempt (stopping, or it waited too long). */
@@ -300,13 +306,15 @@ export class Dispatcher {
   /** Signs afresh for every attempt: same id and body, new timestamp, every secret still valid. */
   #headers(endpoint: EndpointRecord, message: MessageRecord, now: number): Record<string, string> {
     const { signing, delivery } = this.#deps.options
-    const secrets = endpoint.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now).map((s) => s.secret)
-    return {
-      ...endpoint.headers,
-      'content-type': 'application/json',
-      'user-agent': delivery.userAgent,
-      'webhook-id': message.id,
-      ...sign({
+    const secrets: string[] = []
+    for (const s of endpoint.secrets) if (s.expiresAt === null || s.expiresAt.getTime() > now) secrets.push(s.secret)
+    const headers: Record<string, string> = Object.assign({}, endpoint.headers)
+    headers['content-type'] = 'application/json'
+    headers['user-agent'] = delivery.userAgent
+    headers['webhook-id'] = message.id
+    return Object.assign(
+      headers,
+      sign({
         scheme: signing.scheme,
         secrets,
         id: message.id,
@@ -314,9 +322,11 @@ export class Dispatcher {
         payload: message.payload,
         headerName: signing.headerName,
       }),
-    }
+    )
   }
 }
+
+const RESOLVED = Promise.resolve()
 
 /** One controller for every attempt of the dispatcher: each in-flight request listens to its signal. */
 function abortController(): AbortController {
