@@ -248,8 +248,8 @@ export class Dispatcher {
   }
 
   readonly #written = (): void => {
-    this.#unwritten--
-    this.#loop.wake()
+    // Claiming pauses at `delivery.concurrency` unwritten outcomes: wake the loop as it drops below.
+    if (--this.#unwritten === this.#deps.options.delivery.concurrency - 1) this.#loop.wake()
   }
 
   /** Gives a claimed delivery back as due now without using an attempt (stopping, or it waited too long). */

@@ -70,7 +70,10 @@ export class ClaimLoop<T> {
       this.#idle = []
       for (const resolve of idle) resolve()
     }
-    this.wake()
+    // Wake the loop only when a claim is worth it now: waking it for every settled item would
+    // cost a timer and a promise per item for nothing.
+    const held = this.#inFlight + this.waiting
+    if (held === 0 || this.#options.concurrency + this.#ahead - held >= this.#claimThreshold) this.wake()
   }
 
   constructor(options: ClaimLoopOptions<T>) {
