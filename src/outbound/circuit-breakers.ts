@@ -81,6 +81,12 @@ export class EndpointCircuits {
     return this.#circuits.get(endpointId)?.state ?? 'closed'
   }
 
+  /** When an open circuit lets its probe through; 0 when it is not open. */
+  halfOpenAt(endpointId: string): number {
+    const circuit = this.#circuits.get(endpointId)
+    return circuit?.state === 'open' ? circuit.halfOpenAt : 0
+  }
+
   /**
    * May an attempt to `endpoint` go now? Answered without waiting when this process already has
    * the endpoint's circuit and it is closed (the common case); `null` means "ask `admit`".

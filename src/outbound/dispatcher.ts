@@ -136,7 +136,10 @@ export class Dispatcher {
       this.#gate.release(endpoint.id)
     }
     // The circuit opened, or another probe went first, between admission and the attempt.
-    if (outcome === 'rejected') return this.#defer(item, { reason: 'circuit_open', until: options.now() + 1_000 })
+    if (outcome === 'rejected') {
+      const now = options.now()
+      return this.#defer(item, { reason: 'circuit_open', until: Math.max(now + 1_000, this.#deps.circuits.halfOpenAt(endpoint.id)) })
+    }
     const result = outcome
     const number = delivery.attempts + 1
     const at = new Date(options.now())
