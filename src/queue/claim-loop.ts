@@ -58,6 +58,8 @@ export class ClaimLoop<T> {
   #running = false
   #loop: Promise<void> | null = null
   #signalled = false
+  /** The last claim found less than it asked for, and nothing has woken the loop since. */
+  #drained = false
   #waiter: (() => void) | null = null
   #timer: NodeJS.Timeout | null = null
   /** Due times of wake-ups asked for with `wakeAt`, ascending; the timer is armed for the first. */
@@ -71,9 +73,12 @@ export class ClaimLoop<T> {
       for (const resolve of idle) resolve()
     }
     // Wake the loop only when a claim is worth it now: waking it for every settled item would
-    // cost a timer and a promise per item for nothing.
+    // cost a timer and a promise per item for nothing. Nor when the last claim found less than it
+    // asked for: nothing more was due then, and new work wakes the loop itself (`wake`, `wakeAt`,
+    // the poll); claiming on every settled item would be an empty claim each.
+    if (this.#drained) return
     const held = this.#inFlight + this.waiting
-    if (held === 0 || this.#options.concurrency + this.#ahead - held >= this.#claimThreshold) this.wake()
+    if (held === 0 || this.#options.concurrency + this.#ahead - held >= this.#claimThreshold) this.#signal()
   }
 
   constructor(options: ClaimLoopOptions<T>) {
@@ -144,6 +149,11 @@ export class ClaimLoop<T> {
 
   /** New work may be due: look now instead of at the next poll. */
   wake(): void {
+    this.#drained = false
+    this.#signal()
+  }
+
+  #signal(): void {
     this.#signalled = true
     const waiter = this.#waiter
     this.#waiter = null
@@ -202,8 +212,10 @@ export class ClaimLoop<T> {
         continue
       }
       this.#accept(claimed)
-      // A full batch means more may be waiting: claim again at once. Otherwise idle until woken.
-      if (claimed.length < limit) await this.#sleep(o.pollIntervalMs)
+      // A full batch means more may be waiting: claim again at once. Otherwise idle until woken
+      // (a wake-up that came during the claim still counts: `#sleep` returns at once).
+      this.#drained = claimed.length < limit
+      if (this.#drained) await this.#sleep(o.pollIntervalMs)
     }
   }
 

@@ -307,6 +307,10 @@ class RedisQueueDriver implements RedisQueue {
       claimed = await this.#retry(() => storage.claimDeliveries(options))
       // Redis may list some of these (enqueued meanwhile): drop them, so they are not claimed twice.
       if (claimed.length > 0) this.#forget(claimed)
+    } else if (claimed.length < options.limit && (!complete || this.#storageHint)) {
+      // Redis ran short and the database may hold more: the worker would take this short claim
+      // for "nothing more is due" and idle; wake it to look there next.
+      context.onWake()
     }
     return claimed
   }

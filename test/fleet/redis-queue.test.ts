@@ -15,7 +15,7 @@ const available = inject('postgresAvailable') && inject('redisAvailable')
 
 /** Counts how workers claimed: from Redis-handed ids, or straight from the database. */
 function countingClaims(storage: KyselyStorage) {
-  const counts = { byIds: 0, byIdsClaimed: 0, fromDatabase: 0, fromDatabaseClaimed: 0, emptyStatements: 0 }
+  const counts = { byIds: 0, byIdsClaimed: 0, byIdsEmpty: 0, fromDatabase: 0, fromDatabaseClaimed: 0, emptyStatements: 0 }
   const wrapped = new Proxy(storage, {
     get(target, property) {
       if (property === 'claimDeliveriesByIds') {
@@ -23,7 +23,10 @@ function countingClaims(storage: KyselyStorage) {
           counts.byIds++
           const claimed = await target.claimDeliveriesByIds(...args)
           counts.byIdsClaimed += claimed.length
-          if (claimed.length === 0) counts.emptyStatements++
+          if (claimed.length === 0) {
+            counts.byIdsEmpty++
+            counts.emptyStatements++
+          }
           return claimed
         }
       }
@@ -119,10 +122,13 @@ describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
     relay.on('delivery.succeeded', () => delivered++)
     await relay.start({ migrate: false })
     await eventually(() => expect(delivered).toBe(total), 50_000, 100)
-    // Every claim statement handed out work: none came back empty because its rows had been taken
-    // by another claim (a database claim beside Redis's, or ids a reconciliation put back).
+    // Every claim by id handed out work: none came back empty because its rows had been taken by
+    // another claim (a database claim beside Redis's, or ids a reconciliation put back). The
+    // database was asked only at the tail, when Redis ran dry before a reconciliation completed
+    // (once per wake-up then, a few at most), never beside a claim by id.
     expect(counts.byIdsClaimed + counts.fromDatabaseClaimed).toBe(total)
-    expect(counts.emptyStatements).toBe(0)
+    expect(counts.byIdsEmpty).toBe(0)
+    expect(counts.fromDatabase).toBeLessThanOrEqual(3)
   })
 
   it('never quits the client it was given, only its own duplicates', async () => {
