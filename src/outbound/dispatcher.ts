@@ -261,7 +261,10 @@ export class Dispatcher {
     const at = new Date(this.#deps.options.now())
     return this.#settle({
       settlement: { deliveryId: id, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
-      afterCommit: () => this.#deps.queue.rescheduled([{ deliveryId: id, dueAt: at }]),
+      afterCommit: () => {
+        this.#loop.wake()
+        this.#deps.queue.rescheduled([{ deliveryId: id, dueAt: at }])
+      },
     })
   }
 
