@@ -1,54 +1,38 @@
-import CircuitBreaker from 'opossum'
 import type { Emit } from '../core/emitter.js'
 import type { CircuitState } from '../core/operations.js'
 import type { CircuitBreakerSettings, EndpointRecord } from '../core/types.js'
 import type { FleetCoordination } from '../queue/queue-driver.js'
+import { EndpointBreaker } from './endpoint-breaker.js'
 import type { HttpAttemptResult } from './http-transport.js'
-
 
 /** Whether an attempt may go now, or until when it is put off. */
 export type Admission = { allowed: true } | { allowed: false; until: number }
-
-interface Circuit {
-  breaker: CircuitBreaker<[() => Promise<HttpAttemptResult>], HttpAttemptResult>
-  settings: Required<CircuitBreakerSettings>
-  /** When the open circuit lets its probe through. */
-  halfOpenAt: number
-}
-
-/** A failed attempt, thrown inside the breaker so that opossum counts it. */
-class FailedAttempt extends Error {
-  constructor(readonly result: HttpAttemptResult) {
-    super(result.error ?? `HTTP ${result.statusCode}`)
-  }
-}
-
-/** The attempt was cut short by `stop()`: not the endpoint's fault, so not counted. */
-class AbortedAttempt extends FailedAttempt {}
 
 // While a probe is out, others wait this long (at most) before asking again.
 const PROBE_WAIT_MS = 1_000
 
 /**
- * One opossum circuit breaker per endpoint. A circuit opens when the failure rate over a rolling
- * window passes a threshold (with a minimum volume), lets one probe through after the reset time
- * (half-open) and closes when the probe succeeds. While it is open, the dispatcher defers the
- * endpoint's deliveries to the half-open time without using an attempt.
+ * One {@link EndpointBreaker} per endpoint. A circuit opens when the failure rate of the attempts
+ * that came back within a rolling window passes a threshold (once the window holds at least
+ * `volumeThreshold` of them), lets one probe through after the reset time (half-open) and closes
+ * when the probe succeeds. While it is open, the dispatcher defers the endpoint's deliveries to the
+ * half-open time without using an attempt, including those it claimed but had not started yet.
  *
  * Across processes, the queue driver's coordination shares the state: an open or close here is
  * published and applied elsewhere, and the half-open probe is one lock fleet-wide.
  */
 export class EndpointCircuits {
-  readonly #circuits = new Map<string, Circuit>()
+  readonly #circuits = new Map<string, EndpointBreaker>()
   readonly #defaults: Required<CircuitBreakerSettings>
   readonly #coordination: FleetCoordination
   readonly #emit: Emit
   readonly #probeTtlMs: number
+  readonly #openListeners: ((endpointId: string, halfOpenAt: number) => void)[] = []
   #unsubscribe: (() => void) | null = null
   /** Circuits other processes opened, for endpoints this process has no breaker for yet: half-open time. */
   readonly #heard = new Map<string, number>()
   /** Circuits being made (reading the fleet's state), so concurrent first uses make one. */
-  readonly #making = new Map<string, Promise<Circuit>>()
+  readonly #making = new Map<string, Promise<EndpointBreaker>>()
   /** Set while applying another process's change, so it is not published back. */
   #applyingRemote = false
 
@@ -76,62 +60,96 @@ export class EndpointCircuits {
       }
       this.#applyingRemote = true
       try {
-        if (state === 'open' && !circuit.breaker.opened) {
-          circuit.breaker.open()
-          if (until !== null) circuit.halfOpenAt = until
-        } else if (state === 'closed' && !circuit.breaker.closed) {
-          circuit.breaker.close()
-        }
+        if (state === 'open' && circuit.state !== 'open') circuit.open(until ?? undefined)
+        else if (state === 'closed' && circuit.state !== 'closed') circuit.close()
       } finally {
         this.#applyingRemote = false
       }
     })
   }
 
+  /**
+   * Calls `listener` whenever an endpoint's circuit opens here (tripped in this process or heard
+   * from another), after the state changed: the dispatcher defers what it holds for the endpoint.
+   */
+  onOpened(listener: (endpointId: string, halfOpenAt: number) => void): void {
+    this.#openListeners.push(listener)
+  }
+
   /** The circuit's state; endpoints not attempted yet are closed. */
   state(endpointId: string): CircuitState {
-    const breaker = this.#circuits.get(endpointId)?.breaker
-    if (!breaker || breaker.closed) return 'closed'
-    return breaker.opened ? 'open' : 'half_open'
+    return this.#circuits.get(endpointId)?.state ?? 'closed'
+  }
+
+  /** When an open circuit lets its probe through; 0 when it is not open. */
+  halfOpenAt(endpointId: string): number {
+    const circuit = this.#circuits.get(endpointId)
+    return circuit?.state === 'open' ? circuit.halfOpenAt : 0
+  }
+
+  /**
+   * May an attempt to `endpoint` go now? Answered without waiting when this process already has
+   * the endpoint's circuit and it is closed (the common case); `null` means "ask `admit`".
+   */
+  admitNow(endpoint: EndpointRecord): Admission | null {
+    if (!this.#enabled(endpoint)) return ALLOWED
+    const circuit = this.#circuits.get(endpoint.id)
+    if (circuit && circuit.state === 'closed' && this.#current(circuit, endpoint)) return ALLOWED
+    return null
   }
 
   /** May an attempt to `endpoint` go now? */
   async admit(endpoint: EndpointRecord, now: number): Promise<Admission> {
     const circuit = await this.#circuitFor(endpoint)
-    if (!circuit) return { allowed: true }
-    const { breaker } = circuit
-    if (breaker.closed) return { allowed: true }
+    if (!circuit || circuit.state === 'closed') return ALLOWED
     // Half-open: one probe, here and across the fleet; the rest wait for its outcome.
     const wait = { allowed: false as const, until: now + Math.min(PROBE_WAIT_MS, circuit.settings.resetTimeoutMs) }
-    // Open: wait for the half-open time (past it, opossum's own timer is about to fire: wait a little).
-    if (breaker.opened) return circuit.halfOpenAt > now ? { allowed: false, until: circuit.halfOpenAt } : wait
-    if (!breaker.pendingClose) return wait
+    // Open: wait for the half-open time (past it, the breaker's own timer is about to fire: wait a little).
+    if (circuit.state === 'open') return circuit.halfOpenAt > now ? { allowed: false, until: circuit.halfOpenAt } : wait
+    if (!circuit.probeAvailable) return wait
     // The lock outlives the probe's flight but not the next reset, or a failed probe would block the next one.
     const ttl = Math.min(this.#probeTtlMs, circuit.settings.resetTimeoutMs)
-    return (await this.#coordination.tryAcquireProbe(endpoint.id, ttl)) ? { allowed: true } : wait
+    return (await this.#coordination.tryAcquireProbe(endpoint.id, ttl)) ? ALLOWED : wait
   }
 
   /**
-   * Runs `attempt` through the endpoint's breaker so its outcome counts. Returns `'rejected'` when
-   * the circuit turned open (or another probe went first) between `admit` and now.
+   * Runs `attempt` and counts its outcome in the endpoint's circuit. Returns `'rejected'` when the
+   * circuit turned open (or another probe went first) between `admit` and now.
    */
   async run(endpoint: EndpointRecord, attempt: () => Promise<HttpAttemptResult>): Promise<HttpAttemptResult | 'rejected'> {
-    const circuit = this.#circuit(endpoint)
+    const circuit = this.#enabled(endpoint) ? this.#circuits.get(endpoint.id) : undefined
     if (!circuit) return attempt()
+    if (!circuit.tryPass()) return 'rejected'
+    let result: HttpAttemptResult
     try {
-      return await circuit.breaker.fire(attempt)
+      result = await attempt()
     } catch (error) {
-      if (error instanceof FailedAttempt) return error.result
-      if ((error as { code?: string }).code === 'EOPENBREAKER') return 'rejected'
+      circuit.failure()
       throw error
     }
+    // Cut short by `stop()`: not the endpoint's fault, so not counted.
+    if (result.aborted) circuit.abandonProbe()
+    else if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) circuit.success()
+    else circuit.failure()
+    return result
   }
 
   /** Stops every breaker's timers. */
   shutdown(): void {
     this.#unsubscribe?.()
-    for (const { breaker } of this.#circuits.values()) breaker.shutdown()
+    for (const circuit of this.#circuits.values()) circuit.shutdown()
     this.#circuits.clear()
+  }
+
+  #enabled(endpoint: EndpointRecord): boolean {
+    return endpoint.circuitBreaker?.enabled ?? this.#defaults.enabled
+  }
+
+  /** Whether `circuit` was made with the settings `endpoint` has now (they may have been updated). */
+  #current(circuit: EndpointBreaker, endpoint: EndpointRecord): boolean {
+    const own = endpoint.circuitBreaker
+    if (own === null) return circuit.settings === this.#defaults
+    return sameSettings(circuit.settings, { ...this.#defaults, ...own })
   }
 
   /**
@@ -139,20 +157,20 @@ export class EndpointCircuits {
    * half-open time another process announced (heard on the channel, or read back by a process that
    * started later), half-open past it, else closed.
    */
-  async #circuitFor(endpoint: EndpointRecord): Promise<Circuit | undefined> {
-    const settings = { ...this.#defaults, ...endpoint.circuitBreaker }
-    if (!settings.enabled) return undefined
+  async #circuitFor(endpoint: EndpointRecord): Promise<EndpointBreaker | undefined> {
+    if (!this.#enabled(endpoint)) return undefined
     const existing = this.#circuits.get(endpoint.id)
-    if (existing && sameSettings(existing.settings, settings)) return existing
+    if (existing && this.#current(existing, endpoint)) return existing
     let making = this.#making.get(endpoint.id)
     if (!making) {
+      const settings = endpoint.circuitBreaker === null ? this.#defaults : { ...this.#defaults, ...endpoint.circuitBreaker }
       making = this.#make(endpoint.id, settings, existing).finally(() => this.#making.delete(endpoint.id))
       this.#making.set(endpoint.id, making)
     }
     return making
   }
 
-  async #make(endpointId: string, settings: Required<CircuitBreakerSettings>, replacing: Circuit | undefined): Promise<Circuit> {
+  async #make(endpointId: string, settings: Required<CircuitBreakerSettings>, replacing: EndpointBreaker | undefined): Promise<EndpointBreaker> {
     let until = this.#heard.get(endpointId)
     if (until === undefined && !replacing) {
       try {
@@ -162,59 +180,30 @@ export class EndpointCircuits {
       }
     }
     this.#heard.delete(endpointId)
-    replacing?.breaker.shutdown()
-    const circuit = this.#create(endpointId, settings, until)
+    replacing?.shutdown()
+    const circuit = this.#create(endpointId, settings)
+    if (until !== undefined) circuit.restoreOpen(until)
     this.#circuits.set(endpointId, circuit)
     return circuit
   }
 
-  /** The circuit `run` fires through: the one `admit` made (never created here). */
-  #circuit(endpoint: EndpointRecord): Circuit | undefined {
-    const settings = { ...this.#defaults, ...endpoint.circuitBreaker }
-    return settings.enabled ? this.#circuits.get(endpoint.id) : undefined
-  }
-
-  /** A breaker; with `openUntil` it starts open until then, or half-open if that time has passed. */
-  #create(endpointId: string, settings: Required<CircuitBreakerSettings>, openUntil?: number): Circuit {
-    const now = Date.now()
-    const initial =
-      openUntil === undefined
-        ? undefined
-        : openUntil > now
-          ? { closed: false, halfOpen: false, lastTimerAt: now }
-          : { closed: false, halfOpen: true }
-    const breaker = new CircuitBreaker(
-      async (attempt: () => Promise<HttpAttemptResult>) => {
-        const result = await attempt()
-        if (result.aborted) throw new AbortedAttempt(result)
-        if (result.statusCode === null || result.statusCode < 200 || result.statusCode >= 300) throw new FailedAttempt(result)
-        return result
+  #create(endpointId: string, settings: Required<CircuitBreakerSettings>): EndpointBreaker {
+    return new EndpointBreaker(settings, {
+      opened: (halfOpenAt) => {
+        if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'open', halfOpenAt)
+        this.#emit('circuit.opened', { endpointId })
+        for (const listener of this.#openListeners) listener(endpointId, halfOpenAt)
       },
-      {
-        timeout: false, // the transport enforces the time limit
-        errorThresholdPercentage: settings.errorThresholdPercentage,
-        volumeThreshold: settings.volumeThreshold,
-        resetTimeout: settings.resetTimeoutMs,
-        rollingCountTimeout: settings.windowMs,
-        rollingCountBuckets: 10,
-        errorFilter: (error: unknown) => error instanceof AbortedAttempt,
-        ...(initial && { state: initial }),
+      halfOpened: () => this.#emit('circuit.half_open', { endpointId }),
+      closed: () => {
+        if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'closed', null)
+        this.#emit('circuit.closed', { endpointId })
       },
-    )
-    const circuit: Circuit = { breaker, settings, halfOpenAt: openUntil ?? 0 }
-    breaker.on('open', () => {
-      circuit.halfOpenAt = Date.now() + settings.resetTimeoutMs
-      if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'open', circuit.halfOpenAt)
-      this.#emit('circuit.opened', { endpointId })
     })
-    breaker.on('halfOpen', () => this.#emit('circuit.half_open', { endpointId }))
-    breaker.on('close', () => {
-      if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'closed', null)
-      this.#emit('circuit.closed', { endpointId })
-    })
-    return circuit
   }
 }
+
+const ALLOWED: Admission = Object.freeze({ allowed: true })
 
 function sameSettings(a: Required<CircuitBreakerSettings>, b: Required<CircuitBreakerSettings>): boolean {
   return (

@@ -1,7 +1,7 @@
 import type { DeliveryDeferredEvent } from '../core/events.js'
 import type { EndpointRecord } from '../core/types.js'
 import type { FleetCoordination } from '../queue/queue-driver.js'
-import type { ClaimedDelivery, Storage } from '../storage/storage.js'
+import type { Storage } from '../storage/storage.js'
 import type { EndpointCircuits } from './circuit-breakers.js'
 
 /** Why and until when a claimed delivery is put off instead of attempted. */
@@ -33,15 +33,16 @@ export class DeliveryGate {
   }
 
   /** Returns `null` and holds a concurrency slot when the attempt may go; call `release` after it. */
-  async admit(item: ClaimedDelivery & { endpoint: EndpointRecord }, now: number): Promise<Deferral | null> {
-    const { endpoint, delivery } = item
+  async admit(endpoint: EndpointRecord, deliveryId: string, now: number): Promise<Deferral | null> {
     // The slot is taken before any await, so concurrent admissions cannot both squeeze in.
     const running = this.#inFlight.get(endpoint.id) ?? 0
     if (endpoint.maxConcurrency !== null && running >= endpoint.maxConcurrency) {
       return { reason: 'concurrency_limited', until: now + CONCURRENCY_RETRY_MS }
     }
     this.#inFlight.set(endpoint.id, running + 1)
-    const deferral = await this.#check(endpoint, delivery.id, now)
+    // The common case (no FIFO, no rate limit, a closed circuit this process knows) needs no await.
+    if (endpoint.ordering !== 'fifo' && !endpoint.rateLimit && this.#circuits.admitNow(endpoint)?.allowed) return null
+    const deferral = await this.#check(endpoint, deliveryId, now)
     if (deferral) this.release(endpoint.id)
     return deferral
   }

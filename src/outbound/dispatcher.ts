@@ -41,10 +41,19 @@ export class Dispatcher {
   #unwritten = 0
   /** Aborts the attempts still running when `stop()` runs out of patience. */
   readonly #abort = abortController()
+  /** The retry policy of endpoints without their own schedule (made once, not per attempt). */
+  readonly #retryPolicy: Parameters<typeof decideAfterAttempt>[2]
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps
     this.#settlements = settlementWriter(deps.storage, deps.emit)
+    const { retry } = deps.options
+    this.#retryPolicy = {
+      schedule: retry.schedule,
+      jitter: retry.jitter,
+      permanentStatuses: retry.permanentStatuses,
+      maxRetryAfterMs: retry.maxRetryAfterMs,
+    }
     this.#gate = new DeliveryGate({ storage: deps.storage, circuits: deps.circuits, coordination: deps.queue.coordination })
     const { delivery, now } = deps.options
     this.#loop = new ClaimLoop<ClaimedDelivery>({
@@ -59,6 +68,17 @@ export class Dispatcher {
           deps.emit('error', { error: error as Error, context: 'dispatcher.attempt' }),
         ),
       onClaimError: (error) => deps.emit('error', { error: error as Error, context: 'dispatcher.claim' }),
+      // Claimed ahead but not started in time (or at stop): back to `pending` now, no attempt used.
+      release: (items) => {
+        for (const item of items) this.#handBack(item)
+      },
+      // Half the slack the lease leaves beyond an attempt's time limit, so a late start still ends inside it.
+      maxWaitMs: Math.max(1, Math.floor((delivery.leaseMs - delivery.timeoutMs) / 2)),
+    })
+    // An open circuit defers what is claimed for the endpoint and not started yet: none of it is sent.
+    deps.circuits.onOpened((endpointId, halfOpenAt) => {
+      const held = this.#loop.take((item) => item.delivery.endpointId === endpointId)
+      for (const item of held) void this.#defer(item, { reason: 'circuit_open', until: halfOpenAt })
     })
   }
 
@@ -97,7 +117,7 @@ export class Dispatcher {
       return this.#deadWithoutAttempt(item, endpoint ? 'endpoint_disabled' : 'endpoint_deleted')
     }
 
-    const deferral = await this.#gate.admit({ ...item, endpoint }, options.now())
+    const deferral = await this.#gate.admit(endpoint, delivery.id, options.now())
     if (deferral) return this.#defer(item, deferral)
     // While delivering, `nextAttemptAt` is the lease expiry. An attempt whose deadline would pass it
     // (the item waited too long before its turn) is handed back instead: another worker could claim
@@ -121,7 +141,10 @@ export class Dispatcher {
       this.#gate.release(endpoint.id)
     }
     // The circuit opened, or another probe went first, between admission and the attempt.
-    if (outcome === 'rejected') return this.#defer(item, { reason: 'circuit_open', until: options.now() + 1_000 })
+    if (outcome === 'rejected') {
+      const now = options.now()
+      return this.#defer(item, { reason: 'circuit_open', until: Math.max(now + 1_000, this.#deps.circuits.halfOpenAt(endpoint.id)) })
+    }
     const result = outcome
     const number = delivery.attempts + 1
     const at = new Date(options.now())
@@ -131,12 +154,7 @@ export class Dispatcher {
     const decision = decideAfterAttempt(
       { statusCode: result.statusCode, retryAfterMs: result.retryAfterMs },
       number,
-      {
-        schedule: endpoint.retrySchedule ?? options.retry.schedule,
-        jitter: options.retry.jitter,
-        permanentStatuses: options.retry.permanentStatuses,
-        maxRetryAfterMs: options.retry.maxRetryAfterMs,
-      },
+      endpoint.retrySchedule ? { ...this.#retryPolicy, schedule: endpoint.retrySchedule } : this.#retryPolicy,
       Math.random(),
     )
     const attempt: AttemptRecord = {
@@ -153,7 +171,6 @@ export class Dispatcher {
       outcome: decision.action === 'succeed' ? 'succeeded' : decision.action === 'retry' ? 'failed' : 'dead',
       trigger: delivery.nextTrigger,
     }
-    const base = { deliveryId: delivery.id, messageId: message.id, endpointId: endpoint.id, type: message.type }
     const { emit } = this.#deps
     let submission: SettlementItem
 
@@ -162,7 +179,15 @@ export class Dispatcher {
         settlement: { deliveryId: delivery.id, owner: this.owner, status: 'succeeded', nextAttemptAt: null, attempt, at },
         health: { endpointId: endpoint.id, kind: 'success' },
         afterCommit: () =>
-          emit('delivery.succeeded', { ...base, attempt: number, statusCode: result.statusCode!, durationMs: result.durationMs }),
+          emit('delivery.succeeded', {
+            deliveryId: delivery.id,
+            messageId: message.id,
+            endpointId: endpoint.id,
+            type: message.type,
+            attempt: number,
+            statusCode: result.statusCode!,
+            durationMs: result.durationMs,
+          }),
       }
     } else if (decision.action === 'retry') {
       const nextAttemptAt = new Date(at.getTime() + decision.delayMs)
@@ -171,7 +196,10 @@ export class Dispatcher {
         health: { endpointId: endpoint.id, kind: 'failure', at },
         afterCommit: () => {
           emit('delivery.failed', {
-            ...base,
+            deliveryId: delivery.id,
+            messageId: message.id,
+            endpointId: endpoint.id,
+            type: message.type,
             attempt: number,
             statusCode: result.statusCode,
             error: result.error,
@@ -199,7 +227,10 @@ export class Dispatcher {
           : { endpointId: endpoint.id, kind: 'failure', at },
         afterCommit: () => {
           emit('delivery.dead', {
-            ...base,
+            deliveryId: delivery.id,
+            messageId: message.id,
+            endpointId: endpoint.id,
+            type: message.type,
             attempt: number,
             reason: decision.reason,
             statusCode: result.statusCode,
@@ -220,11 +251,26 @@ export class Dispatcher {
    */
   #settle(item: SettlementItem): Promise<void> {
     this.#unwritten++
-    void this.#settlements.add(item).finally(() => {
-      this.#unwritten--
-      this.#loop.wake()
+    this.#settlements.push(item, this.#written)
+    return RESOLVED
+  }
+
+  readonly #written = (): void => {
+    // Claiming pauses at `delivery.concurrency` unwritten outcomes: wake the loop as it drops below.
+    if (--this.#unwritten === this.#deps.options.delivery.concurrency - 1) this.#loop.wake()
+  }
+
+  /** Gives a claimed delivery back as due now without using an attempt (stopping, or it waited too long). */
+  #handBack(item: ClaimedDelivery): Promise<void> {
+    const id = item.delivery.id
+    const at = new Date(this.#deps.options.now())
+    return this.#settle({
+      settlement: { deliveryId: id, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
+      afterCommit: () => {
+        this.#loop.wake()
+        this.#deps.queue.rescheduled([{ deliveryId: id, dueAt: at }])
+      },
     })
-    return Promise.resolve()
   }
 
   /** Gives a delivery back as `pending` and due now, without counting an attempt. */
@@ -281,13 +327,15 @@ export class Dispatcher {
   /** Signs afresh for every attempt: same id and body, new timestamp, every secret still valid. */
   #headers(endpoint: EndpointRecord, message: MessageRecord, now: number): Record<string, string> {
     const { signing, delivery } = this.#deps.options
-    const secrets = endpoint.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now).map((s) => s.secret)
-    return {
-      ...endpoint.headers,
-      'content-type': 'application/json',
-      'user-agent': delivery.userAgent,
-      'webhook-id': message.id,
-      ...sign({
+    const secrets: string[] = []
+    for (const s of endpoint.secrets) if (s.expiresAt === null || s.expiresAt.getTime() > now) secrets.push(s.secret)
+    const headers: Record<string, string> = Object.assign({}, endpoint.headers)
+    headers['content-type'] = 'application/json'
+    headers['user-agent'] = delivery.userAgent
+    headers['webhook-id'] = message.id
+    return Object.assign(
+      headers,
+      sign({
         scheme: signing.scheme,
         secrets,
         id: message.id,
@@ -295,9 +343,11 @@ export class Dispatcher {
         payload: message.payload,
         headerName: signing.headerName,
       }),
-    }
+    )
   }
 }
+
+const RESOLVED = Promise.resolve()
 
 /** One controller for every attempt of the dispatcher: each in-flight request listens to its signal. */
 function abortController(): AbortController {

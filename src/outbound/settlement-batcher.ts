@@ -31,7 +31,7 @@ export function committingWriter<T extends Committable>(
       await pRetry(() => write(items), { retries: 5, minTimeout: 50, maxTimeout: 2_000, randomize: true })
     } catch (error) {
       emit('error', { error: error as Error, context })
-      return items.map(() => false)
+      return new Array<boolean>(items.length).fill(false)
     }
     for (const item of items) {
       try {
@@ -40,14 +40,23 @@ export function committingWriter<T extends Committable>(
         emit('error', { error: error as Error, context: 'event listener' })
       }
     }
-    return items.map(() => true)
+    return new Array<boolean>(items.length).fill(true)
   })
 }
 
 /** Writes delivery outcomes in batches: an idle relay at once, a busy one hundreds per transaction. */
 export function settlementWriter(storage: Storage, emit: Emit): BatchWriter<SettlementItem, boolean> {
   return committingWriter<SettlementItem>(
-    (items) => storage.settle(items.map((i) => i.settlement), items.flatMap((i) => (i.health ? [i.health] : []))),
+    (items) => {
+      const settlements: DeliverySettlement[] = new Array(items.length)
+      const health: EndpointHealthUpdate[] = []
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!
+        settlements[i] = item.settlement
+        if (item.health) health.push(item.health)
+      }
+      return storage.settle(settlements, health)
+    },
     emit,
     'dispatcher.settle',
   )

@@ -100,13 +100,42 @@ export class RedisScript {
   }
 }
 
-/** Moves up to `limit` ids due by `ARGV[1]` out of the queue; also returns the last reconcile time. */
+/**
+ * Moves up to `limit` (ARGV[2]) ids due by `ARGV[1]` out of the queue KEYS[1], and notes in
+ * KEYS[3] when each was handed out (forgetting notes older than ARGV[3]); also returns the last
+ * reconcile time (KEYS[2]).
+ */
 export const POP_DUE = new RedisScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
+if #ids > 0 then
+  redis.call('ZREM', KEYS[1], unpack(ids))
+  local handed = {}
+  for i = 1, #ids do
+    handed[2 * i - 1] = ARGV[1]
+    handed[2 * i] = ids[i]
+  end
+  redis.call('ZADD', KEYS[3], unpack(handed))
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[3])
 local at = redis.call('GET', KEYS[2])
 if not at then at = '' end
 return {at, ids}
+`)
+
+/**
+ * A reconciliation's adds: (score, id) pairs from ARGV[2] on to the queue KEYS[1] when missing,
+ * except ids handed out (KEYS[2], see POP_DUE) at or after ARGV[1]: the database was read before
+ * their claim committed, and putting them back would hand them out twice (an empty claim).
+ */
+export const RECONCILE_ADD = new RedisScript(`
+local since = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  local handed = redis.call('ZSCORE', KEYS[2], ARGV[i + 1])
+  if not handed or tonumber(handed) < since then
+    redis.call('ZADD', KEYS[1], 'NX', ARGV[i], ARGV[i + 1])
+  end
+end
+return 1
 `)
 
 /**

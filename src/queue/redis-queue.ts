@@ -11,6 +11,7 @@ import {
   connectionFactory,
   ENQUEUE,
   POP_DUE,
+  RECONCILE_ADD,
   whenReady,
   type ConnectionFactory,
   type RedisConnectionLike,
@@ -98,6 +99,14 @@ const ENQUEUE_CHUNK = 500
 const REPORT_EVERY_MS = 10_000
 /** After a failed command, workers claim from the database for this long before trying Redis again. */
 const BYPASS_MS = 2_000
+/**
+ * A reconciliation does not put back ids handed out this long before it read the database (their
+ * claim may not have committed yet). An id popped by a worker that died before claiming it waits
+ * at most this much longer for the next reconciliation.
+ */
+const CLAIM_MARGIN_MS = 5_000
+/** How long Redis remembers when an id was handed out (longer than any reconciliation's read). */
+const HANDED_OUT_MEMORY_MS = 120_000
 
 /**
  * Work distribution, wake-ups, circuit state and rate limits through Redis (ioredis), for a fleet
@@ -260,7 +269,13 @@ class RedisQueueDriver implements RedisQueue {
     const now = options.now.getTime()
     let popped: { reconciledAt: number | null; ids: string[] }
     try {
-      popped = parsePopped(await POP_DUE.run(redis, [this.#key('due'), this.#key('reconciled-at')], [now, options.limit]))
+      popped = parsePopped(
+        await POP_DUE.run(redis, [this.#key('due'), this.#key('reconciled-at'), this.#key('handed-out')], [
+          now,
+          options.limit,
+          now - HANDED_OUT_MEMORY_MS,
+        ]),
+      )
     } catch (error) {
       this.#redisFailed(error, 'queue.redis.claim')
       return this.#retry(() => storage.claimDeliveries(options))
@@ -283,12 +298,29 @@ class RedisQueueDriver implements RedisQueue {
     // a restart, a backlog larger than one reconciliation) the database may hold more.
     const complete = popped.reconciledAt !== null && now - popped.reconciledAt <= 3 * this.#options.reconcileIntervalMs
     if (!complete) this.#requestReconcile()
-    if (claimed.length < options.limit && (!complete || this.#storageHint)) {
+    // Look in the database only when Redis handed out nothing: while it hands out work, a second
+    // claim per wake would double the claim statements (and take rows Redis still lists, which
+    // later come back as empty claims by id). The work handed out wakes the loop again when it is
+    // done, and the next claim looks further. A storage hint (an outbox commit) waits for that too.
+    if (claimed.length === 0 && (!complete || this.#storageHint)) {
       this.#storageHint = false
-      const more = await this.#retry(() => storage.claimDeliveries({ ...options, limit: options.limit - claimed.length }))
-      claimed = claimed.concat(more)
+      claimed = await this.#retry(() => storage.claimDeliveries(options))
+      // Redis may list some of these (enqueued meanwhile): drop them, so they are not claimed twice.
+      if (claimed.length > 0) this.#forget(claimed)
+    } else if (claimed.length < options.limit && (!complete || this.#storageHint)) {
+      // Redis ran short and the database may hold more: the worker would take this short claim
+      // for "nothing more is due" and idle; wake it to look there next.
+      context.onWake()
     }
     return claimed
+  }
+
+  /** Removes from Redis the ids of deliveries claimed from the database (best effort: a stale id costs one empty claim). */
+  #forget(claimed: readonly ClaimedDelivery[]): void {
+    const redis = this.#usable()
+    if (!redis) return
+    const ids = claimed.map((c) => c.delivery.id)
+    redis.call('ZREM', this.#key('due'), ...ids).catch((error: unknown) => this.#report(error, 'queue.redis.claim'))
   }
 
   async reconcile(): Promise<number | null> {
@@ -310,8 +342,13 @@ class RedisQueueDriver implements RedisQueue {
       context.storage.listDueDeliveries({ now: new Date(now), limit: this.#options.reconcileBatchSize, horizonMs: 2 * interval }),
     )
     for (let i = 0; i < due.length; i += ENQUEUE_CHUNK) {
-      // NX: a score written since (a retry rescheduled meanwhile) is newer than what was read.
-      await ENQUEUE.run(redis, [this.#key('due')], ['NX', '', '', ...pairs(due.slice(i, i + ENQUEUE_CHUNK))])
+      // Only missing ids (a score written since, by a retry rescheduled meanwhile, is newer than
+      // what was read), and not those handed out since the read began (or shortly before: popped,
+      // not yet claimed): their claims are committing, and they would come back as empty claims.
+      await RECONCILE_ADD.run(redis, [this.#key('due'), this.#key('handed-out')], [
+        now - CLAIM_MARGIN_MS,
+        ...pairs(due.slice(i, i + ENQUEUE_CHUNK)),
+      ])
     }
     if (due.length < this.#options.reconcileBatchSize) {
       await redis.call('SET', this.#key('reconciled-at'), String(now))
