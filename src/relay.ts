@@ -20,6 +20,7 @@ import { UndiciTransport, type HttpTransport } from './outbound/http-transport.j
 import { Sender, type SendEvent, type SendOptions, type SendResult } from './outbound/send.js'
 import { SsrfGuard } from './outbound/ssrf-guard.js'
 import type { QueueDriver } from './queue/queue-driver.js'
+import { StoredCircuits } from './queue/stored-circuits.js'
 import { storagePolling } from './queue/storage-polling.js'
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
 import { sqliteStorage } from './storage/sqlite-storage.js'
@@ -80,8 +81,21 @@ export class Relay extends EventEmitter<RelayEvents> {
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
   readonly #housekeeping: PeriodicTask[] = []
-  /** The circuit state `endpoints.stats()` reports: this process's breakers once workers run, else closed. */
-  #circuitState: CircuitStateProvider = () => 'closed'
+  /** The driver's coordination, with every circuit change also recorded in the database. */
+  readonly #circuitRecord: StoredCircuits
+  /** This process's breakers, once its workers run. */
+  #circuits: EndpointCircuits | null = null
+  /**
+   * The circuit state `endpoints.stats()` reports: the fleet's (shared state or database), so that
+   * a process without workers sees what the workers see; this process's own breaker when it holds
+   * the circuit open or half-open, or when the fleet's state cannot be read.
+   */
+  readonly #circuitState: CircuitStateProvider = async (endpointId) => {
+    const local = this.#circuits?.state(endpointId)
+    if (local !== undefined && local !== 'closed') return local
+    const fleet = await this.#circuitRecord.state(endpointId, this.#options.now())
+    return fleet === 'unknown' && local !== undefined ? local : fleet
+  }
   /** Replays and recoveries made these deliveries due at `dueAt`: wake the workers. */
   readonly #requeued = (deliveryIds: readonly string[], dueAt: Date): void =>
     this.#queue.notify(deliveryIds.map((deliveryId) => ({ deliveryId, dueAt })))
@@ -93,9 +107,15 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#options = resolveRelayOptions(options)
     this.storage = options.storage ?? sqliteStorage()
     this.#queue = options.queue ?? storagePolling()
+    this.#queue.attach?.(this.storage)
     this.#guard = new SsrfGuard(this.#options.network)
     const now = this.#options.now
     const emit = this.#emit
+    this.#circuitRecord = new StoredCircuits({
+      coordination: this.#queue.coordination,
+      storage: this.storage,
+      report: (error, context) => emit('error', { error: error instanceof Error ? error : new Error(String(error)), context }),
+    })
 
     this.endpoints = new Endpoints({
       storage: this.storage,
@@ -104,7 +124,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
       operations: {
         recover: (id, opts) => recoverEndpoint({ storage: this.storage, now, notify: this.#requeued }, id, opts),
-        stats: (id, opts) => endpointStats({ storage: this.storage, now, circuitState: (e) => this.#circuitState(e) }, id, opts),
+        stats: (id, opts) => endpointStats({ storage: this.storage, now, circuitState: this.#circuitState }, id, opts),
         sweepHealth: () =>
           sweepEndpointHealth({
             storage: this.storage,
@@ -194,11 +214,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     })
     const circuits = new EndpointCircuits({
       defaults: this.#options.circuitBreaker,
-      coordination: this.#queue.coordination,
+      coordination: this.#circuitRecord,
       emit: this.#emit,
       probeTtlMs: this.#options.delivery.timeoutMs + 5_000,
     })
-    this.#circuitState = (endpointId) => circuits.state(endpointId)
+    this.#circuits = circuits
     const dispatcher = new Dispatcher({
       storage: this.storage,
       queue: this.#queue,
@@ -247,6 +267,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     await this.#inbound.stop()
     await this.#queue.stop()
     await this.#transport?.close()
+    await this.#circuitRecord.flush()
     await this.storage.close()
     this.#state = 'stopped'
   }

@@ -1,8 +1,17 @@
 import { initial } from './001-initial.js'
 import { operationsIndexes } from './002-operations-indexes.js'
+import { databaseIdentity } from './003-database-identity.js'
+import { endpointCircuitState } from './004-endpoint-circuit-state.js'
+import { endpointSoftDelete } from './005-endpoint-soft-delete.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
 
 /** Every migration, in the order they run. Append new ones; never reorder or edit shipped ones. */
-export const migrations: readonly Migration[] = Object.freeze([initial, operationsIndexes])
+export const migrations: readonly Migration[] = Object.freeze([
+  initial,
+  operationsIndexes,
+  databaseIdentity,
+  endpointCircuitState,
+  endpointSoftDelete,
+])
