@@ -3,6 +3,7 @@ import { DeadLetters } from './admin/dead-letters.js'
 import { sweepEndpointHealth } from './admin/endpoint-health.js'
 import { PeriodicTask } from './admin/periodic.js'
 import { recoverEndpoint } from './admin/recover.js'
+import { resendMessage, type ResendOptions, type ResendResult } from './admin/resend.js'
 import { purge } from './admin/retention.js'
 import { endpointStats, relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
@@ -51,10 +52,18 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly storage: Storage
   /** Endpoints: `create`, `get`, `list`, `update`, `disable`/`enable`, `rotateSecret`, `delete`, health and stats. */
   readonly endpoints: Endpoints
-  /** Messages sent: `get(id)` returns one with its parsed data and its deliveries. */
+  /** Messages sent: `get(id)` returns one with its parsed data and its deliveries; `resend` sends one again. */
   readonly messages: {
     /** One message by id, with its parsed data and its deliveries. */
     get(id: string): Promise<MessageWithDeliveries>
+    /**
+     * Sends a message again: one new delivery per endpoint, due now, with the same `webhook-id` and
+     * body (attempts recorded as `manual`). `endpointIds` defaults to the endpoints it was delivered
+     * to. Throws `DELIVERY_IN_PROGRESS` for an endpoint it is still pending or in flight to.
+     *
+     * @example await relay.messages.resend('msg_01J…', { endpointIds: ['ep_01J…'] }) // { messageId, deliveryIds }
+     */
+    resend(id: string, options?: ResendOptions): Promise<ResendResult>
   }
   /** Deliveries (one message to one endpoint): `get(id)`, and `list(filter)` a page at a time, newest first. */
   readonly deliveries: {
@@ -156,6 +165,10 @@ export class Relay extends EventEmitter<RelayEvents> {
         if (!message) throw new NotFoundError('Message', id)
         const deliveries = await storage.listDeliveries({ messageId: id, limit: 1000 })
         return { ...message, data: (JSON.parse(message.payload) as { data: unknown }).data, deliveries: deliveries.data }
+      },
+      resend: (id, resendOptions) => {
+        this.#assertUsable()
+        return resendMessage({ storage, now, notify: this.#requeued }, id, resendOptions)
       },
     }
     this.deliveries = {
