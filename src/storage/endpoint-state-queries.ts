@@ -19,13 +19,8 @@ type Db = Kysely<HookrelayDatabase>
  */
 export async function softDeleteEndpoint(db: Db, id: string, at: number): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
-    const result = await tx
-      .updateTable('endpoints')
-      .set({ deleted_at: at, updated_at: at, circuit_open_until: null })
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst()
-    if (Number(result.numUpdatedRows) === 0) return false
+    // Deliveries first, then the endpoint: the order a settlement locks them in (its deliveries,
+    // then endpoint health), so the two never deadlock on Postgres.
     await tx
       .updateTable('deliveries')
       .set({ status: 'discarded', dead_reason: 'endpoint_deleted', next_attempt_at: null, lease_owner: null, completed_at: at, updated_at: at })
@@ -38,7 +33,13 @@ export async function softDeleteEndpoint(db: Db, id: string, at: number): Promis
       .where('endpoint_id', '=', id)
       .where('status', '=', 'dead')
       .execute()
-    return true
+    const result = await tx
+      .updateTable('endpoints')
+      .set({ deleted_at: at, updated_at: at, circuit_open_until: null })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
   })
 }
 
