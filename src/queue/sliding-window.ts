@@ -20,24 +20,24 @@ const MAX_PROMISES_PER_LIMIT = 10
  * (`TAKE_SLIDING_WINDOW`), so that the limit holds across processes.
  */
 export class SlidingWindowLimiter {
-  readonly #logs = new Map<string, { admitted: number[]; promised: number[] }>()
+  readonly #logs = new Map<string, { admitted: TimeQueue; promised: TimeQueue }>()
 
   take(key: string, limit: RateLimit, now: number): RateLimitDecision {
     let log = this.#logs.get(key)
     if (!log) {
-      log = { admitted: [], promised: [] }
+      log = { admitted: new TimeQueue(), promised: new TimeQueue() }
       this.#logs.set(key, log)
     }
     const { admitted, promised } = log
     // Admissions older than the window leave it; promised slots that came due are spent.
-    dropWhile(admitted, (at) => at < now - limit.perMs)
-    dropWhile(promised, (at) => at <= now)
-    if (admitted.length < limit.max) {
-      insertSorted(admitted, now)
+    admitted.dropBefore(now - limit.perMs)
+    promised.dropBefore(now + 1)
+    if (admitted.size < limit.max) {
+      admitted.insert(now)
       return { allowed: true }
     }
-    const retryAt = nextSlot(admitted, promised.length, limit)
-    if (promised.length < limit.max * MAX_PROMISES_PER_LIMIT) promised.push(retryAt)
+    const retryAt = nextSlot(admitted, promised.size, limit)
+    if (promised.size < limit.max * MAX_PROMISES_PER_LIMIT) promised.insert(retryAt)
     return { allowed: false, retryAt: Math.max(retryAt, now + 1) }
   }
 }
@@ -46,20 +46,43 @@ export class SlidingWindowLimiter {
  * When the `j`-th waiting request may go: the `j`-th oldest admission in the window leaves it one
  * millisecond after `perMs`; past the window's size, a whole window later per round.
  */
-export function nextSlot(admitted: readonly number[], j: number, limit: RateLimit): number {
+function nextSlot(admitted: TimeQueue, j: number, limit: RateLimit): number {
   const round = Math.floor(j / limit.max)
-  const index = admitted.length - limit.max + (j % limit.max)
-  return admitted[index]! + (limit.perMs + 1) * (round + 1)
+  const index = admitted.size - limit.max + (j % limit.max)
+  return admitted.at(index) + (limit.perMs + 1) * (round + 1)
 }
 
-function dropWhile(values: number[], drop: (value: number) => boolean): void {
-  let n = 0
-  while (n < values.length && drop(values[n]!)) n++
-  if (n > 0) values.splice(0, n)
-}
+/**
+ * Times in ascending order, dropped from the front in O(1) amortised (a head index, compacted
+ * now and then): a limit of 10,000/s must not shift 10,000 numbers per request.
+ */
+class TimeQueue {
+  #values: number[] = []
+  #head = 0
 
-function insertSorted(values: number[], value: number): void {
-  let i = values.length
-  while (i > 0 && values[i - 1]! > value) i--
-  values.splice(i, 0, value)
+  get size(): number {
+    return this.#values.length - this.#head
+  }
+
+  /** The `index`-th oldest time. */
+  at(index: number): number {
+    return this.#values[this.#head + index]!
+  }
+
+  /** Drops the times before `time`. */
+  dropBefore(time: number): void {
+    while (this.#head < this.#values.length && this.#values[this.#head]! < time) this.#head++
+    if (this.#head > 1024 && this.#head * 2 > this.#values.length) {
+      this.#values = this.#values.slice(this.#head)
+      this.#head = 0
+    }
+  }
+
+  /** Adds a time, in order (callers' clocks are nearly monotonic: the scan from the end is short). */
+  insert(time: number): void {
+    let i = this.#values.length
+    while (i > this.#head && this.#values[i - 1]! > time) i--
+    if (i === this.#values.length) this.#values.push(time)
+    else this.#values.splice(i, 0, time)
+  }
 }
