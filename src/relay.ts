@@ -3,6 +3,7 @@ import { DeadLetters } from './admin/dead-letters.js'
 import { sweepEndpointHealth } from './admin/endpoint-health.js'
 import { PeriodicTask } from './admin/periodic.js'
 import { recoverEndpoint } from './admin/recover.js'
+import { resendMessage, type ResendOptions, type ResendResult } from './admin/resend.js'
 import { purge } from './admin/retention.js'
 import { endpointStats, relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
@@ -21,6 +22,7 @@ import { UndiciTransport, type HttpTransport } from './outbound/http-transport.j
 import { Sender, type SendEvent, type SendOptions, type SendResult } from './outbound/send.js'
 import { SsrfGuard } from './outbound/ssrf-guard.js'
 import type { QueueDriver } from './queue/queue-driver.js'
+import { StoredCircuits } from './queue/stored-circuits.js'
 import { storagePolling } from './queue/storage-polling.js'
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
 import { sqliteStorage } from './storage/sqlite-storage.js'
@@ -51,10 +53,18 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly storage: Storage
   /** Endpoints: `create`, `get`, `list`, `update`, `disable`/`enable`, `rotateSecret`, `delete`, health and stats. */
   readonly endpoints: Endpoints
-  /** Messages sent: `get(id)` returns one with its parsed data and its deliveries. */
+  /** Messages sent: `get(id)` returns one with its parsed data and its deliveries; `resend` sends one again. */
   readonly messages: {
     /** One message by id, with its parsed data and its deliveries. */
     get(id: string): Promise<MessageWithDeliveries>
+    /**
+     * Sends a message again: one new delivery per endpoint, due now, with the same `webhook-id` and
+     * body (attempts recorded as `manual`). `endpointIds` defaults to the endpoints it was delivered
+     * to. Throws `DELIVERY_IN_PROGRESS` for an endpoint it is still pending or in flight to.
+     *
+     * @example await relay.messages.resend('msg_01J…', { endpointIds: ['ep_01J…'] }) // { messageId, deliveryIds }
+     */
+    resend(id: string, options?: ResendOptions): Promise<ResendResult>
   }
   /** Deliveries (one message to one endpoint): `get(id)`, and `list(filter)` a page at a time, newest first. */
   readonly deliveries: {
@@ -83,8 +93,21 @@ export class Relay extends EventEmitter<RelayEvents> {
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
   readonly #housekeeping: PeriodicTask[] = []
-  /** The circuit state `endpoints.stats()` reports: this process's breakers once workers run, else closed. */
-  #circuitState: CircuitStateProvider = () => 'closed'
+  /** The driver's coordination, with every circuit change also recorded in the database. */
+  readonly #circuitRecord: StoredCircuits
+  /** This process's breakers, once its workers run. */
+  #circuits: EndpointCircuits | null = null
+  /**
+   * The circuit state `endpoints.stats()` reports: the fleet's (shared state or database), so that
+   * a process without workers sees what the workers see; this process's own breaker when it holds
+   * the circuit open or half-open, or when the fleet's state cannot be read.
+   */
+  readonly #circuitState: CircuitStateProvider = async (endpointId) => {
+    const local = this.#circuits?.state(endpointId)
+    if (local !== undefined && local !== 'closed') return local
+    const fleet = await this.#circuitRecord.state(endpointId, this.#options.now())
+    return fleet === 'unknown' && local !== undefined ? local : fleet
+  }
   /** Replays and recoveries made these deliveries due at `dueAt`: wake the workers. */
   readonly #requeued = (deliveryIds: readonly string[], dueAt: Date): void =>
     this.#queue.notify(deliveryIds.map((deliveryId) => ({ deliveryId, dueAt })))
@@ -96,9 +119,15 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.#options = resolveRelayOptions(options)
     this.storage = options.storage ?? sqliteStorage()
     this.#queue = options.queue ?? storagePolling()
+    this.#queue.attach?.(this.storage)
     this.#guard = new SsrfGuard(this.#options.network)
     const now = this.#options.now
     const emit = this.#emit
+    this.#circuitRecord = new StoredCircuits({
+      coordination: this.#queue.coordination,
+      storage: this.storage,
+      report: (error, context) => emit('error', { error: error instanceof Error ? error : new Error(String(error)), context }),
+    })
 
     this.endpoints = new Endpoints({
       storage: this.storage,
@@ -107,7 +136,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
       operations: {
         recover: (id, opts) => recoverEndpoint({ storage: this.storage, now, notify: this.#requeued }, id, opts),
-        stats: (id, opts) => endpointStats({ storage: this.storage, now, circuitState: (e) => this.#circuitState(e) }, id, opts),
+        stats: (id, opts) => endpointStats({ storage: this.storage, now, circuitState: this.#circuitState }, id, opts),
         sweepHealth: () =>
           sweepEndpointHealth({
             storage: this.storage,
@@ -139,6 +168,10 @@ export class Relay extends EventEmitter<RelayEvents> {
         if (!message) throw new NotFoundError('Message', id)
         const deliveries = await storage.listDeliveries({ messageId: id, limit: 1000 })
         return { ...message, data: (JSON.parse(message.payload) as { data: unknown }).data, deliveries: deliveries.data }
+      },
+      resend: (id, resendOptions) => {
+        this.#assertUsable()
+        return resendMessage({ storage, now, notify: this.#requeued }, id, resendOptions)
       },
     }
     this.deliveries = {
@@ -198,11 +231,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     })
     const circuits = new EndpointCircuits({
       defaults: this.#options.circuitBreaker,
-      coordination: this.#queue.coordination,
+      coordination: this.#circuitRecord,
       emit: this.#emit,
       probeTtlMs: this.#options.delivery.timeoutMs + 5_000,
     })
-    this.#circuitState = (endpointId) => circuits.state(endpointId)
+    this.#circuits = circuits
     const dispatcher = new Dispatcher({
       storage: this.storage,
       queue: this.#queue,
@@ -251,6 +284,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     await this.#inbound.stop()
     await this.#queue.stop()
     await this.#transport?.close()
+    await this.#circuitRecord.flush()
     await this.storage.close()
     this.#state = 'stopped'
   }

@@ -150,6 +150,10 @@ route('POST', '/endpoints/:id/recover', async (relay, p, req) => ({
 }))
 
 route('GET', '/messages/:id', async (relay, p) => ({ body: await relay.messages.get(p.id!) }))
+route('POST', '/messages/:id/resend', async (relay, p, req) => ({
+  status: 201,
+  body: await relay.messages.resend(p.id!, body(schemas.resendBody, req)),
+}))
 route('GET', '/deliveries', async (relay, _p, req) => ({ body: await relay.deliveries.list(query(schemas.deliveryListQuery, req)) }))
 route('GET', '/deliveries/:id', async (relay, p) => ({ body: await relay.deliveries.get(p.id!) }))
 route('GET', '/attempts', async (relay, _p, req) => ({ body: await relay.attempts.list(query(schemas.attemptListQuery, req)) }))
@@ -200,6 +204,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   ENDPOINT_DISABLED: 409,
+  DELIVERY_IN_PROGRESS: 409,
   RELAY_STATE: 409,
 }
 

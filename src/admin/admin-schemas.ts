@@ -87,3 +87,6 @@ export const recoverBody = z.strictObject({
 })
 
 export const emptyBody = z.strictObject({})
+
+/** `POST /messages/:id/resend`: the endpoints to send to again (default: those it was delivered to). */
+export const resendBody = z.strictObject({ endpointIds: z.array(id).min(1).max(1000).optional() })

@@ -37,7 +37,7 @@ export async function endpointStats(
     window: { since: window.since, until: new Date(window.until.getTime() - 1) },
     deliveries: stats.deliveries,
     attempts: summary(stats.attempts),
-    circuit: deps.circuitState(endpointId),
+    circuit: await deps.circuitState(endpointId),
     disabled: endpoint.disabledAt !== null,
     disabledReason: endpoint.disabledReason,
     failingSince: endpoint.failingSince,

@@ -83,7 +83,7 @@ export function createProgram(io: CliIo): Command {
     )
 
   // ---- endpoints ---------------------------------------------------------------------------------
-  const endpoints = program.command('endpoints').description('list, add and disable endpoints')
+  const endpoints = program.command('endpoints').description('list, add, disable and delete endpoints')
   endpoints
     .command('list')
     .description('list endpoints, newest first (never shows secrets)')
@@ -157,6 +157,29 @@ export function createProgram(io: CliIo): Command {
       withRelay(async (relay, globals, id: string, opts: { reason: string }) => {
         const endpoint = await relay.endpoints.disable(id, opts.reason)
         print(globals, endpoint, () => `Endpoint ${endpoint.id} disabled: ${endpoint.disabledReason ?? ''}`)
+      }),
+    )
+
+  endpoints
+    .command('delete <id>')
+    .description('delete an endpoint: it stops receiving, its history stays until retention purges it')
+    .action(
+      withRelay(async (relay, globals, id: string) => {
+        await relay.endpoints.delete(id)
+        print(globals, { id, deleted: true }, () => `Endpoint ${id} deleted; its pending deliveries were discarded, its history kept.`)
+      }),
+    )
+
+  // ---- messages ----------------------------------------------------------------------------------
+  const messages = program.command('messages').description('send a message again')
+  messages
+    .command('resend <id>')
+    .description('send a message again, same webhook-id and body (default: to the endpoints it was delivered to)')
+    .option('--endpoint <ids...>', 'these endpoints instead')
+    .action(
+      withRelay(async (relay, globals, id: string, opts: { endpoint?: string[] }) => {
+        const result = await relay.messages.resend(id, opts.endpoint ? { endpointIds: opts.endpoint } : {})
+        print(globals, result, () => `Message ${id} queued again: ${result.deliveryIds.length} new deliveries (${result.deliveryIds.join(', ')}).`)
       }),
     )
 

@@ -9,8 +9,14 @@ import type { DeliveryStatus, InboundStatus } from './types.js'
 /** The state of an endpoint's circuit breaker. */
 export type CircuitState = 'closed' | 'open' | 'half_open'
 
-/** Tells the circuit state of an endpoint. Until circuit breakers exist it always says `'closed'`. */
-export type CircuitStateProvider = (endpointId: string) => CircuitState
+/**
+ * An endpoint's circuit as reported to operators: a breaker state, or `unknown` when the process
+ * asking cannot find out (neither the shared state nor the database answered).
+ */
+export type ReportedCircuitState = CircuitState | 'unknown'
+
+/** Tells the circuit state of an endpoint, as the fleet has it. */
+export type CircuitStateProvider = (endpointId: string) => Promise<ReportedCircuitState>
 
 /** Progress of a bulk operation, reported after every batch. */
 export interface BulkProgress {
@@ -70,7 +76,11 @@ export interface EndpointStats {
   deliveries: Record<DeliveryStatus, number>
   /** Attempts started within the window. */
   attempts: AttemptSummary
-  circuit: CircuitState
+  /**
+   * The circuit as the fleet has it (read from Redis or the database, so a process without workers
+   * and the CLI see what the workers see); `unknown` when that cannot be read.
+   */
+  circuit: ReportedCircuitState
   disabled: boolean
   disabledReason: string | null
   /** Failing without a success since then; `null` while healthy. */

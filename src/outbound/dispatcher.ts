@@ -260,7 +260,7 @@ export class Dispatcher {
     if (--this.#unwritten === this.#deps.options.delivery.concurrency - 1) this.#loop.wake()
   }
 
-  /** Gives a claimed delivery back as due now without using an attempt (stopping, or it waited too long). */
+  /** Gives a claimed delivery back as due now without using an attempt (stopping, it waited too long, or its lease cannot hold an attempt). */
   #handBack(item: ClaimedDelivery): Promise<void> {
     const id = item.delivery.id
     const at = new Date(this.#deps.options.now())
@@ -270,16 +270,6 @@ export class Dispatcher {
         this.#loop.wake()
         this.#deps.queue.rescheduled([{ deliveryId: id, dueAt: at }])
       },
-    })
-  }
-
-  /** Gives a delivery back as `pending` and due now, without counting an attempt. */
-  #handBack(item: ClaimedDelivery): Promise<void> {
-    const at = new Date(this.#deps.options.now())
-    const deliveryId = item.delivery.id
-    return this.#settle({
-      settlement: { deliveryId, owner: this.owner, status: 'pending', nextAttemptAt: at, at },
-      afterCommit: () => this.#deps.queue.rescheduled([{ deliveryId, dueAt: at }]),
     })
   }
 

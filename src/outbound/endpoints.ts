@@ -140,9 +140,13 @@ export class Endpoints {
     return toPublic(record)
   }
 
-  /** Deletes the endpoint with its pending deliveries and its attempt log. */
+  /**
+   * Deletes the endpoint: it leaves lists and routing at once, its pending deliveries and dead
+   * letters are discarded (reason `endpoint_deleted`; an attempt in flight finishes and is logged),
+   * and its deliveries and attempt log stay readable until retention purges them.
+   */
   async delete(id: string): Promise<void> {
-    if (!(await this.#deps.storage.deleteEndpoint(id))) throw new NotFoundError('Endpoint', id)
+    if (!(await this.#deps.storage.deleteEndpoint(id, new Date(this.#deps.now())))) throw new NotFoundError('Endpoint', id)
   }
 
   /** Stops deliveries to the endpoint; what comes due meanwhile is dead-lettered with reason `endpoint_disabled`. */

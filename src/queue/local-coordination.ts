@@ -1,29 +1,22 @@
 import type { RateLimit } from '../core/types.js'
 import type { FleetCoordination, SharedCircuitState } from './queue-driver.js'
+import { SlidingWindowLimiter, type RateLimitDecision } from './sliding-window.js'
 
 /**
  * Circuit and rate-limit state kept in this process: right for one process, and for several
- * processes where limits per process are acceptable. Rate limits use a fixed window per endpoint.
+ * processes where limits per process are acceptable. Rate limits use a sliding-window log per
+ * endpoint: no window of the limit's length ever holds more than its `max`.
  */
 export class LocalCoordination implements FleetCoordination {
-  readonly #windows = new Map<string, { start: number; count: number }>()
+  readonly #limiter = new SlidingWindowLimiter()
   readonly #probes = new Map<string, number>()
 
-  async takeRateLimit(endpointId: string, limit: RateLimit, now: number) {
-    const window = this.#windows.get(endpointId)
-    if (!window || now - window.start >= limit.perMs) {
-      this.#windows.set(endpointId, { start: now, count: 1 })
-      return { allowed: true as const }
-    }
-    if (window.count < limit.max) {
-      window.count++
-      return { allowed: true as const }
-    }
-    return { allowed: false as const, retryAt: window.start + limit.perMs }
+  async takeRateLimit(endpointId: string, limit: RateLimit, now: number): Promise<RateLimitDecision> {
+    return this.#limiter.take(endpointId, limit, now)
   }
 
   publishCircuit(_endpointId: string, _state: SharedCircuitState, _until: number | null): void {
-    // Nobody else to tell.
+    // Nobody else to tell (the relay records circuits in the database, see StoredCircuits).
   }
 
   onCircuit(): () => void {

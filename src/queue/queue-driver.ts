@@ -27,6 +27,12 @@ export interface QueueDriver {
   readonly name: string
   /** Shared circuit-breaker and rate-limit state; in-process unless the driver spans processes. */
   readonly coordination: FleetCoordination
+  /**
+   * The storage this driver serves, given by `createRelay()` before any `notify()`: a producer that
+   * never starts workers still enqueues, and a driver may need the storage for that (the Redis
+   * driver namespaces its keys by the database's identity) or for shared state.
+   */
+  attach?(storage: Storage): void
   /** Starts listening. Called once, by `relay.start()` when workers run. */
   start(context: QueueContext): Promise<void>
   /** Work became due after a commit (`send()`, replay): tell workers here and, if possible, elsewhere. */

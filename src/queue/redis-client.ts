@@ -154,11 +154,36 @@ if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return 1
 `)
 
-/** A fixed-window counter: INCR, and the expiry set by the first request of the window. */
-export const COUNT_IN_WINDOW = new RedisScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
+/**
+ * A sliding-window log shared by the fleet (the algorithm of `SlidingWindowLimiter`):
+ * KEYS[1] the admissions (a sorted set scored by time), KEYS[2] the slots promised to refused
+ * requests; ARGV: now, max, perMs, a unique member, the most promises to remember.
+ * Admits while fewer than `max` admissions lie in [now - perMs, now]; otherwise answers the next
+ * unpromised slot (the j-th oldest admission's expiry, a window later per round). Returns
+ * `{1, 0}` when admitted, `{0, retryAt}` when not. Times are the callers' clocks, never Redis's.
+ */
+export const TAKE_SLIDING_WINDOW = new RedisScript(`
+local now = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
+local per = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now - per))
+local n = redis.call('ZCARD', KEYS[1])
+if n < max then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], per + 60000)
+  return {1, 0}
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', now))
+local j = redis.call('ZCARD', KEYS[2])
+local index = n - max + (j % max)
+local oldest = redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')
+local slot = tonumber(oldest[2]) + (per + 1) * (math.floor(j / max) + 1)
+if j < tonumber(ARGV[5]) then
+  redis.call('ZADD', KEYS[2], slot, ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], slot - now + 60000)
+end
+if slot <= now then slot = now + 1 end
+return {0, slot}
 `)
 
 /** Stores (ARGV[3] > 0 ms) or clears a circuit's open state, then publishes the change. */

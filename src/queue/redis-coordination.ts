@@ -1,7 +1,8 @@
 import type { RateLimit } from '../core/types.js'
 import { LocalCoordination } from './local-coordination.js'
 import type { FleetCoordination, SharedCircuitState } from './queue-driver.js'
-import { COUNT_IN_WINDOW, PUBLISH_CIRCUIT, type RedisConnectionLike } from './redis-client.js'
+import { PUBLISH_CIRCUIT, TAKE_SLIDING_WINDOW, type RedisConnectionLike } from './redis-client.js'
+import type { RateLimitDecision } from './sliding-window.js'
 
 /** What the coordination borrows from its queue: the command connection and the error reporter. */
 export interface RedisLink {
@@ -36,8 +37,8 @@ type CircuitListener = (endpointId: string, state: SharedCircuitState, until: nu
 
 /**
  * Circuit and rate-limit state shared through Redis, so that limits hold fleet-wide:
- * - rate limits: a fixed window per endpoint (`INCR` + `PEXPIRE` in one script), keyed by the
- *   window's start, so every process counts against the same window;
+ * - rate limits: a sliding-window log per endpoint in one Lua script (`TAKE_SLIDING_WINDOW`), so
+ *   that no window of the limit's length holds more than its `max` across the whole fleet;
  * - circuits: changes are published to every process, and an open circuit is also stored until it
  *   may go half-open, so a process that starts later reads it with `readCircuit()`;
  * - the half-open probe: `SET NX PX`, true for one caller fleet-wide.
@@ -48,6 +49,8 @@ export class RedisCoordination implements FleetCoordination {
   readonly #link: RedisLink
   readonly #local = new LocalCoordination()
   readonly #listeners = new Set<CircuitListener>()
+  /** Makes each admission's member in the shared log unique. */
+  #taken = 0
 
   constructor(link: RedisLink) {
     this.#link = link
@@ -58,19 +61,18 @@ export class RedisCoordination implements FleetCoordination {
     return this.#link.key('circuit')
   }
 
-  async takeRateLimit(
-    endpointId: string,
-    limit: RateLimit,
-    now: number,
-  ): Promise<{ allowed: true } | { allowed: false; retryAt: number }> {
+  async takeRateLimit(endpointId: string, limit: RateLimit, now: number): Promise<RateLimitDecision> {
     const redis = this.#link.commands()
     if (!redis) return this.#local.takeRateLimit(endpointId, limit, now)
-    const windowStart = Math.floor(now / limit.perMs) * limit.perMs
     try {
-      const count = Number(
-        await COUNT_IN_WINDOW.run(redis, [this.#link.key(`rate:${endpointId}:${windowStart}`)], [Math.ceil(limit.perMs * 2)]),
-      )
-      return count <= limit.max ? { allowed: true } : { allowed: false, retryAt: windowStart + limit.perMs }
+      const member = `${this.#link.instanceId}:${++this.#taken}`
+      const keys = [this.#link.key(`rate:${endpointId}`), this.#link.key(`rate-waiting:${endpointId}`)]
+      const perMs = Math.max(1, Math.ceil(limit.perMs))
+      const reply = await TAKE_SLIDING_WINDOW.run(redis, keys, [Math.floor(now), limit.max, perMs, member, limit.max * 10])
+      const [admitted, retryAt] = Array.isArray(reply) ? reply.map(Number) : [Number.NaN, Number.NaN]
+      if (admitted === 1) return { allowed: true }
+      if (admitted === 0 && Number.isFinite(retryAt)) return { allowed: false, retryAt: retryAt! }
+      throw new Error(`Unexpected reply of the rate-limit script: ${JSON.stringify(reply)}`)
     } catch (error) {
       this.#link.report(error, 'queue.redis.rateLimit')
       return this.#local.takeRateLimit(endpointId, limit, now)

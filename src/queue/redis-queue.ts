@@ -4,7 +4,8 @@ import pRetry from 'p-retry'
 import { z } from 'zod'
 import { toMilliseconds, type Duration } from '../core/duration.js'
 import { DURATION_HINT, durationCheck, parseOrThrow } from '../core/validation.js'
-import type { ClaimedDelivery, ClaimOptions } from '../storage/storage.js'
+import { RelayStateError, ValidationError } from '../core/errors.js'
+import type { ClaimedDelivery, ClaimOptions, Storage } from '../storage/storage.js'
 import type { DueWork, QueueContext, QueueDriver } from './queue-driver.js'
 import {
   closeConnection,
@@ -30,8 +31,11 @@ export interface RedisQueueOptions {
    */
   redis: RedisLike | string
   /**
-   * Prepended to every key and channel hookrelay uses. Relays on different databases, schemas
-   * or table prefixes that share one Redis database must use different prefixes.
+   * Prepended to every key and channel hookrelay uses, before the database identity: keys are
+   * `<keyPrefix><database id>:<name>`, where the database id is a random id stored in hookrelay's
+   * tables when they were first migrated. Relays on different databases, schemas or table
+   * prefixes that share one Redis therefore never see each other's work or circuits, whatever
+   * prefix they use. Required when the storage cannot tell its identity (a custom storage).
    * @default 'hookrelay:'
    * @example redisQueue({ redis, keyPrefix: 'billing-webhooks:' })
    */
@@ -126,6 +130,7 @@ export function redisQueue(options: RedisQueueOptions): RedisQueue {
   return new RedisQueueDriver({
     factory: connectionFactory(parsed.redis),
     keyPrefix: parsed.keyPrefix ?? 'hookrelay:',
+    explicitPrefix: parsed.keyPrefix !== undefined,
     reconcileIntervalMs: Math.max(100, toMilliseconds(parsed.reconcileInterval ?? '5s', 'reconcileInterval')),
     reconcileBatchSize: parsed.reconcileBatchSize ?? 10_000,
     commandTimeoutMs: Math.max(10, toMilliseconds(parsed.commandTimeout ?? '1s', 'commandTimeout')),
@@ -136,6 +141,8 @@ export function redisQueue(options: RedisQueueOptions): RedisQueue {
 interface ResolvedOptions {
   factory: ConnectionFactory
   keyPrefix: string
+  /** The user chose `keyPrefix`: then a storage without an identity may use it alone. */
+  explicitPrefix: boolean
   reconcileIntervalMs: number
   reconcileBatchSize: number
   commandTimeoutMs: number
@@ -148,6 +155,11 @@ class RedisQueueDriver implements RedisQueue {
   readonly #options: ResolvedOptions
   readonly #instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
   #context: QueueContext | null = null
+  /** The storage served (known before `start` for producers, see `attach`). */
+  #storage: Storage | null = null
+  /** `keyPrefix` + the database identity + `:`, once read from the storage. */
+  #namespace: string | null = null
+  #resolving: Promise<string> | null = null
   #commands: RedisConnectionLike | null = null
   #subscriber: RedisConnectionLike | null = null
   #stopped = false
@@ -177,8 +189,14 @@ class RedisQueueDriver implements RedisQueue {
 
   // ---- lifecycle ------------------------------------------------------------------------------
 
+  attach(storage: Storage): void {
+    this.#storage ??= storage
+  }
+
   async start(context: QueueContext): Promise<void> {
     this.#context = context
+    this.#storage = context.storage
+    await this.#resolveNamespace()
     const commands = this.#connect()
     const subscriber = this.#options.factory({ ...this.#connectionOptions(), enableOfflineQueue: true, connectionName: 'hookrelay-sub' })
     this.#subscriber = subscriber
@@ -454,9 +472,44 @@ class RedisQueueDriver implements RedisQueue {
     return commands
   }
 
+  /**
+   * Reads the database identity that namespaces every key, once. Two relays on different databases
+   * sharing one Redis (and one `keyPrefix`) would otherwise pop each other's delivery ids.
+   */
+  #resolveNamespace(): Promise<string> {
+    if (this.#namespace !== null) return Promise.resolve(this.#namespace)
+    this.#resolving ??= (async () => {
+      const storage = this.#storage
+      if (!storage) throw new RelayStateError('redisQueue: used before it was given to createRelay().')
+      // A storage of hookrelay's always has an identity; a custom one may not (the optional call is on purpose).
+      const identify = (storage as Partial<Pick<Storage, 'databaseId'>>).databaseId
+      let namespace: string
+      if (typeof identify === 'function') {
+        namespace = `${this.#options.keyPrefix}${await identify.call(storage)}:`
+      } else if (this.#options.explicitPrefix) {
+        namespace = this.#options.keyPrefix
+      } else {
+        throw new ValidationError(
+          'redisQueue(): this storage cannot tell which database it is, so give each relay sharing this Redis its own keyPrefix.',
+          [{ path: ['keyPrefix'], message: 'required for a storage without databaseId()' }],
+        )
+      }
+      this.#namespace = namespace
+      return namespace
+    })().finally(() => {
+      this.#resolving = null
+    })
+    return this.#resolving
+  }
+
   /** The command connection if it can be used right now; `null` sends callers to the database. */
   #usable(): RedisConnectionLike | null {
     if (this.#stopped) return null
+    if (this.#namespace === null) {
+      // Not known yet (a producer's first send): use the database meanwhile.
+      this.#resolveNamespace().catch((error: unknown) => this.#report(error, 'queue.redis.namespace'))
+      return null
+    }
     const commands = this.#connect()
     if (commands.status !== 'ready' || Date.now() < this.#bypassUntil) return null
     return commands
@@ -464,6 +517,7 @@ class RedisQueueDriver implements RedisQueue {
 
   /** The command connection once ready (waiting up to the command timeout for a first connection). */
   async #ready(): Promise<RedisConnectionLike> {
+    await this.#resolveNamespace()
     const usable = this.#usable()
     if (usable) return usable
     const commands = this.#connect()
@@ -485,7 +539,8 @@ class RedisQueueDriver implements RedisQueue {
   }
 
   #key(name: string): string {
-    return this.#options.keyPrefix + name
+    if (this.#namespace === null) throw new RelayStateError('redisQueue: a key was needed before the database identity was read.')
+    return this.#namespace + name
   }
 
   /** Bounded, jittered retries of a transient failure (storage or Redis). */

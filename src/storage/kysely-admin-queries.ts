@@ -215,6 +215,7 @@ export async function selectRelayStats(db: Db, window: TimeWindow, now: Date): P
       sql<number | string | null>`sum(case when disabled_at is not null then 1 else 0 end)`.as('disabled'),
       sql<number | string | null>`sum(case when disabled_at is null and failing_since is not null then 1 else 0 end)`.as('failing'),
     ])
+    .where('deleted_at', 'is', null)
     .executeTakeFirstOrThrow()
   const oldest = await db
     .selectFrom('deliveries')
@@ -249,6 +250,7 @@ export async function disableFailingEndpoints(db: Db, failingBefore: Date, reaso
     .updateTable('endpoints')
     .set({ disabled_at: when, disabled_reason: reason, updated_at: when })
     .where('disabled_at', 'is', null)
+    .where('deleted_at', 'is', null)
     .where('failing_since', 'is not', null)
     .where('failing_since', '<=', toMillis(failingBefore))
     .returning('id')

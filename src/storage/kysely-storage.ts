@@ -57,6 +57,7 @@ import { listDueDeliveriesSql } from './sql/list-due-deliveries.js'
 import { claimDeliveriesParameters, claimDeliveriesSql, selectByIdsSql } from './sql/claim-deliveries.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import * as admin from './kysely-admin-queries.js'
+import * as endpointState from './endpoint-state-queries.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
 
 /** Where `KyselyStorage` keeps its tables and how it reaches them. */
@@ -123,6 +124,7 @@ export class KyselyStorage implements Storage {
   readonly #claimSql: { due: string; byIds: string; messages: string; endpoints: string; listDue: string }
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   #closed: Promise<void> | undefined
+  #databaseId: Promise<string> | undefined
 
   constructor(options: KyselyStorageOptions) {
     this.#raw = options.db
@@ -224,13 +226,18 @@ export class KyselyStorage implements Storage {
   }
 
   async getEndpoint(id: string): Promise<EndpointRecord | undefined> {
-    const row = await this.#db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.#db
+      .selectFrom('endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
     return row && endpointFromRow(row)
   }
 
   async listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>> {
     const limit = pageLimit(filter.limit)
-    let query = this.#db.selectFrom('endpoints').selectAll()
+    let query = this.#db.selectFrom('endpoints').selectAll().where('deleted_at', 'is', null)
     if (filter.tenant !== undefined) {
       query = filter.tenant === null ? query.where('tenant', 'is', null) : query.where('tenant', '=', filter.tenant)
     }
@@ -247,21 +254,30 @@ export class KyselyStorage implements Storage {
       .updateTable('endpoints')
       .set({ updated_at: Date.now(), ...endpointPatchToRow(patch) })
       .where('id', '=', id)
+      .where('deleted_at', 'is', null)
       .returningAll()
       .executeTakeFirst()
     return row && endpointFromRow(row)
   }
 
-  async deleteEndpoint(id: string): Promise<boolean> {
-    return runTransaction(this.#db, async (tx) => {
-      await tx
-        .deleteFrom('attempts')
-        .where('delivery_id', 'in', (eb) => eb.selectFrom('deliveries').select('id').where('endpoint_id', '=', id))
-        .execute()
-      await tx.deleteFrom('deliveries').where('endpoint_id', '=', id).execute()
-      const result = await tx.deleteFrom('endpoints').where('id', '=', id).executeTakeFirst()
-      return Number(result.numDeletedRows) > 0
+  deleteEndpoint(id: string, at: Date = new Date()): Promise<boolean> {
+    return endpointState.softDeleteEndpoint(this.#db, id, toMillis(at))
+  }
+
+  setEndpointCircuit(id: string, openUntil: Date | null): Promise<void> {
+    return endpointState.updateEndpointCircuit(this.#db, id, openUntil === null ? null : toMillis(openUntil))
+  }
+
+  getEndpointCircuit(id: string): Promise<{ openUntil: Date | null } | undefined> {
+    return endpointState.selectEndpointCircuit(this.#db, id)
+  }
+
+  databaseId(): Promise<string> {
+    this.#databaseId ??= endpointState.selectDatabaseId(this.#db).catch((error: unknown) => {
+      this.#databaseId = undefined
+      throw error
     })
+    return this.#databaseId
   }
 
   // ---- delivering -----------------------------------------------------------------------------
@@ -610,7 +626,7 @@ class KyselyStorageTransaction implements StorageTransaction {
   }
 
   async listRoutableEndpoints(tenant: string | null): Promise<EndpointRecord[]> {
-    let query = this.#db.selectFrom('endpoints').selectAll().where('disabled_at', 'is', null)
+    let query = this.#db.selectFrom('endpoints').selectAll().where('disabled_at', 'is', null).where('deleted_at', 'is', null)
     query = tenant === null ? query.where('tenant', 'is', null) : query.where('tenant', '=', tenant)
     const rows = await query.orderBy('id').execute()
     return rows.map(endpointFromRow)
@@ -619,7 +635,13 @@ class KyselyStorageTransaction implements StorageTransaction {
   async getEndpoints(ids: readonly string[]): Promise<EndpointRecord[]> {
     const result: EndpointRecord[] = []
     for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
-      const rows = await this.#db.selectFrom('endpoints').selectAll().where('id', 'in', chunk).orderBy('id').execute()
+      const rows = await this.#db
+        .selectFrom('endpoints')
+        .selectAll()
+        .where('id', 'in', chunk)
+        .where('deleted_at', 'is', null)
+        .orderBy('id')
+        .execute()
       result.push(...rows.map(endpointFromRow))
     }
     return result

@@ -15,6 +15,7 @@ export interface HookrelayDatabase {
   attempts: AttemptsTable
   inbound_messages: InboundMessagesTable
   migrations: MigrationsTable
+  meta: MetaTable
 }
 
 /** The logical table names, which the prefix plugin renames. */
@@ -25,6 +26,7 @@ export const TABLE_NAMES = [
   'attempts',
   'inbound_messages',
   'migrations',
+  'meta',
 ] as const satisfies readonly (keyof HookrelayDatabase)[]
 
 /** Epoch milliseconds: written as a number, read as a number (SQLite) or a string (Postgres int8). */
@@ -58,6 +60,10 @@ export interface EndpointsTable {
   failing_since: NullableMillis
   created_at: Millis
   updated_at: Millis
+  /** When a worker opened the circuit: the time it may go half-open; NULL while closed. */
+  circuit_open_until: NullableMillis
+  /** When the endpoint was deleted; deleted endpoints keep their history until retention. */
+  deleted_at: NullableMillis
 }
 
 export interface MessagesTable {
@@ -129,4 +135,10 @@ export interface InboundMessagesTable {
 export interface MigrationsTable {
   name: string
   applied_at: Millis
+}
+
+/** Named values of this set of tables, e.g. `database_id` (see migration 003). */
+export interface MetaTable {
+  name: string
+  value: string
 }

@@ -55,8 +55,23 @@ export interface Storage {
   listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>>
   /** Applies `patch` and returns the updated endpoint, or `undefined` if it does not exist. */
   updateEndpoint(id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined>
-  /** Deletes the endpoint with its deliveries and attempts. Returns false if it did not exist. */
-  deleteEndpoint(id: string): Promise<boolean>
+  /**
+   * Deletes the endpoint (a mark: it leaves lists and routing, `getEndpoint` no longer finds it) and
+   * discards its unfinished deliveries (`pending`, `delivering`: reason `endpoint_deleted`) and its
+   * dead letters. Its deliveries and attempts stay until retention purges them. Returns false if it
+   * did not exist or was deleted already.
+   */
+  deleteEndpoint(id: string, at?: Date): Promise<boolean>
+  /** Records an endpoint's circuit as a worker changed it: open until `openUntil`, or closed (`null`). */
+  setEndpointCircuit(id: string, openUntil: Date | null): Promise<void>
+  /** The circuit as the workers left it; `undefined` if the endpoint does not exist. */
+  getEndpointCircuit(id: string): Promise<{ openUntil: Date | null } | undefined>
+  /**
+   * A random identity of this set of tables (database, schema and table prefix), stored when they
+   * were migrated: the same for every process on them, different for any other relay. Rejects with
+   * `NOT_MIGRATED` before `migrate()`.
+   */
+  databaseId(): Promise<string>
 
   // ---- delivering ------------------------------------------------------------------------
   /**

@@ -169,7 +169,13 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     const ep = (await relay.endpoints.list({ disabled: false })).data[0]!
     const one = await cliJson('stats', '--endpoint', ep.id)
     expect(one).toMatchObject({ endpointId: ep.id, deliveries: { pending: 1199 } })
-    expect((await cli('stats', '--endpoint', ep.id)).stdout).toMatch(/circuit +│ (closed|open|half_open)/)
+    expect((await cli('stats', '--endpoint', ep.id)).stdout).toMatch(/circuit +│ closed/)
+    // The circuit as the workers recorded it, read from the database by the CLI (which runs no workers).
+    await storage.setEndpointCircuit(ep.id, new Date(Date.now() + 3_600_000))
+    expect((await cli('stats', '--endpoint', ep.id)).stdout).toMatch(/circuit +│ open/)
+    await storage.setEndpointCircuit(ep.id, new Date(Date.now() - 1_000))
+    expect((await cliJson('stats', '--endpoint', ep.id)).circuit).toBe('half_open')
+    await storage.setEndpointCircuit(ep.id, null)
   })
 
   it('purges what ended long ago, with progress, and leaves pending work', async () => {
@@ -187,5 +193,26 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     const left = await d.db.selectFrom(d.name).select(['status', (eb) => eb.fn.countAll().as('n')]).groupBy('status').execute()
     expect(Object.fromEntries(left.map((s) => [s.status, Number(s.n)]))).toEqual({ pending: 499, discarded: 1 })
     expect(await cliJson('purge', '--older-than', '2d')).toEqual({ deliveries: 0, attempts: 0, messages: 0, inbound: 0 })
+  })
+
+  it('resends a message and deletes an endpoint, keeping its history', async () => {
+    const ep = await relay.endpoints.create({ url: 'http://127.0.0.1:9/resend' })
+    const sent = await relay.send({ type: 'order.created', data: { resend: true }, endpointIds: [ep.id] })
+    const d = deliveries()
+    await d.db.updateTable(d.name).set({ status: 'succeeded', completed_at: Date.now(), next_attempt_at: null }).where('id', '=', sent.deliveryIds[0]!).execute()
+
+    const resent = await cliJson('messages', 'resend', sent.messageId)
+    expect(resent).toEqual({ messageId: sent.messageId, deliveryIds: [expect.stringMatching(/^dlv_/)] })
+    expect((await relay.deliveries.get(resent.deliveryIds[0])).status).toBe('pending')
+    const busy = await cli('messages', 'resend', sent.messageId, '--endpoint', ep.id)
+    expect(busy.code).toBe(1)
+    expect(busy.stderr).toMatch(/still being delivered/)
+
+    const deleted = await cli('endpoints', 'delete', ep.id)
+    expect(deleted).toMatchObject({ code: 0, stdout: `Endpoint ${ep.id} deleted; its pending deliveries were discarded, its history kept.\n` })
+    expect((await cliJson('endpoints', 'list')).data.map((e: { id: string }) => e.id)).not.toContain(ep.id)
+    expect((await relay.deliveries.get(resent.deliveryIds[0])).status).toBe('discarded')
+    expect((await relay.deliveries.get(sent.deliveryIds[0]!)).status).toBe('succeeded')
+    expect((await cli('endpoints', 'delete', ep.id)).stderr).toMatch(/does not exist/)
   })
 })

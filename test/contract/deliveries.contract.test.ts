@@ -232,7 +232,7 @@ describeEachStorage('storage: claiming and settling deliveries', ({ env, target 
     expect((await s.listAttempts({ limit: 1000 })).data).toHaveLength(700)
   })
 
-  it('drops the attempt of a delivery deleted with its endpoint mid-attempt, without failing the batch', async () => {
+  it('logs the attempt of a delivery whose endpoint was deleted mid-attempt, leaves it discarded, and settles the rest of the batch', async () => {
     const s = await env().freshStorage()
     const a = await seedDeliveries(s, 1)
     const b = await seedDeliveries(s, 1)
@@ -243,8 +243,8 @@ describeEachStorage('storage: claiming and settling deliveries', ({ env, target 
       { deliveryId: da.id, owner: 'w1', status: 'succeeded', nextAttemptAt: null, attempt: anAttempt(da), at: at(2) },
       { deliveryId: db.id, owner: 'w1', status: 'succeeded', nextAttemptAt: null, attempt: anAttempt(db), at: at(2) },
     ])
-    expect(await s.getDelivery(da.id)).toBeUndefined()
-    expect((await s.listAttempts({ deliveryId: da.id })).data).toHaveLength(0)
+    expect(await s.getDelivery(da.id)).toMatchObject({ status: 'discarded', deadReason: 'endpoint_deleted' })
+    expect((await s.listAttempts({ deliveryId: da.id })).data).toHaveLength(1)
     expect(await s.getDelivery(db.id)).toMatchObject({ status: 'succeeded' })
   })
 

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
 import { ValidationError } from '../../src/core/errors.js'
-import type { EndpointRecord } from '../../src/core/types.js'
+import type { DeliveryRecord, EndpointRecord } from '../../src/core/types.js'
 import { describeEachStorage } from '../support/storages.js'
 import { aDelivery, anAttempt, anEndpoint, at, seedDeliveries, T0 } from './fixtures.js'
 
@@ -112,29 +112,69 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
     await expect(s.listEndpoints({ limit: 2.5 })).rejects.toBeInstanceOf(ValidationError)
   })
 
-  it('deletes an endpoint with its deliveries and attempts, and leaves others alone', async () => {
+  it('deletes an endpoint softly: gone from reads and routing, its history kept, its unfinished deliveries discarded', async () => {
     const s = await env().freshStorage()
-    const { endpoint, message, deliveries } = await seedDeliveries(s, 2)
+    const { endpoint, message, deliveries } = await seedDeliveries(s, 3)
     const other = anEndpoint()
     await s.insertEndpoint(other)
     const kept = aDelivery(message, other)
     await s.transaction((tx) => tx.insertDeliveries([kept]))
 
-    const [claimed] = await s.claimDeliveries({ owner: 'w1', limit: 100, leaseMs: 30_000, now: at(1) })
-    expect(claimed).toBeDefined()
-    const target = deliveries[0]!
-    const attempt = anAttempt(target, { outcome: 'failed', statusCode: 500 })
-    await s.settle([{ deliveryId: target.id, owner: 'w1', status: 'pending', nextAttemptAt: at(60_000), attempt, at: at(2) }])
-    expect((await s.listAttempts({ endpointId: endpoint.id })).data).toHaveLength(1)
+    const claimed = await s.claimDeliveries({ owner: 'w1', limit: 100, leaseMs: 30_000, now: at(1) })
+    expect(claimed.length).toBeGreaterThan(0)
+    const [failed, delivered, inFlight] = deliveries as [DeliveryRecord, DeliveryRecord, DeliveryRecord]
+    await s.settle([
+      { deliveryId: failed.id, owner: 'w1', status: 'pending', nextAttemptAt: at(60_000), attempt: anAttempt(failed, { outcome: 'failed', statusCode: 500 }), at: at(2) },
+      { deliveryId: delivered.id, owner: 'w1', status: 'succeeded', nextAttemptAt: null, attempt: anAttempt(delivered, { outcome: 'succeeded', statusCode: 200 }), at: at(2) },
+    ])
 
-    expect(await s.deleteEndpoint(endpoint.id)).toBe(true)
+    expect(await s.deleteEndpoint(endpoint.id, at(3))).toBe(true)
     expect(await s.getEndpoint(endpoint.id)).toBeUndefined()
-    for (const d of deliveries) expect(await s.getDelivery(d.id)).toBeUndefined()
-    expect((await s.listAttempts({ endpointId: endpoint.id })).data).toHaveLength(0)
+    expect((await s.listEndpoints({})).data.map((e) => e.id)).not.toContain(endpoint.id)
+    expect(await s.transaction((tx) => tx.listRoutableEndpoints(null))).not.toContainEqual(expect.objectContaining({ id: endpoint.id }))
+    expect(await s.transaction((tx) => tx.getEndpoints([endpoint.id]))).toEqual([])
+    expect(await s.updateEndpoint(endpoint.id, { description: 'x' })).toBeUndefined()
+
+    // History stays: the deliveries and their attempts; what was unfinished is discarded.
+    expect((await s.listAttempts({ endpointId: endpoint.id })).data).toHaveLength(2)
+    expect((await s.getDelivery(delivered.id))?.status).toBe('succeeded')
+    for (const id of [failed.id, inFlight.id]) {
+      expect(await s.getDelivery(id)).toMatchObject({ status: 'discarded', deadReason: 'endpoint_deleted', nextAttemptAt: null })
+    }
+    const later = await s.claimDeliveries({ owner: 'w2', limit: 100, leaseMs: 30_000, now: at(120_000) })
+    expect(later.map((c) => c.delivery.endpointId)).not.toContain(endpoint.id)
+    // The worker that had one in flight settles it: its attempt is logged, the delivery stays discarded.
+    await s.settle([{ deliveryId: inFlight.id, owner: 'w1', status: 'pending', nextAttemptAt: at(60_000), attempt: anAttempt(inFlight, { outcome: 'failed', statusCode: 500 }), at: at(4) }])
+    expect((await s.getDelivery(inFlight.id))?.status).toBe('discarded')
+    expect((await s.listAttempts({ endpointId: endpoint.id })).data).toHaveLength(3)
     expect(await s.getDelivery(kept.id)).toBeDefined()
     expect(await s.getMessage(message.id)).toBeDefined()
 
     expect(await s.deleteEndpoint(endpoint.id)).toBe(false)
+    expect(await s.deleteEndpoint('ep_missing')).toBe(false)
+  })
+
+  it('records an endpoint circuit as workers change it, for every process to read', async () => {
+    const s = await env().freshStorage()
+    const endpoint = anEndpoint()
+    await s.insertEndpoint(endpoint)
+    expect(await s.getEndpointCircuit(endpoint.id)).toEqual({ openUntil: null })
+    await s.setEndpointCircuit(endpoint.id, at(5_000))
+    expect(await s.getEndpointCircuit(endpoint.id)).toEqual({ openUntil: at(5_000) })
+    expect(await s.getEndpoint(endpoint.id)).toEqual(endpoint)
+    await s.setEndpointCircuit(endpoint.id, null)
+    expect(await s.getEndpointCircuit(endpoint.id)).toEqual({ openUntil: null })
+    expect(await s.getEndpointCircuit('ep_missing')).toBeUndefined()
+  })
+
+  it('has one random identity per set of tables, the same from every connection', async () => {
+    const a = await env().freshStorage()
+    const b = await env().freshStorage()
+    const id = await a.databaseId()
+    expect(id).toMatch(/^[0-9a-f]{16}$/)
+    expect(await b.databaseId()).not.toBe(id)
+    const again = env().createStorage({ tablePrefix: a.tableName('meta').slice(0, -'meta'.length) })
+    expect(await again.databaseId()).toBe(id)
   })
 
   it('lists routable endpoints of a tenant: enabled only', async () => {

@@ -48,11 +48,22 @@ describe.skipIf(!available)('circuit breakers shared through Redis', () => {
       circuitBreaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeout: '2s' },
     })
     let opened = false
+    let openedAt = 0
     first.on('circuit.opened', () => {
       opened = true
+      openedAt ||= Date.now()
     })
     await first.sendMany(Array.from({ length: 10 }, (_, i) => ({ type: 'order.created', data: { i } })))
     await eventually(() => expect(opened).toBe(true))
+    // A process without workers (web, admin) reports the fleet's circuit, not a closed one of its own.
+    const observer = createRelay({
+      storage: env!.createStorage({ tablePrefix }),
+      queue: redisQueue({ redis: REDIS_URL, keyPrefix }),
+      now: () => openedAt,
+    })
+    relays.push(observer)
+    await observer.start({ workers: false, migrate: false })
+    await eventually(async () => expect((await observer.endpoints.stats(endpoint.id)).circuit).toBe('open'))
     await new Promise((resolve) => setTimeout(resolve, 150)) // attempts in flight when it opened land
 
     // The first worker goes away; a second one, which never attempted this endpoint, takes over.
