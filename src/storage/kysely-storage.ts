@@ -39,16 +39,19 @@ import type {
   InboundFilter,
   InboundInsertResult,
   InboundSettlement,
+  OutgoingMessage,
   Page,
   Storage,
   StorageTransaction,
   StorageWakeups,
+  StoredMessage,
 } from './storage.js'
 import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from './claimable.js'
 import { SettleStatements } from './settle-statements.js'
 import { InboundStatements } from './inbound-statements.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import * as admin from './kysely-admin-queries.js'
+import type { MessageStore, MessageStoreFactory } from './sql/message-store.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
 
 /** Where `KyselyStorage` keeps its tables and how it reaches them. */
@@ -75,6 +78,8 @@ export interface KyselyStorageOptions {
   readonly announce?: (tx: Kysely<any>) => Promise<void>
   /** Cross-process wake-ups to expose as `storage.wakeups` (Postgres LISTEN). Default: none. */
   readonly wakeups?: StorageWakeups
+  /** How `send()`'s writes are made on this database (`storeMessages`), given the real table names. */
+  readonly messageStore: MessageStoreFactory
 }
 
 const DEFAULT_PAGE_LIMIT = 50
@@ -106,6 +111,7 @@ export class KyselyStorage implements Storage {
   readonly #settleStatements: SettleStatements
   readonly #inboundStatements: InboundStatements
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
+  readonly #messageStore: MessageStore
   #closed: Promise<void> | undefined
 
   constructor(options: KyselyStorageOptions) {
@@ -126,6 +132,11 @@ export class KyselyStorage implements Storage {
       { attempts: quoted('attempts'), deliveries: quoted('deliveries'), inboundMessages: quoted('inbound_messages') },
       (index) => this.#sqlDialect.parameter(index),
     )
+    this.#messageStore = options.messageStore({
+      endpoints: quoted('endpoints'),
+      messages: quoted('messages'),
+      deliveries: quoted('deliveries'),
+    })
     this.#inboundStatements = new InboundStatements(quoted('inbound_messages'), (index) => this.#sqlDialect.parameter(index))
   }
 
@@ -187,9 +198,17 @@ export class KyselyStorage implements Storage {
           [{ path: ['transaction'], message: 'not a Kysely executor' }],
         )
       }
-      return fn(new KyselyStorageTransaction(this.#scope(external), this.#announce))
+      return fn(new KyselyStorageTransaction(this.#scope(external), this.#announce, this.#messageStore, true))
     }
-    return this.#db.transaction().execute((tx) => fn(new KyselyStorageTransaction(tx, this.#announce)))
+    return this.#db
+      .transaction()
+      .execute((tx) => fn(new KyselyStorageTransaction(tx, this.#announce, this.#messageStore, false)))
+  }
+
+  storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
+    if (messages.length === 0) return Promise.resolve([])
+    if (this.#messageStore.atomic) return this.#messageStore.store(this.#db, messages, { external: false })
+    return this.transaction((tx) => tx.storeMessages(messages))
   }
 
   // ---- endpoints ------------------------------------------------------------------------------
@@ -594,10 +613,24 @@ export class KyselyStorage implements Storage {
 class KyselyStorageTransaction implements StorageTransaction {
   readonly #db: Db
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
+  readonly #messageStore: MessageStore
+  readonly #external: boolean
 
-  constructor(db: Db, announce: ((tx: Kysely<any>) => Promise<void>) | undefined) {
+  constructor(
+    db: Db,
+    announce: ((tx: Kysely<any>) => Promise<void>) | undefined,
+    messageStore: MessageStore,
+    external: boolean,
+  ) {
     this.#db = db
     this.#announce = announce
+    this.#messageStore = messageStore
+    this.#external = external
+  }
+
+  storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
+    if (messages.length === 0) return Promise.resolve([])
+    return this.#messageStore.store(this.#db, messages, { external: this.#external })
   }
 
   async listRoutableEndpoints(tenant: string | null): Promise<EndpointRecord[]> {

@@ -6,6 +6,8 @@ import { loadOptionalPeer } from './load-peer.js'
 import { parseOptions } from './options.js'
 import { postgresDialect } from './postgres-dialect.js'
 import { announceOn, PostgresWakeups, wakeupChannel, type PgListenClient } from './postgres-wakeups.js'
+import type { MessageStoreFactory } from './sql/message-store.js'
+import { PostgresStoreMessages } from './sql/postgres-store-messages.js'
 
 /**
  * What hookrelay needs of a `pg.Pool` you hand in (the shape Kysely's `PostgresDialect` asks
@@ -172,15 +174,16 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
   // (a Kysely handed in hides its connections), but their workers hear sends made through any.
   const channel = wakeupChannel(schema, tablePrefix)
   const announce = announceOn(channel)
+  const messageStore: MessageStoreFactory = (tables) => new PostgresStoreMessages(tables, channel)
 
   if (parsed.db) {
-    return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, announce, onClose: async () => undefined })
+    return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, announce, messageStore, onClose: async () => undefined })
   }
   if (parsed.pool) {
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardedPool(parsed.pool) }) })
     const wakeups = poolWakeups(channel, parsed.pool)
     // Destroying this Kysely would end the caller's pool: close() leaves it alone.
-    return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, wakeups, onClose: async () => undefined })
+    return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, messageStore, wakeups, onClose: async () => undefined })
   }
   const pg = loadOptionalPeer<PgModule>('pg', 'postgresStorage()')
   const pool = new pg.Pool({ connectionString: parsed.connectionString!, max: parsed.max ?? 10 })
@@ -189,5 +192,5 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
   pool.on('error', () => undefined)
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) })
   const wakeups = clientWakeups(channel, pg, parsed.connectionString!)
-  return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, wakeups, onClose: () => db.destroy() })
+  return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, messageStore, wakeups, onClose: () => db.destroy() })
 }
