@@ -51,7 +51,7 @@ import { SettleStatements } from './settle-statements.js'
 import { InboundStatements } from './inbound-statements.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import * as admin from './kysely-admin-queries.js'
-import type { MessageStore, MessageStoreFactory } from './sql/message-store.js'
+import type { MessageStore, SendTables } from './sql/message-store.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
 
 /** Where `KyselyStorage` keeps its tables and how it reaches them. */
@@ -79,7 +79,7 @@ export interface KyselyStorageOptions {
   /** Cross-process wake-ups to expose as `storage.wakeups` (Postgres LISTEN). Default: none. */
   readonly wakeups?: StorageWakeups
   /** How `send()`'s writes are made on this database (`storeMessages`), given the real table names. */
-  readonly messageStore: MessageStoreFactory
+  readonly messageStore: (tables: SendTables) => MessageStore
 }
 
 const DEFAULT_PAGE_LIMIT = 50
@@ -207,8 +207,7 @@ export class KyselyStorage implements Storage {
 
   storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
     if (messages.length === 0) return Promise.resolve([])
-    if (this.#messageStore.atomic) return this.#messageStore.store(this.#db, messages, { external: false })
-    return this.transaction((tx) => tx.storeMessages(messages))
+    return this.#messageStore.storeAlone(this.#db, messages)
   }
 
   // ---- endpoints ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { loadOptionalPeer } from './load-peer.js'
 import { parseOptions } from './options.js'
 import { postgresDialect } from './postgres-dialect.js'
 import { announceOn, PostgresWakeups, wakeupChannel, type PgListenClient } from './postgres-wakeups.js'
-import type { MessageStoreFactory } from './sql/message-store.js'
+import type { MessageStore, SendTables } from './sql/message-store.js'
 import { PostgresStoreMessages } from './sql/postgres-store-messages.js'
 
 /**
@@ -174,7 +174,7 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
   // (a Kysely handed in hides its connections), but their workers hear sends made through any.
   const channel = wakeupChannel(schema, tablePrefix)
   const announce = announceOn(channel)
-  const messageStore: MessageStoreFactory = (tables) => new PostgresStoreMessages(tables, channel)
+  const messageStore = (tables: SendTables): MessageStore => new PostgresStoreMessages(tables, channel)
 
   if (parsed.db) {
     return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, announce, messageStore, onClose: async () => undefined })

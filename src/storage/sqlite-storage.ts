@@ -135,7 +135,8 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
   }
 
   const checkpoints = (parsed.checkpoint ?? (owned ? 'background' : 'auto')) === 'background' ? backgroundCheckpoints(database) : undefined
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
+  const cached = withStatementCache(database)
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: cached }) })
   // Outbox sends wake this process's workers when the caller's transaction ends.
   const wakeups = new SqliteCommitWakeups(database as { inTransaction?: unknown })
   return new KyselyStorage({
@@ -143,7 +144,7 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
     dialect: sqliteDialect,
     tablePrefix: parsed.tablePrefix ?? 'hookrelay_',
     wakeups,
-    messageStore: (tables) => new SqliteStoreMessages(tables, () => wakeups.afterOutboxWrite()),
+    messageStore: (tables) => new SqliteStoreMessages(tables, cached, () => wakeups.afterOutboxWrite()),
     // The checkpoint worker closes first, so the main connection's close checkpoints and removes
     // the WAL. Destroying the Kysely closes the database, so only do it for a database we opened.
     onClose: async () => {

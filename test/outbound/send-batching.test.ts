@@ -233,7 +233,7 @@ describe('the SQLite statement cache stays bounded whatever the batch sizes', ()
         await relay.sendMany(Array.from({ length: size }, (_, i) => ({ type: 'a.b', data: i })))
       }
       const inserts = (table: string) => [...prepared].filter((sql) => sql.startsWith(`insert into "hookrelay_${table}"`))
-      // Row counts are powers of two up to 256: at most 9 texts per table, whatever the sizes sent.
+      // Row counts are powers of two up to 256: at most 9 texts per table and kind, whatever the sizes sent.
       expect(inserts('messages').length).toBeLessThanOrEqual(9)
       expect(inserts('deliveries').length).toBeLessThanOrEqual(9)
       expect((await relay.deliveries.list({ limit: 1000 })).data.length).toBeGreaterThan(0)

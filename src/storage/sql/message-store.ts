@@ -19,14 +19,14 @@ export const DELIVERY_COLUMNS =
 
 /** How a storage writes what `send()` sends (see `StorageTransaction.storeMessages`), per database. */
 export interface MessageStore {
-  /** True when `store` is one statement, atomic without a transaction around it (Postgres). */
-  readonly atomic: boolean
   /**
-   * `db` is the transaction (hookrelay's or the caller's: `external`), scoped to hookrelay's
-   * tables; SQL written here names `SendTables` itself.
+   * Inside a transaction: `db` is hookrelay's transaction or the caller's (`external`), scoped to
+   * hookrelay's tables; SQL written here names `SendTables` itself.
    */
   store(db: Kysely<any>, items: readonly OutgoingMessage[], options: { external: boolean }): Promise<StoredMessage[]>
+  /**
+   * In a transaction of its own, committed when it resolves (`Storage.storeMessages`): each
+   * database does it its cheapest way. `db` is hookrelay's Kysely, scoped to its tables.
+   */
+  storeAlone(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]>
 }
-
-/** Builds a storage's `MessageStore` once its table names are known. */
-export type MessageStoreFactory = (tables: SendTables) => MessageStore

@@ -85,7 +85,6 @@ interface StoreRow {
  * before it when there are any (to refuse unknown ones without aborting a caller's transaction).
  */
 export class PostgresStoreMessages implements MessageStore {
-  readonly atomic = true
   readonly #tables: SendTables
   readonly #channel: string | undefined
   readonly #text: string
@@ -95,6 +94,11 @@ export class PostgresStoreMessages implements MessageStore {
     this.#tables = tables
     this.#channel = channel
     this.#text = storeStatement(tables, channel !== undefined)
+  }
+
+  /** One statement commits on its own: no BEGIN and COMMIT round trips around it. */
+  storeAlone(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
+    return this.store(db, items)
   }
 
   async store(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
