@@ -76,7 +76,7 @@ export interface KyselyStorageOptions {
    * `tx` is the transaction, scoped to hookrelay's tables. Default: nothing (workers poll).
    */
   readonly announce?: (tx: Kysely<any>) => Promise<void>
-  /** Cross-process wake-ups to expose as `storage.wakeups` (Postgres LISTEN). Default: none. */
+  /** Wake-ups to expose as `storage.wakeups` (Postgres LISTEN, SQLite outbox commits). Default: none. */
   readonly wakeups?: StorageWakeups
   /** How `send()`'s writes are made on this database (`storeMessages`), given the real table names. */
   readonly messageStore: (tables: SendTables) => MessageStore

@@ -30,8 +30,9 @@ export interface Storage {
   readonly db: Kysely<any>
 
   /**
-   * Commit announcements, where the database has them (Postgres LISTEN/NOTIFY): a hint that lets
-   * idle workers in other processes start at once. Absent on SQLite, where workers poll.
+   * Commit announcements: a hint that lets idle workers start at once. Postgres: LISTEN/NOTIFY,
+   * heard by every process. SQLite: outbox sends of this process, once the caller's transaction
+   * has ended (other processes on the file poll).
    */
   readonly wakeups?: StorageWakeups
 
