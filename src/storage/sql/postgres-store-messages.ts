@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { CompiledQuery, type Kysely } from 'kysely'
 import { HookrelayError } from '../../core/errors.js'
 import { ID_ALPHABET } from '../../core/ids.js'
@@ -62,15 +63,17 @@ function storeStatement(tables: SendTables, notify: boolean): string {
     null, null, null, 'scheduled', created_at, created_at, null
   from numbered order by message_id, n
   returning id, message_id, endpoint_id
-), existing as (
-  select input.ord, m.id from input join ${M} m on m.idempotency_scope = input.idempotency_scope
-  where input.idempotency_scope is not null
+), existing as materialized (
+  -- A lookup per keyed message (the unique index), never a join the planner could turn into a scan.
+  select ord, (select m.id from ${M} m where m.idempotency_scope = input.idempotency_scope) as id
+  from input where idempotency_scope is not null
 )
 select
   (select coalesce(json_agg(json_build_array(message_id, id, endpoint_id) order by id), '[]') from deliveries) as deliveries,
   (select coalesce(json_agg(id), '[]') from inserted) as inserted,
   (select coalesce(json_agg(json_build_array(x.ord, x.id,
-    (select coalesce(json_agg(d.id order by d.id), '[]') from ${D} d where d.message_id = x.id))), '[]') from existing x) as existing` +
+    (select coalesce(json_agg(d.id order by d.id), '[]') from ${D} d where d.message_id = x.id))), '[]')
+    from existing x where x.id is not null) as existing` +
     (notify ? `,\n  (select count(pg_notify($2, '')) from (select 1 from deliveries limit 1) as one) as announced` : '')
 }
 
@@ -81,6 +84,13 @@ interface StoreRow {
 }
 
 /**
+ * Runs a named prepared statement on a connection of the pool, outside any transaction: Postgres
+ * plans it once per connection instead of on every run (planning this statement costs more than
+ * running it). Absent when hookrelay cannot reach the pool (a Kysely handed in).
+ */
+export type RunPrepared = (name: string, text: string, values: readonly unknown[]) => Promise<Record<string, unknown>[]>
+
+/**
  * `storeMessages` on Postgres: the statement above, plus a read of the explicit `endpointIds`
  * before it when there are any (to refuse unknown ones without aborting a caller's transaction).
  */
@@ -88,20 +98,34 @@ export class PostgresStoreMessages implements MessageStore {
   readonly #tables: SendTables
   readonly #channel: string | undefined
   readonly #text: string
+  readonly #name: string
+  readonly #runPrepared: RunPrepared | undefined
 
   /** `channel`: where to `pg_notify` new work; none when undefined. */
-  constructor(tables: SendTables, channel: string | undefined) {
+  constructor(tables: SendTables, channel: string | undefined, runPrepared?: RunPrepared) {
     this.#tables = tables
     this.#channel = channel
     this.#text = storeStatement(tables, channel !== undefined)
+    this.#name = `hookrelay_store_${createHash('sha256').update(this.#text).digest('hex').slice(0, 24)}`
+    this.#runPrepared = runPrepared
   }
 
   /** One statement commits on its own: no BEGIN and COMMIT round trips around it. */
   storeAlone(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
-    return this.store(db, items)
+    const runPrepared = this.#runPrepared
+    if (!runPrepared) return this.store(db, items)
+    return this.#store(db, items, async (params) => (await runPrepared(this.#name, this.#text, params)) as unknown as StoreRow[])
   }
 
-  async store(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
+  store(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
+    return this.#store(db, items, async (params) => (await db.executeQuery<StoreRow>(CompiledQuery.raw(this.#text, params))).rows)
+  }
+
+  async #store(
+    db: Kysely<any>,
+    items: readonly OutgoingMessage[],
+    run: (params: unknown[]) => Promise<StoreRow[]>,
+  ): Promise<StoredMessage[]> {
     const wanted = explicitIds(items)
     if (wanted.length > 0) {
       const found = await db.executeQuery<{ id: string; tenant: string | null }>(
@@ -124,8 +148,7 @@ export class PostgresStoreMessages implements MessageStore {
       })),
     )
     const params = this.#channel === undefined ? [input] : [input, this.#channel]
-    const { rows } = await db.executeQuery<StoreRow>(CompiledQuery.raw(this.#text, params))
-    const row = rows[0]!
+    const row = (await run(params))[0]!
 
     const inserted = new Set(row.inserted)
     const deliveries = new Map<string, { id: string; endpointId: string }[]>()
