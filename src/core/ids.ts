@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import { HookrelayError } from './errors.js'
 
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ' // Crockford base32: sortable, no I/L/O/U
+/** The digits of ids: Crockford base32, sortable, no I/L/O/U. */
+export const ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+const ALPHABET = ID_ALPHABET
 
 let lastTime = -1
 let lastRandom: number[] = []
@@ -18,6 +21,11 @@ export function newId(prefix: 'msg' | 'ep' | 'dlv' | 'att' | 'in', now = Date.no
   } else {
     increment(lastRandom)
   }
+  return format(prefix)
+}
+
+/** The current state of the sequence as an id. */
+function format(prefix: string): string {
   let time = ''
   let t = lastTime
   for (let i = 0; i < 10; i++) {
@@ -37,4 +45,43 @@ function increment(digits: number[]): void {
     }
     digits[i] = 0
   }
+}
+
+/** Deliveries one message id can name: 3 base-32 digits, less the message's own (0). */
+export const MAX_DELIVERIES_PER_MESSAGE = 32 ** 3 - 1
+
+/**
+ * A message id that reserves the next 32,767 ids of the sequence for its deliveries: its last 3
+ * digits are `000` and the sequence continues after `…ZZZ`. `deliveryIdOf(messageId, n)` names
+ * the n-th delivery without a generator, so the database can name them too (Postgres fans out in
+ * the insert statement itself), and delivery ids keep the send order FIFO relies on: every id of
+ * the block sorts after what was issued before the message and before what is issued after it.
+ */
+export function newMessageId(now = Date.now()): string {
+  if (now > lastTime) {
+    lastTime = now
+    lastRandom = [...randomBytes(16)].map((b) => b % 32)
+  } else {
+    // Past the current value's block: carry into the 4th digit from the end.
+    lastRandom[lastRandom.length - 1] = 31
+    lastRandom[lastRandom.length - 2] = 31
+    lastRandom[lastRandom.length - 3] = 31
+    increment(lastRandom)
+  }
+  lastRandom.fill(0, lastRandom.length - 3)
+  const id = format('msg')
+  lastRandom.fill(31, lastRandom.length - 3) // the next id of any kind comes after the block
+  return id
+}
+
+/** The id of the `ordinal`-th delivery (1-based) of a message whose id came from `newMessageId`. */
+export function deliveryIdOf(messageId: string, ordinal: number): string {
+  if (!Number.isInteger(ordinal) || ordinal < 1 || ordinal > MAX_DELIVERIES_PER_MESSAGE) {
+    throw new HookrelayError(
+      'TOO_MANY_DELIVERIES',
+      `A message fans out to at most ${MAX_DELIVERIES_PER_MESSAGE} endpoints; this one matched more. ` +
+        'Narrow the endpoints\' event types or channels, or send to explicit endpointIds in several messages.',
+    )
+  }
+  return `dlv_${messageId.slice(4, 27)}${ALPHABET[ordinal >> 10]}${ALPHABET[(ordinal >> 5) & 31]}${ALPHABET[ordinal & 31]}`
 }

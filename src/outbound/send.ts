@@ -1,11 +1,12 @@
 import { z } from 'zod'
 import { HookrelayError, ValidationError } from '../core/errors.js'
-import { EVENT_TYPE_PATTERN, matchesChannels, matchesEventType } from '../core/event-type.js'
+import { EVENT_TYPE_PATTERN } from '../core/event-type.js'
 import type { MessageCreatedEvent } from '../core/events.js'
-import { newId } from '../core/ids.js'
-import type { DeliveryRecord, EndpointRecord, MessageRecord } from '../core/types.js'
+import { newMessageId } from '../core/ids.js'
+import type { MessageRecord } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
-import type { Storage, StorageTransaction } from '../storage/storage.js'
+import type { OutgoingMessage, Storage, StoredMessage } from '../storage/storage.js'
+import { SendBatcher } from './send-batcher.js'
 
 /** An event to send. */
 export interface SendEvent<TData = unknown> {
@@ -62,17 +63,28 @@ export interface SenderDeps {
 }
 
 interface Prepared {
-  event: z.infer<typeof sendEventSchema>
   message: MessageRecord
   scope: string | null
+  endpointIds: string[] | null
 }
 
-/** `relay.send()` and `relay.sendMany()`: validate, fan out, write message and deliveries in one transaction. */
+/** A `sendMany()` larger than this is a batch already: it gets its own transaction instead of joining others. */
+const COALESCE_UP_TO = 64
+/** Messages per `storeMessages` call: bounds one statement's size; a larger batch takes several in one transaction. */
+const MESSAGES_PER_STATEMENT = 500
+
+/**
+ * `relay.send()` and `relay.sendMany()`: validate, then write each message and its fan-out in one
+ * transaction. Sends made outside a caller's transaction in the same I/O turn share one
+ * transaction (see `SendBatcher`); inside a caller's transaction they join it (the outbox).
+ */
 export class Sender {
   readonly #deps: SenderDeps
+  readonly #batcher: SendBatcher<Prepared, SendResult>
 
   constructor(deps: SenderDeps) {
     this.#deps = deps
+    this.#batcher = new SendBatcher((items) => this.#commit(items))
   }
 
   async send(event: SendEvent, options: SendOptions = {}): Promise<SendResult> {
@@ -83,25 +95,39 @@ export class Sender {
   async sendMany(events: readonly SendEvent[], options: SendOptions = {}): Promise<SendResult[]> {
     if (!Array.isArray(events)) throw new ValidationError('sendMany() takes an array of events.')
     const prepared = events.map((event, index) => this.#prepare(event, events.length > 1 ? `event [${index}]` : 'event'))
+    if (prepared.length === 0) return []
+    if (options.transaction !== undefined) {
+      // Inside the caller's transaction we cannot know when (or whether) it commits, so no event then.
+      return this.#deps.storage.transaction((tx) => this.#store((m) => tx.storeMessages(m), prepared, []), {
+        external: options.transaction,
+      })
+    }
+    if (prepared.length > COALESCE_UP_TO) return this.#commit(prepared)
+    return this.#batcher.add(prepared)
+  }
+
+  /** Resolves once every send accepted so far is written (or failed). */
+  drain(): Promise<void> {
+    return this.#batcher.drain()
+  }
+
+  /** Writes `items` in a transaction of ours, then announces what was committed. */
+  async #commit(items: Prepared[]): Promise<SendResult[]> {
     const created: MessageCreatedEvent[] = []
-    const results = await this.#deps.storage.transaction(
-      async (tx) => {
-        const out = await this.#write(tx, prepared, created)
-        // Announced inside the transaction so it is heard on commit only, also for outbox sends.
-        if (created.some((c) => c.deliveryIds.length > 0)) await tx.announceWork()
-        return out
-      },
-      { external: options.transaction },
-    )
-    // Inside the caller's transaction we cannot know when (or whether) it commits, so no event then.
-    if (options.transaction === undefined && created.length > 0) this.#deps.onCommitted(created)
+    const { storage } = this.#deps
+    // One storeMessages call is its own transaction (on Postgres a single statement, no BEGIN/COMMIT).
+    const results =
+      items.length <= MESSAGES_PER_STATEMENT
+        ? await this.#store((m) => storage.storeMessages(m), items, created)
+        : await storage.transaction((tx) => this.#store((m) => tx.storeMessages(m), items, created))
+    if (created.length > 0) this.#deps.onCommitted(created)
     return results
   }
 
   #prepare(input: SendEvent, what: string): Prepared {
     const event = parseOrThrow(sendEventSchema, input, what)
     const now = this.#deps.now()
-    const id = newId('msg', now)
+    const id = newMessageId(now)
     const createdAt = new Date(now)
     let payload: string
     try {
@@ -121,7 +147,6 @@ export class Sender {
     }
     const tenant = event.tenant ?? null
     return {
-      event,
       message: {
         id,
         tenant,
@@ -132,106 +157,57 @@ export class Sender {
         createdAt,
       },
       scope: event.idempotencyKey ? JSON.stringify([tenant, event.idempotencyKey]) : null,
+      endpointIds: event.endpointIds ? [...new Set(event.endpointIds)] : null,
     }
   }
 
   /**
-   * Writes a batch in a handful of statements whatever its size: messages without an idempotency
-   * key in one multi-row insert, keyed ones one by one (each must see the others' commits), the
-   * endpoints of each tenant read once, and every delivery in one multi-row insert.
+   * Writes a batch through `storeMessages`: an idempotency key repeated inside the batch is
+   * written once and its later occurrences return the first, as duplicates. What was written is
+   * pushed to `created`.
    */
-  async #write(tx: StorageTransaction, items: readonly Prepared[], created: MessageCreatedEvent[]): Promise<SendResult[]> {
-    const results: SendResult[] = new Array(items.length)
-    const fresh: Prepared[] = []
-    const byScope = new Map<string, number>()
-    for (const [index, item] of items.entries()) {
-      if (item.scope === null) {
-        fresh.push(item)
-        continue
+  async #store(
+    storeMessages: (messages: OutgoingMessage[]) => Promise<StoredMessage[]>,
+    items: readonly Prepared[],
+    created: MessageCreatedEvent[],
+  ): Promise<SendResult[]> {
+    const writes: Prepared[] = []
+    const firstOf = new Map<string, number>() // scope -> index in writes
+    const slot: number[] = items.map((item) => {
+      if (item.scope !== null) {
+        const first = firstOf.get(item.scope)
+        if (first !== undefined) return first
+        firstOf.set(item.scope, writes.length)
       }
-      const earlier = byScope.get(item.scope)
-      if (earlier !== undefined) continue // the same key twice in one batch: filled in below
-      byScope.set(item.scope, index)
-      const inserted = await tx.insertMessage(item.message, item.scope)
-      if (inserted.inserted) fresh.push(item)
-      else results[index] = { messageId: inserted.existing.id, deliveryIds: inserted.deliveryIds, duplicate: true }
+      writes.push(item)
+      return writes.length - 1
+    })
+    const stored: StoredMessage[] = []
+    for (let i = 0; i < writes.length; i += MESSAGES_PER_STATEMENT) {
+      const chunk = writes.slice(i, i + MESSAGES_PER_STATEMENT)
+      stored.push(
+        ...(await storeMessages(chunk.map((w) => ({ message: w.message, idempotencyScope: w.scope, endpointIds: w.endpointIds })))),
+      )
     }
-    await tx.insertNewMessages(fresh.filter((i) => i.scope === null).map((i) => i.message))
-
-    const tenants = new Map<string | null, Promise<EndpointRecord[]>>()
-    const routable = (tenant: string | null) => {
-      let endpoints = tenants.get(tenant)
-      if (!endpoints) tenants.set(tenant, (endpoints = tx.listRoutableEndpoints(tenant)))
-      return endpoints
-    }
-    const deliveries: DeliveryRecord[] = []
-    const sentAt = new Map<Prepared, number>(items.map((item, index) => [item, index]))
-    for (const item of fresh) {
-      const { message } = item
-      const endpoints = await this.#route(tx, item.event, message, routable)
-      const mine = endpoints.map((endpoint) => newDelivery(message, endpoint.id))
-      deliveries.push(...mine)
+    const written: SendResult[] = stored.map((outcome, i) => {
+      if (outcome.duplicate) return { messageId: outcome.messageId, deliveryIds: [...outcome.deliveryIds], duplicate: true }
+      const { message } = writes[i]!
+      const deliveryIds = outcome.deliveries.map((d) => d.id)
       created.push({
         messageId: message.id,
         type: message.type,
         tenant: message.tenant,
-        deliveryIds: mine.map((d) => d.id),
-        endpointIds: mine.map((d) => d.endpointId),
+        deliveryIds,
+        endpointIds: outcome.deliveries.map((d) => d.endpointId),
       })
-      results[sentAt.get(item)!] = { messageId: message.id, deliveryIds: mine.map((d) => d.id), duplicate: false }
-    }
-    if (deliveries.length > 0) await tx.insertDeliveries(deliveries)
-
-    // A key repeated inside the batch returns what its first occurrence got, as a duplicate.
-    for (const [index, item] of items.entries()) {
-      if (results[index] || item.scope === null) continue
-      const first = results[byScope.get(item.scope)!]!
-      results[index] = { messageId: first.messageId, deliveryIds: first.deliveryIds, duplicate: true }
-    }
-    return results
-  }
-
-  async #route(
-    tx: StorageTransaction,
-    event: Prepared['event'],
-    message: MessageRecord,
-    routable: (tenant: string | null) => Promise<EndpointRecord[]>,
-  ): Promise<EndpointRecord[]> {
-    if (event.endpointIds) {
-      const wanted = [...new Set(event.endpointIds)]
-      const found = (await tx.getEndpoints(wanted)).filter((e) => e.tenant === message.tenant)
-      const missing = wanted.filter((id) => !found.some((e) => e.id === id))
-      if (missing.length > 0) {
-        throw new ValidationError(
-          `Invalid event: endpointIds ${missing.join(', ')} do not exist${message.tenant ? ` for tenant ${JSON.stringify(message.tenant)}` : ' without a tenant'}.`,
-          [{ path: ['endpointIds'], message: 'unknown endpoint' }],
-        )
-      }
-      // Explicit targets get a delivery even while disabled: it dead-letters visibly and can be replayed.
-      return found
-    }
-    const candidates = await routable(message.tenant)
-    return candidates.filter(
-      (e) => matchesEventType(message.type, e.eventTypes) && matchesChannels(e.channels, message.channels),
-    )
-  }
-}
-
-function newDelivery(message: MessageRecord, endpointId: string): DeliveryRecord {
-  return {
-    id: newId('dlv', message.createdAt.getTime()),
-    messageId: message.id,
-    endpointId,
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: message.createdAt,
-    leaseOwner: null,
-    lastStatusCode: null,
-    lastError: null,
-    deadReason: null,
-    nextTrigger: 'scheduled',
-    createdAt: message.createdAt,
-    updatedAt: message.createdAt,
-    completedAt: null,
+      return { messageId: message.id, deliveryIds, duplicate: false }
+    })
+    const seen = new Set<number>()
+    return slot.map((index) => {
+      const result = written[index]!
+      if (seen.has(index)) return { ...result, deliveryIds: [...result.deliveryIds], duplicate: true }
+      seen.add(index)
+      return result
+    })
   }
 }

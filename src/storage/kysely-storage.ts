@@ -44,10 +44,12 @@ import type {
   InboundFilter,
   InboundInsertResult,
   InboundSettlement,
+  OutgoingMessage,
   Page,
   Storage,
   StorageTransaction,
   StorageWakeups,
+  StoredMessage,
 } from './storage.js'
 import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from './claimable.js'
 import { SettleStatements } from './settle-statements.js'
@@ -58,6 +60,7 @@ import { claimDeliveriesParameters, claimDeliveriesSql, selectByIdsSql } from '.
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import * as admin from './kysely-admin-queries.js'
 import * as endpointState from './endpoint-state-queries.js'
+import type { MessageStore, SendTables } from './sql/message-store.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
 
 /** Where `KyselyStorage` keeps its tables and how it reaches them. */
@@ -82,8 +85,10 @@ export interface KyselyStorageOptions {
    * `tx` is the transaction, scoped to hookrelay's tables. Default: nothing (workers poll).
    */
   readonly announce?: (tx: Kysely<any>) => Promise<void>
-  /** Cross-process wake-ups to expose as `storage.wakeups` (Postgres LISTEN). Default: none. */
+  /** Wake-ups to expose as `storage.wakeups` (Postgres LISTEN, SQLite outbox commits). Default: none. */
   readonly wakeups?: StorageWakeups
+  /** How `send()`'s writes are made on this database (`storeMessages`), given the real table names. */
+  readonly messageStore: (tables: SendTables) => MessageStore
 }
 
 const DEFAULT_PAGE_LIMIT = 50
@@ -123,6 +128,7 @@ export class KyselyStorage implements Storage {
   /** The claim statements' text, built once (see `sql/claim-deliveries.ts`). */
   readonly #claimSql: { due: string; byIds: string; messages: string; endpoints: string; listDue: string }
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
+  readonly #messageStore: MessageStore
   #closed: Promise<void> | undefined
   #databaseId: Promise<string> | undefined
 
@@ -144,6 +150,11 @@ export class KyselyStorage implements Storage {
       { attempts: quoted('attempts'), deliveries: quoted('deliveries'), inboundMessages: quoted('inbound_messages') },
       this.#sqlDialect,
     )
+    this.#messageStore = options.messageStore({
+      endpoints: quoted('endpoints'),
+      messages: quoted('messages'),
+      deliveries: quoted('deliveries'),
+    })
     this.#inboundStatements = new InboundStatements(quoted('inbound_messages'), (index) => this.#sqlDialect.parameter(index))
     this.#inboundTable = quoted('inbound_messages')
     const claimTables = { deliveries: quoted('deliveries'), messages: quoted('messages'), endpoints: quoted('endpoints') }
@@ -214,9 +225,14 @@ export class KyselyStorage implements Storage {
           [{ path: ['transaction'], message: 'not a Kysely executor' }],
         )
       }
-      return fn(new KyselyStorageTransaction(this.#scope(external), this.#announce))
+      return fn(new KyselyStorageTransaction(this.#scope(external), this.#announce, this.#messageStore, true))
     }
-    return runTransaction(this.#db, (tx) => fn(new KyselyStorageTransaction(tx, this.#announce)))
+    return runTransaction(this.#db, (tx) => fn(new KyselyStorageTransaction(tx, this.#announce, this.#messageStore, false)))
+  }
+
+  storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
+    if (messages.length === 0) return Promise.resolve([])
+    return this.#messageStore.storeAlone(this.#db, messages)
   }
 
   // ---- endpoints ------------------------------------------------------------------------------
@@ -619,10 +635,24 @@ export class KyselyStorage implements Storage {
 class KyselyStorageTransaction implements StorageTransaction {
   readonly #db: Db
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
+  readonly #messageStore: MessageStore
+  readonly #external: boolean
 
-  constructor(db: Db, announce: ((tx: Kysely<any>) => Promise<void>) | undefined) {
+  constructor(
+    db: Db,
+    announce: ((tx: Kysely<any>) => Promise<void>) | undefined,
+    messageStore: MessageStore,
+    external: boolean,
+  ) {
     this.#db = db
     this.#announce = announce
+    this.#messageStore = messageStore
+    this.#external = external
+  }
+
+  storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
+    if (messages.length === 0) return Promise.resolve([])
+    return this.#messageStore.store(this.#db, messages, { external: this.#external })
   }
 
   async listRoutableEndpoints(tenant: string | null): Promise<EndpointRecord[]> {

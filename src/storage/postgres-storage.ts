@@ -6,6 +6,9 @@ import { loadOptionalPeer } from './load-peer.js'
 import { parseOptions } from './options.js'
 import { postgresDialect } from './postgres-dialect.js'
 import { announceOn, PostgresWakeups, wakeupChannel, type PgListenClient } from './postgres-wakeups.js'
+import type { MessageStore, SendTables } from './sql/message-store.js'
+import { PostgresStoreMessages, type RunPrepared } from './sql/postgres-store-messages.js'
+import { preparedRunner } from './postgres-prepared.js'
 
 /**
  * What hookrelay needs of a `pg.Pool` you hand in (the shape Kysely's `PostgresDialect` asks
@@ -172,22 +175,46 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
   // (a Kysely handed in hides its connections), but their workers hear sends made through any.
   const channel = wakeupChannel(schema, tablePrefix)
   const announce = announceOn(channel)
+  const messageStore =
+    (runPrepared?: RunPrepared) =>
+    (tables: SendTables): MessageStore =>
+      new PostgresStoreMessages(tables, channel, runPrepared)
 
   if (parsed.db) {
-    return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, announce, onClose: async () => undefined })
+    return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, announce, messageStore: messageStore(), onClose: async () => undefined })
   }
   if (parsed.pool) {
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardedPool(parsed.pool) }) })
+    const guarded = guardedPool(parsed.pool)
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guarded }) })
     const wakeups = poolWakeups(channel, parsed.pool)
     // Destroying this Kysely would end the caller's pool: close() leaves it alone.
-    return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, wakeups, onClose: async () => undefined })
+    return new KyselyStorage({
+      db,
+      dialect,
+      schema,
+      tablePrefix,
+      announce,
+      messageStore: messageStore(preparedRunner(guarded)),
+      wakeups,
+      onClose: async () => undefined,
+    })
   }
   const pg = loadOptionalPeer<PgModule>('pg', 'postgresStorage()')
   const pool = new pg.Pool({ connectionString: parsed.connectionString!, max: parsed.max ?? 10 })
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query simply gets a fresh connection.
   pool.on('error', () => undefined)
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) })
+  const guarded = guardedPool(pool)
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guarded }) })
   const wakeups = clientWakeups(channel, pg, parsed.connectionString!)
-  return new KyselyStorage({ db, dialect, schema, tablePrefix, announce, wakeups, onClose: () => db.destroy() })
+  return new KyselyStorage({
+    db,
+    dialect,
+    schema,
+    tablePrefix,
+    announce,
+    messageStore: messageStore(preparedRunner(guarded)),
+    wakeups,
+    onClose: () => db.destroy(),
+  })
 }

@@ -8,6 +8,8 @@ import { loadOptionalPeer } from './load-peer.js'
 import { parseOptions } from './options.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './sqlite-checkpointer.js'
+import { SqliteCommitWakeups } from './sqlite-commit-wakeups.js'
+import { SqliteStoreMessages } from './sql/sqlite-store-messages.js'
 
 /**
  * What hookrelay needs of a `better-sqlite3` `Database` you hand in (the same shape Kysely's
@@ -133,11 +135,16 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
   }
 
   const checkpoints = (parsed.checkpoint ?? (owned ? 'background' : 'auto')) === 'background' ? backgroundCheckpoints(database) : undefined
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) })
+  const cached = withStatementCache(database)
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: cached }) })
+  // Outbox sends wake this process's workers when the caller's transaction ends.
+  const wakeups = new SqliteCommitWakeups(database as { inTransaction?: unknown })
   return new KyselyStorage({
     db,
     dialect: sqliteDialect,
     tablePrefix: parsed.tablePrefix ?? 'hookrelay_',
+    wakeups,
+    messageStore: (tables) => new SqliteStoreMessages(tables, cached, () => wakeups.afterOutboxWrite()),
     // The checkpoint worker closes first, so the main connection's close checkpoints and removes
     // the WAL. Destroying the Kysely closes the database, so only do it for a database we opened.
     onClose: async () => {

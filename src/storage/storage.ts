@@ -30,8 +30,9 @@ export interface Storage {
   readonly db: Kysely<any>
 
   /**
-   * Commit announcements, where the database has them (Postgres LISTEN/NOTIFY): a hint that lets
-   * idle workers in other processes start at once. Absent on SQLite, where workers poll.
+   * Commit announcements: a hint that lets idle workers start at once. Postgres: LISTEN/NOTIFY,
+   * heard by every process. SQLite: outbox sends of this process, once the caller's transaction
+   * has ended (other processes on the file poll).
    */
   readonly wakeups?: StorageWakeups
 
@@ -45,6 +46,11 @@ export interface Storage {
    * caller's) the work joins that transaction instead, and commits or rolls back with it.
    */
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T>
+  /**
+   * `StorageTransaction.storeMessages` as one transaction of its own, committed when it resolves.
+   * On Postgres that is the one statement alone (atomic by itself: no BEGIN and COMMIT round trips).
+   */
+  storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]>
 
   // ---- endpoints -------------------------------------------------------------------------
   /** Stores a new endpoint (its secrets included). */
@@ -203,7 +209,37 @@ export interface StorageTransaction {
    * delivered on commit and dropped on rollback). A no-op where the storage has no wake-ups.
    */
   announceWork(): Promise<void>
+  /**
+   * Everything `send()` writes for a batch of messages, in as few statements as the database
+   * allows (Postgres: one, fan-out included): each message unless another with its idempotency
+   * scope is stored already (then it is a duplicate and nothing of it is written), and one
+   * `pending` delivery, due at the message's creation, per endpoint it goes to — its
+   * `endpointIds` (of its tenant, enabled or not), or else the enabled endpoints of its tenant
+   * whose event types and channels match it. The n-th delivery of a message (endpoints in id
+   * order) is `deliveryIdOf(message.id, n)`, so the message id must come from `newMessageId`.
+   * Announces the work when something was written (see `announceWork`).
+   *
+   * Scopes must be unique within the call. Results are in input order. Rejects with a
+   * `ValidationError`, before writing anything, when `endpointIds` names an endpoint that does
+   * not exist for the message's tenant.
+   */
+  storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]>
 }
+
+/** A message for `StorageTransaction.storeMessages`, ready to be written. */
+export interface OutgoingMessage {
+  readonly message: MessageRecord
+  /** Unique per stored message (e.g. tenant and idempotency key); `null` never conflicts. */
+  readonly idempotencyScope: string | null
+  /** Explicit targets (distinct ids), instead of routing by tenant, event type and channels. */
+  readonly endpointIds: readonly string[] | null
+}
+
+/** What `storeMessages` did with one message. */
+export type StoredMessage =
+  | { readonly duplicate: false; readonly deliveries: readonly { readonly id: string; readonly endpointId: string }[] }
+  /** Its idempotency scope was stored already: the first message's id and its delivery ids. */
+  | { readonly duplicate: true; readonly messageId: string; readonly deliveryIds: readonly string[] }
 
 /** Cross-process wake-ups of a storage (see `Storage.wakeups`). */
 export interface StorageWakeups {
