@@ -6,6 +6,7 @@
  *   npm run demo -- --postgres URL --redis redis://…     Postgres + redisQueue() (the fleet setup)
  *   npm run demo -- --only attack,dlq                    some scenarios only
  *   npm run demo -- --events 1000 --endpoints 2          a smaller campaign blast
+ *   npm run demo -- --keep                               keep the SQLite files to browse with the CLI
  *
  * It starts its own receivers on 127.0.0.1 and walks through five scenarios — duplicate delivery,
  * dead letter, signature attack, campaign blast, circuit breaker — each of which asserts what it
@@ -21,7 +22,7 @@ import { deadLetter } from './demo/scenarios/dead-letter.js'
 import { duplicateDelivery } from './demo/scenarios/duplicate.js'
 import { signatureAttack } from './demo/scenarios/signature-attack.js'
 import { Cleanup, DemoAssertionError } from './demo/util.js'
-import { c, ms, View } from './demo/view.js'
+import { c, ms, View, WIDTH } from './demo/view.js'
 
 const SCENARIOS: Scenario[] = [duplicateDelivery, deadLetter, signatureAttack, campaignBlast, circuitBreaker]
 const WATCHDOG_MS = 120_000 // a hung demo fails instead of hanging CI
@@ -33,6 +34,7 @@ const USAGE = `Usage: npm run demo -- [options]
   --only <keys>       run only these scenarios: ${SCENARIOS.map((s) => s.key).join(', ')}
   --events <n>        events in the campaign blast (default 5000)
   --endpoints <n>     endpoints in the campaign blast (default 4)
+  --keep              SQLite: keep the database files and print CLI commands to browse them
   -h, --help          this help`
 
 interface Outcome {
@@ -52,6 +54,7 @@ async function main(): Promise<number> {
         only: { type: 'string' },
         events: { type: 'string', default: '5000' },
         endpoints: { type: 'string', default: '4' },
+        keep: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -87,7 +90,8 @@ async function main(): Promise<number> {
   const started = Date.now()
   let backend: Backend
   try {
-    backend = args.postgres ? await postgresBackend(args.postgres, args.redis) : sqliteBackend()
+    if (args.keep && args.postgres) throw new Error('--keep applies to SQLite; on Postgres, browse with your own schema instead.')
+    backend = args.postgres ? await postgresBackend(args.postgres, args.redis) : sqliteBackend(args.keep ?? false)
   } catch (error) {
     console.error(c.red((error as Error).message))
     return 1
@@ -149,13 +153,13 @@ async function main(): Promise<number> {
 
   const failed = outcomes.filter((o) => !o.ok)
   view.line()
-  view.line(c.dim('─'.repeat(Math.min(process.stdout.columns ?? 100, 100))))
+  view.line(c.dim('─'.repeat(WIDTH)))
   view.line(c.bold('Summary'))
   view.table(
     ['scenario', 'result', 'what it showed (and asserted)', 'time'],
     outcomes.map((o) => [o.scenario.title.split(':')[0]!, o.ok ? c.green('passed') : c.red('FAILED'), o.summary, ms(o.ms)]),
     ['left', 'left', 'left', 'right'],
-    [20, 8, 66, 9],
+    [20, 8, 50, 9],
   )
   view.line(`  storage: ${backend.kind}   cleanup: ${cleaned}`)
   if (relayErrors.length > 0) {
@@ -164,7 +168,27 @@ async function main(): Promise<number> {
   }
   const verdict = failed.length === 0 ? c.green(`All ${outcomes.length} scenarios passed`) : c.red(`${failed.length} of ${outcomes.length} scenarios FAILED`)
   view.line(`  ${c.bold(verdict)} in ${ms(Date.now() - started)}.`)
+  whatNext(view, backend)
   return failed.length === 0 ? 0 : 1
+}
+
+/** Where to go from here: the CLI on what the demo kept, or how to keep it, and the docs. */
+function whatNext(view: View, backend: Backend): void {
+  view.line()
+  view.line(c.bold('What next'))
+  if (backend.keptIn) {
+    const db = `${backend.keptIn}/dlq.db`
+    view.line(`  Browse what the demo left with the CLI (each scenario's relay has its own file):`)
+    view.line(`    export HOOKRELAY_DATABASE_URL=${db}`)
+    view.line('    npx hookrelay attempts list     every attempt: 3 messages failed 4 times, then replayed')
+    view.line('    npx hookrelay messages list     every delivery, newest first')
+    view.line('    npx hookrelay stats             counts, success rate, latency')
+    view.line(`  Remove them when done: rm -r ${backend.keptIn}`)
+  } else {
+    view.line('  npm run demo -- --keep          keep the databases, browse them with the CLI')
+  }
+  view.line('  npm run demo -- --postgres URL  the same on Postgres (--redis URL: a fleet)')
+  view.line('  docs/getting-started.md         send your first webhook from your own app')
 }
 
 function positive(value: string | undefined, name: string): number {

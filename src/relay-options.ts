@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { toMilliseconds, type Duration } from './core/duration.js'
+import type { RelayLogger } from './core/error-logger.js'
 import { ValidationError } from './core/errors.js'
 import type { CircuitBreakerSettings, SigningScheme } from './core/types.js'
 import { circuitBreakerSchema, type CircuitBreakerInput } from './outbound/endpoint-input.js'
@@ -122,6 +123,15 @@ export interface RelayOptions {
     | false
   /** Time to let in-flight attempts finish on `stop()`. @default '10s' */
   stopTimeout?: Duration
+  /**
+   * Where errors go while nobody listens to the relay's `error` event (a database that is down,
+   * a missing table, a failing listener): any object with `error(message, error)` — `console`,
+   * pino, winston. Each context is reported at most once a minute. Listening to `error` replaces
+   * it; `false` silences it.
+   * @default console
+   * @example createRelay({ logger: pino() })
+   */
+  logger?: RelayLogger | false
   /** The clock, for tests. @default Date.now */
   now?: () => number
 }
@@ -185,6 +195,10 @@ const schema = z
     ]),
     stopTimeout: duration,
     now: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function returning ms' }),
+    logger: z.custom<RelayLogger | false>(
+      (v) => v === false || (typeof v === 'object' && v !== null && typeof (v as { error?: unknown }).error === 'function'),
+      { message: 'must be an object with an error() method (console, pino, winston), or false to silence it' },
+    ),
   })
   .partial()
   .strict()
@@ -211,6 +225,8 @@ export interface ResolvedRelayOptions {
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null
   stopTimeoutMs: number
   now: () => number
+  /** `false`: silent; `undefined`: console. */
+  logger: RelayLogger | false | undefined
 }
 
 /** Validates user options (throwing a `ValidationError` that lists every problem) and applies defaults. */
@@ -267,5 +283,6 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
       : null,
     stopTimeoutMs: toMilliseconds(o.stopTimeout ?? '10s', 'stopTimeout'),
     now: o.now ?? Date.now,
+    logger: o.logger,
   })
 }

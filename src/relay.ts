@@ -9,7 +9,8 @@ import { endpointStats, relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
 import { NotFoundError, RelayStateError } from './core/errors.js'
 import type { Emit } from './core/emitter.js'
-import type { RelayEvents } from './core/events.js'
+import { ErrorLogger } from './core/error-logger.js'
+import type { RelayErrorEvent, RelayEvents } from './core/events.js'
 import type { DeliveryRecord, MessageRecord } from './core/types.js'
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
@@ -86,6 +87,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   readonly portal: Portal
 
   readonly #options: ResolvedRelayOptions
+  readonly #errorLogger: ErrorLogger
   readonly #queue: QueueDriver
   readonly #sender: Sender
   readonly #guard: SsrfGuard
@@ -117,6 +119,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   constructor(options: RelayOptions = {}) {
     super()
     this.#options = resolveRelayOptions(options)
+    this.#errorLogger = new ErrorLogger(this.#options.logger, this.#options.now)
     this.storage = options.storage ?? sqliteStorage()
     this.#queue = options.queue ?? storagePolling()
     this.#queue.attach?.(this.storage)
@@ -327,16 +330,17 @@ export class Relay extends EventEmitter<RelayEvents> {
 
   /** Emits without letting a throwing listener break the relay's own work. */
   readonly #emit: Emit = (name, ...args) => {
+    if (name === 'error' && this.listenerCount('error') === 0) {
+      this.#errorLogger.log(args[0] as RelayErrorEvent)
+      return
+    }
     try {
       ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)
     } catch (error) {
-      if (name !== 'error') {
-        try {
-          this.emit('error', { error: error as Error, context: `listener of ${name}` })
-        } catch {
-          // A throwing error listener has nowhere left to report to.
-        }
-      }
+      const event = { error: error instanceof Error ? error : new Error(String(error)), context: `listener of ${name}` }
+      // A throwing error listener has no listener left to report to: the logger speaks instead.
+      if (name === 'error') this.#errorLogger.log(event)
+      else this.#emit('error', event)
     }
   }
 }

@@ -9,7 +9,7 @@
  *   every key carries a prefix unique to the run, and the keys are deleted at the end.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { postgresStorage, redisQueue, sqliteStorage, type QueueDriver, type Storage } from '../../src/index.js'
@@ -23,9 +23,12 @@ export interface Backend {
   parts(name: string): { storage: Storage; queue?: QueueDriver }
   /** Removes everything the run created. Returns what it did, for the summary. */
   cleanup(): Promise<string>
+  /** With `--keep`: the folder whose database files were left for the CLI. */
+  readonly keptIn?: string
 }
 
-export function sqliteBackend(): Backend {
+/** `keep`: leave the database files for the CLI to browse instead of removing them. */
+export function sqliteBackend(keep = false): Backend {
   const dir = mkdtempSync(join(tmpdir(), 'hookrelay-demo-'))
   return {
     kind: 'sqlite',
@@ -35,9 +38,14 @@ export function sqliteBackend(): Backend {
     ],
     parts: (name) => ({ storage: sqliteStorage({ filename: join(dir, `${name}.db`) }) }),
     async cleanup() {
+      if (keep) {
+        const files = readdirSync(dir).filter((f) => f.endsWith('.db'))
+        return `kept ${files.length} databases in ${dir}`
+      }
       rmSync(dir, { recursive: true, force: true })
       return `removed ${dir}`
     },
+    ...(keep && { keptIn: dir }),
   }
 }
 

@@ -10,6 +10,8 @@ import Table from 'cli-table3'
 
 const tty = process.stdout.isTTY === true
 const colour = tty && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
+/** The width the demo writes to: the terminal's, at most 100; 80 when it is not a terminal. */
+export const WIDTH = Math.min(process.stdout.columns || 80, 100)
 const paint = (code: string) => (text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text)
 
 export const c = {
@@ -55,15 +57,20 @@ export class View {
   banner(title: string, facts: Array<[string, string]>): void {
     this.line(c.bold(title))
     const width = Math.max(...facts.map(([k]) => k.length))
-    for (const [key, value] of facts) this.line(`  ${c.dim(key.padEnd(width))}  ${value}`)
+    const indent = ' '.repeat(width + 4)
+    for (const [key, value] of facts) {
+      const [first = '', ...rest] = wrap(value, WIDTH - indent.length)
+      this.line(`  ${c.dim(key.padEnd(width))}  ${first}`)
+      for (const more of rest) this.line(`${indent}${more}`)
+    }
   }
 
   section(index: number, total: number, title: string, lead: string): void {
     this.#sectionStart = Date.now()
     this.line()
-    this.line(c.dim('─'.repeat(Math.min(process.stdout.columns ?? 100, 100))))
+    this.line(c.dim('─'.repeat(WIDTH)))
     this.line(`${c.bold(c.cyan(`[${index}/${total}] ${title}`))}`)
-    for (const text of wrap(lead, 96)) this.line(`  ${c.dim(text)}`)
+    for (const text of wrap(lead, WIDTH - 2)) this.line(`  ${c.dim(text)}`)
     this.line()
   }
 
@@ -74,26 +81,37 @@ export class View {
 
   /** A timestamped line: `  +0.42s  sender    text`. */
   event(actor: string, text: string): void {
-    this.line(`  ${c.dim(this.elapsed().padStart(7))}  ${actorColour(actor)(actor.padEnd(9))} ${text}`)
+    const indent = ' '.repeat(21)
+    const [first = '', ...rest] = wrap(text, WIDTH - indent.length)
+    this.line(`  ${c.dim(this.elapsed().padStart(7))}  ${actorColour(actor)(actor.padEnd(9))} ${first}`)
+    for (const more of rest) this.line(`${indent}${more}`)
   }
 
   /** An indented explanatory line. */
   note(text: string): void {
-    for (const part of wrap(text, 96)) this.line(`  ${part}`)
+    for (const part of wrap(text, WIDTH - 2)) this.line(`  ${part}`)
   }
 
   /** An invariant that held. */
   pass(text: string): void {
-    this.line(`  ${c.green('PASS')}  ${text}`)
+    const [first = '', ...rest] = wrap(text, WIDTH - 8)
+    this.line(`  ${c.green('PASS')}  ${first}`)
+    for (const more of rest) this.line(`        ${more}`)
   }
 
-  /** A table; `widths` (columns, padding included) wrap long cells so the table fits ~110 columns. */
-  table(head: string[], rows: Array<Array<string | number>>, align?: Array<'left' | 'right' | 'center'>, widths?: number[]): void {
+  /**
+   * A table that fits the terminal (80 columns when it is not one): `widths` (columns, padding
+   * included) are the widths wanted; the widest give way first and long cells wrap.
+   */
+  table(head: string[], rows: Array<Array<string | number>>, align?: Array<'left' | 'right' | 'center'>, wanted?: number[]): void {
+    const natural = head.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(String(r[i] ?? '')))) + 2)
+    const widths = fitWidths(wanted ?? natural, WIDTH - 2)
     const table = new Table({
       head: head.map((h) => c.bold(h)),
       style: { head: [], border: colour ? ['grey'] : [], 'padding-left': 1, 'padding-right': 1 },
       ...(align ? { colAligns: align } : {}),
-      ...(widths ? { colWidths: widths, wordWrap: true } : {}),
+      colWidths: widths,
+      wordWrap: true,
     })
     for (const row of rows) table.push(row.map(String))
     for (const text of table.toString().split('\n')) this.line(`  ${text}`)
@@ -212,7 +230,10 @@ class LineProgress implements Progress {
     const text = parts.join(' | ')
     if (text === this.#printed) return
     this.#printed = text
-    process.stdout.write(`  ${this.#clock().padStart(7)}  ${'progress'.padEnd(9)} ${text}\n`)
+    const indent = ' '.repeat(21)
+    const [first = '', ...rest] = wrap(text, WIDTH - indent.length)
+    process.stdout.write(`  ${this.#clock().padStart(7)}  ${'progress'.padEnd(9)} ${first}\n`)
+    for (const more of rest) process.stdout.write(`${indent}${more}\n`)
   }
 }
 
@@ -239,4 +260,23 @@ export function ms(n: number): string {
   if (n < 10) return `${n.toFixed(1)} ms`
   if (n < 1_000) return `${Math.round(n)} ms`
   return `${(n / 1000).toFixed(2)} s`
+}
+
+/** The printed width of `text`: colour codes take no room. */
+function visible(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return Math.max(...text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((line) => line.length))
+}
+
+/** Shrinks the widest columns (never below 6) until `widths` and the borders fit `total`. */
+export function fitWidths(widths: readonly number[], total: number): number[] {
+  const fitted = [...widths]
+  let excess = fitted.reduce((a, b) => a + b, 0) + fitted.length + 1 - total
+  while (excess > 0) {
+    const widest = fitted.indexOf(Math.max(...fitted))
+    if (fitted[widest]! <= 6) break
+    fitted[widest] = fitted[widest]! - 1
+    excess -= 1
+  }
+  return fitted
 }

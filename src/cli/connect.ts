@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { ValidationError } from '../core/errors.js'
 import { postgresStorage } from '../storage/postgres-storage.js'
 import { sqliteStorage } from '../storage/sqlite-storage.js'
@@ -10,6 +11,11 @@ export interface ConnectOptions {
   tablePrefix?: string
   /** Postgres only. */
   schema?: string
+  /**
+   * Refuse a SQLite file that does not exist (every command but `migrate`): opening it would
+   * create an empty database and fail later with a confusing "no such table".
+   */
+  mustExist?: boolean
 }
 
 /** Opens the storage a `--database-url` (or `HOOKRELAY_DATABASE_URL`) names. */
@@ -26,9 +32,22 @@ export function connect(options: ConnectOptions): Storage {
   if (/^postgres(ql)?:\/\//i.test(url)) {
     return postgresStorage({ connectionString: url, ...prefix, ...(options.schema === undefined ? {} : { schema: options.schema }) })
   }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]
+  if (scheme !== undefined && !/^(sqlite|file)$/i.test(scheme)) {
+    throw new ValidationError(
+      `The CLI cannot open a ${scheme}:// database: use postgres://user@host/db, or a SQLite file such as ./hookrelay.db.`,
+      [{ path: ['databaseUrl'], message: `unsupported scheme ${scheme}` }],
+    )
+  }
   if (options.schema !== undefined) {
     throw new ValidationError('--schema only applies to Postgres.', [{ path: ['schema'], message: 'Postgres only' }])
   }
   const filename = url.replace(/^sqlite:(\/\/)?/i, '').replace(/^file:(\/\/)?/i, '')
+  if (options.mustExist && filename !== ':memory:' && !existsSync(filename)) {
+    throw new ValidationError(
+      `No SQLite database at ${filename}: check the path (it is relative to ${process.cwd()}), or create the tables there with \`hookrelay migrate\`.`,
+      [{ path: ['databaseUrl'], message: 'file not found' }],
+    )
+  }
   return sqliteStorage({ filename, ...prefix })
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { toMilliseconds, type Duration } from '../core/duration.js'
 import type { SigningScheme } from '../core/types.js'
 import { DURATION_HINT, durationCheck, parseOrThrow } from '../core/validation.js'
+import { findScheme } from '../signing/schemes.js'
 
 /**
  * Where a receiver's handlers run:
@@ -146,6 +147,18 @@ const schema = z
   .refine((o) => o.headerName === undefined || o.scheme === 'stripe', {
     message: "only applies to the 'stripe' scheme",
     path: ['headerName'],
+  })
+  .superRefine((o, ctx) => {
+    // A secret the scheme cannot use would only show on the first request, as a 500 that real
+    // senders retry for days: refuse it here, where the person configuring it is looking.
+    const scheme = findScheme(o.scheme ?? 'standard')
+    if (scheme === undefined) return
+    const check = (value: string, path: (string | number)[]) => {
+      const resolved = scheme.resolveKey(value)
+      if (typeof resolved === 'string') ctx.addIssue({ code: 'custom', path, message: `is not a usable ${o.scheme ?? 'standard'} secret: ${resolved}` })
+    }
+    if (o.secret !== undefined) check(o.secret, ['secret'])
+    o.secrets?.forEach((value, i) => check(value, ['secrets', i]))
   })
 
 /** Validates `relay.receiver()` options (a `ValidationError` lists every problem) and applies defaults. */

@@ -41,6 +41,7 @@ export function headerValue(headers: NormalizedHeaders, name: string): string | 
  */
 const NOT_KEPT = new Set([
   'webhook-signature',
+  'svix-signature',
   'stripe-signature',
   'x-hub-signature',
   'x-hub-signature-256',

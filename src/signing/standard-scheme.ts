@@ -12,6 +12,13 @@ const ID_HEADER = 'webhook-id'
 const TIMESTAMP_HEADER = 'webhook-timestamp'
 const SIGNATURE_HEADER = 'webhook-signature'
 const HEADER_NAMES = Object.freeze([ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER])
+/**
+ * Svix, the reference sender of Standard Webhooks, names the same three headers `svix-id`,
+ * `svix-timestamp` and `svix-signature` by default (its "branded" headers). They are read when a
+ * request carries none of the `webhook-` names, never mixed with them.
+ */
+const SVIX_NAMES = Object.freeze({ id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' })
+const STANDARD_NAMES = Object.freeze({ id: ID_HEADER, timestamp: TIMESTAMP_HEADER, signature: SIGNATURE_HEADER })
 const SYNTAX: EntrySyntax = Object.freeze({ between: ' ', within: ',' })
 const ED25519_SIGNATURE = /^[A-Za-z0-9+/]{86}==$/
 
@@ -47,19 +54,29 @@ export const standardScheme: SchemeDefinition<StandardKey> = {
   },
 
   read(headers) {
-    const id = readSingleHeader(headers, ID_HEADER)
-    const timestampText = readSingleHeader(headers, TIMESTAMP_HEADER)
-    const signatures = readListHeader(headers, SIGNATURE_HEADER, ' ')
+    let names: { id: string; timestamp: string; signature: string } = STANDARD_NAMES
+    let id = readSingleHeader(headers, ID_HEADER)
+    let timestampText = readSingleHeader(headers, TIMESTAMP_HEADER)
+    let signatures = readListHeader(headers, SIGNATURE_HEADER, ' ')
+    if (id === undefined && timestampText === undefined && signatures === undefined) {
+      const svixId = readSingleHeader(headers, SVIX_NAMES.id)
+      if (svixId !== undefined) {
+        names = SVIX_NAMES
+        id = svixId
+        timestampText = readSingleHeader(headers, SVIX_NAMES.timestamp)
+        signatures = readListHeader(headers, SVIX_NAMES.signature, ' ')
+      }
+    }
     if (id === undefined || timestampText === undefined || signatures === undefined) {
-      const missing = [id === undefined && ID_HEADER, timestampText === undefined && TIMESTAMP_HEADER, signatures === undefined && SIGNATURE_HEADER].filter(Boolean)
+      const missing = [id === undefined && names.id, timestampText === undefined && names.timestamp, signatures === undefined && names.signature].filter(Boolean)
       throw new WebhookVerificationError(
         'MISSING_HEADER',
-        `Missing ${missing.join(', ')} header${missing.length > 1 ? 's' : ''}: a Standard Webhooks request carries webhook-id, webhook-timestamp and webhook-signature. Is the sender using another scheme?`,
+        `Missing ${missing.join(', ')} header${missing.length > 1 ? 's' : ''}: a Standard Webhooks request carries webhook-id, webhook-timestamp and webhook-signature (or Svix's svix-id, svix-timestamp and svix-signature). Is the sender using another scheme?`,
       )
     }
-    const timestamp = parseTimestampHeader(timestampText, TIMESTAMP_HEADER)
+    const timestamp = parseTimestampHeader(timestampText, names.timestamp)
     // The header text as sent (digits only), so the number need not be turned back into a string.
-    return { id, timestamp, signedPrefix: id + '.' + timestampText + '.', signatures, header: SIGNATURE_HEADER }
+    return { id, timestamp, signedPrefix: id + '.' + timestampText + '.', signatures, header: names.signature }
   },
 
   matches(key, received, payload) {

@@ -4,6 +4,7 @@ import { readFile, rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { run } from '../../src/cli/program.js'
 import { createRelay, type Relay } from '../../src/index.js'
 import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
 import { describeEachStorage } from '../support/storages.js'
@@ -18,6 +19,22 @@ interface Run {
   code: number
   stdout: string
   stderr: string
+}
+
+/**
+ * Runs the CLI in this process, as the binary does (`run(argv, io)`), with a terminal `columns`
+ * wide: the storage suites run dozens of commands, and a process each would be slow on a busy machine.
+ */
+async function inProcess(args: string[], columns?: number): Promise<Run> {
+  let stdout = ''
+  let stderr = ''
+  const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`)
+  const code = await run(['node', 'hookrelay', ...args], {
+    out: (text) => void (stdout += line(text)),
+    err: (text) => void (stderr += line(text)),
+    ...(columns !== undefined && { columns }),
+  })
+  return { code, stdout, stderr }
 }
 
 /** Runs the built `hookrelay` binary in a child process. */
@@ -61,7 +78,20 @@ it('says what to do without a database, and refuses bad options', async () => {
   expect(bad.code).not.toBe(0)
   expect(bad.stderr).toMatch(/--since <time>' argument 'yesterday' is invalid/)
   const help = await hookrelay(['--help'])
-  expect(help.stdout).toMatch(/migrate[\s\S]*endpoints[\s\S]*dlq[\s\S]*stats[\s\S]*purge/)
+  expect(help.stdout).toMatch(/endpoints[\s\S]*messages[\s\S]*attempts[\s\S]*dlq[\s\S]*inbound[\s\S]*migrate[\s\S]*stats[\s\S]*purge/)
+  // A subcommand's help shows the options every command takes, and examples.
+  const sub = await hookrelay(['endpoints', 'rotate-secret', '--help'])
+  expect(sub.stdout).toMatch(/Global Options:[\s\S]*--database-url/)
+  expect(sub.stdout).toMatch(/Examples:\n  \$ hookrelay endpoints rotate-secret/)
+})
+
+it('refuses a database it cannot open instead of creating an empty one', async () => {
+  const missing = await hookrelay(['endpoints', 'list'], { HOOKRELAY_DATABASE_URL: '/tmp/hookrelay-no-such-dir/typo.db' })
+  expect(missing.code).toBe(1)
+  expect(missing.stderr).toMatch(/No SQLite database at \/tmp\/hookrelay-no-such-dir\/typo\.db: check the path.*hookrelay migrate/)
+  const mysql = await hookrelay(['endpoints', 'list', '--database-url', 'mysql://root@127.0.0.1/test'])
+  expect(mysql.code).toBe(1)
+  expect(mysql.stderr).toMatch(/cannot open a mysql:\/\/ database: use postgres:\/\//)
 })
 
 describeEachStorage('the hookrelay CLI', (ctx) => {
@@ -83,7 +113,7 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     await relay?.stop()
   })
 
-  const cli = (...args: string[]) => hookrelay([...connection, ...args])
+  const cli = (...args: string[]) => inProcess([...connection, ...args])
   const cliJson = async (...args: string[]) => {
     const run = await cli(...args, '--json')
     expect(run.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([])
@@ -141,7 +171,7 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     expect(page.data).toHaveLength(10)
     expect(page.nextCursor).toEqual(expect.any(String))
     const table = await cli('dlq', 'list', '--event-type', 'order.updated', '--limit', '3')
-    expect(table.stdout).toMatch(/│ delivery +│ message +│ endpoint/)
+    expect(table.stdout).toMatch(/│ delivery +│ endpoint +│ tries/)
     expect(table.stdout).toContain('exhausted')
     expect(table.stdout).toMatch(/more: --cursor dlv_/)
 
@@ -176,6 +206,41 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     await storage.setEndpointCircuit(ep.id, new Date(Date.now() - 1_000))
     expect((await cliJson('stats', '--endpoint', ep.id)).circuit).toBe('half_open')
     await storage.setEndpointCircuit(ep.id, null)
+  })
+
+  it('does the rest of what the library does: endpoint get/enable/rotate/test/delete, messages, attempts, inbound', async () => {
+    const ep = await relay.endpoints.create({ url: 'http://127.0.0.1:9/more', tenant: 'globex' })
+    expect(await cliJson('endpoints', 'get', ep.id)).toMatchObject({ id: ep.id, tenant: 'globex' })
+    await relay.endpoints.disable(ep.id, 'test')
+    expect(await cliJson('endpoints', 'enable', ep.id)).toMatchObject({ id: ep.id, disabled: false })
+    const rotated = await cliJson('endpoints', 'rotate-secret', ep.id, '--keep-old-for', '1h')
+    expect(rotated.secret).toMatch(/^whsec_/)
+    expect(rotated.secret).not.toBe(ep.secret)
+
+    const test = await cliJson('endpoints', 'test', ep.id, '--type', 'order.created', '--data', '{"id":"ord_cli"}')
+    const message = await relay.messages.get(test.messageId)
+    expect(message).toMatchObject({ type: 'order.created', tenant: 'globex', data: { id: 'ord_cli' } })
+    expect(message.deliveries.map((d) => d.endpointId)).toEqual([ep.id])
+    const shown = await cliJson('messages', 'get', test.messageId)
+    expect(shown).toMatchObject({ id: test.messageId, deliveries: [{ endpointId: ep.id, status: 'pending' }] })
+    const listed = await cliJson('messages', 'list', '--endpoint', ep.id, '--status', 'pending')
+    expect(listed.data.map((d: { messageId: string }) => d.messageId)).toEqual([test.messageId])
+    expect((await cli('messages', 'list', '--status', 'lost')).stderr).toMatch(/Allowed choices are pending, delivering/)
+    expect(await cliJson('attempts', 'list', '--message', test.messageId)).toEqual({ data: [], nextCursor: null })
+
+    // Tables fit the terminal: every line of every table within 80 columns.
+    const narrow = await inProcess([...connection, 'messages', 'list', '--endpoint', ep.id], 80)
+    expect(narrow.stdout).toContain(test.messageId)
+    expect(Math.max(...narrow.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80)
+    const endpointsTable = await inProcess([...connection, 'endpoints', 'list'], 80)
+    expect(Math.max(...endpointsTable.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80)
+
+    expect(await cliJson('endpoints', 'delete', ep.id)).toEqual({ id: ep.id, deleted: true })
+    expect((await cli('endpoints', 'get', ep.id)).stderr).toMatch(/does not exist/)
+
+    expect(await cliJson('inbound', 'list', '--status', 'dead')).toEqual({ data: [], nextCursor: null })
+    expect((await cli('inbound', 'replay')).stderr).toMatch(/or --all to replay every one of the dead inbound webhooks/)
+    expect(await cliJson('inbound', 'replay', '--all')).toEqual({ matched: 0, changed: 0 })
   })
 
   it('purges what ended long ago, with progress, and leaves pending work', async () => {

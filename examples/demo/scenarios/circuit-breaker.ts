@@ -22,7 +22,7 @@ type CircuitName = 'opened' | 'half_open' | 'closed'
 
 export const circuitBreaker: Scenario = {
   key: 'circuit',
-  title: 'Circuit breaker: an endpoint goes down, the circuit opens, it recovers and drains',
+  title: 'Circuit breaker: an endpoint goes down, the circuit opens, then drains',
   lead:
     `The inventory endpoint answers 503 for ${OUTAGE_MS / 1000} s while an order.created is sent every ${SEND_EVERY_MS} ms. ` +
     `Its circuit (volumeThreshold ${BREAKER.volumeThreshold}, resetTimeout ${BREAKER.resetTimeout}) opens: deliveries are ` +
