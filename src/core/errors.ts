@@ -58,3 +58,17 @@ export class RelayStateError extends HookrelayError {
     super('RELAY_STATE', message)
   }
 }
+
+/**
+ * The database could not be reached or dropped the connection mid-operation (a restart, a
+ * failover, `pg_terminate_backend`). The operation may or may not have been applied: retry it,
+ * with the same idempotency key for a `send()`. `cause` holds the driver's error.
+ */
+export class StorageUnavailableError extends HookrelayError {
+  /** Always true: a later attempt can succeed once the database is back. */
+  readonly retryable = true
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORAGE_UNAVAILABLE', message, options)
+  }
+}

@@ -6,6 +6,7 @@ import { newMessageId } from '../core/ids.js'
 import type { MessageRecord } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { OutgoingMessage, Storage, StoredMessage } from '../storage/storage.js'
+import { rethrowConnectionLoss } from '../storage/connection-loss.js'
 import { SendBatcher } from './send-batcher.js'
 
 /** An event to send. */
@@ -92,7 +93,11 @@ export class Sender {
     return result!
   }
 
-  async sendMany(events: readonly SendEvent[], options: SendOptions = {}): Promise<SendResult[]> {
+  sendMany(events: readonly SendEvent[], options: SendOptions = {}): Promise<SendResult[]> {
+    return this.#sendMany(events, options).catch((error: unknown) => rethrowConnectionLoss(error, 'send()'))
+  }
+
+  async #sendMany(events: readonly SendEvent[], options: SendOptions): Promise<SendResult[]> {
     if (!Array.isArray(events)) throw new ValidationError('sendMany() takes an array of events.')
     const prepared = events.map((event, index) => this.#prepare(event, events.length > 1 ? `event [${index}]` : 'event'))
     if (prepared.length === 0) return []

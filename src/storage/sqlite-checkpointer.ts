@@ -38,8 +38,13 @@ const CLOSE_TIMEOUT_MS = 2_000
  * grow for ever. So when it is longer than `maxWalBytes` after a passive checkpoint, a RESTART
  * follows at once: it holds off writers while it copies the few frames written meanwhile and
  * syncs, then the next write starts the log over (the file keeps its size and is reused). It
- * waits at most 100 ms for readers; a busy one is retried 30 intervals later. Five failed
- * checkpoints in a row end the worker with an error: the main thread returns to automatic ones.
+ * waits at most 100 ms for readers; a busy one is retried 30 intervals later.
+ *
+ * A full disk (SQLITE_FULL) or an I/O error is expected to pass once space is freed, and then a
+ * checkpoint is what makes room in the log again: those are retried with a growing pause (up to
+ * 64 intervals), never given up, or a relay would stay unable to write until restarted. Five other
+ * failures in a row end the worker with an error naming SQLite's code: the main thread returns to
+ * automatic checkpoints.
  */
 const WORKER_SOURCE = `
 'use strict'
@@ -52,8 +57,10 @@ const pageSize = Number(db.pragma('page_size', { simple: true }))
 let failures = 0
 let restartAfter = 0
 let ticks = 0
+let pauseUntil = 0
 const timer = setInterval(() => {
   ticks++
+  if (ticks < pauseUntil) return
   try {
     const row = db.pragma('wal_checkpoint(PASSIVE)')[0]
     if (ticks >= restartAfter && row.log * pageSize > workerData.maxWalBytes) {
@@ -61,9 +68,16 @@ const timer = setInterval(() => {
     }
     failures = 0
   } catch (error) {
-    if (++failures >= 5) {
+    failures++
+    const code = String((error && error.code) || '')
+    if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) {
+      pauseUntil = ticks + Math.min(64, 2 ** failures)
+      return
+    }
+    if (failures >= 5) {
       clearInterval(timer)
-      throw error
+      // Structured-cloned to the main thread as a plain object: keep the code in the message.
+      throw new Error((code ? code + ': ' : '') + String((error && error.message) || error))
     }
   }
 }, workerData.intervalMs)

@@ -81,16 +81,8 @@ describe(scenario, () => {
     }
     expect(sendErrors.length).toBe(20)
     const acceptedWhileFull = accepted.size
-    // A disk stays full for a while: until the background checkpointer gave up (it says so).
-    await eventually(async () => {
-      await relay!.send({ type: 'order.created', data: { full: true } }).then(
-        (sent) => accepted.add(sent.messageId),
-        (error: Error) => sendErrors.push(error),
-      )
-      expect(warnings.length).toBeGreaterThan(0)
-    }, 60_000, 200)
-
-    // Free some space. The running relay is given 20 sends to resume (a figure, and the it.fails below).
+    // The background checkpointer keeps retrying a full disk (with a growing pause), never gives up.
+    // Free some space. The running relay is given 20 sends to resume (asserted below).
     await rm(ballast)
     const probe: boolean[] = []
     for (let n = 0; n < 20; n++) {
@@ -148,10 +140,10 @@ describe(scenario, () => {
     }
   })
 
-  // TODO(issue 13, reliability suite): after five failed checkpoints the background checkpointer
-  // stops for good (src/storage/sqlite-checkpointer.ts) and automatic checkpoints wait for a 4 MB
-  // log, so on a small disk the WAL refills the freed space and the running relay stays unable to
-  // write until it is restarted. Drop `.fails` once checkpoints resume after a full disk.
+  // TODO(issue 13, reliability suite): the background checkpointer now retries a full disk instead
+  // of giving up (src/storage/sqlite-checkpointer.ts), yet within a second of the ballast being
+  // removed the same relay still refuses sends: it takes them again only once the volume grows.
+  // Not yet understood. Drop `.fails` once sends resume in place.
   it.fails('takes sends again in the same process once space is freed', (ctx) => {
     needDisk(ctx)
     expect(resumedInPlace).toBe(true)
@@ -159,7 +151,7 @@ describe(scenario, () => {
 
   // TODO(issue 13, item 11): a full disk's SQLITE_FULL is replaced by Kysely's failed ROLLBACK
   // ("cannot rollback - no transaction is active"). Drop `.fails` once the original error is kept.
-  it.fails('says the disk is full when it refuses a send', (ctx) => {
+  it('says the disk is full when it refuses a send', (ctx) => {
     needDisk(ctx)
     expect(sendErrors.length).toBeGreaterThan(0)
     for (const error of sendErrors) {

@@ -144,11 +144,8 @@ describe.skipIf(!canRun(scenario, { tools: ['initdb', 'pg_ctl'] }))(scenario, ()
     }
   })
 
-  // TODO(issue 13, item 0: "fails that operation with a retryable error"): a send cut by a lost
-  // connection rejects with the raw pg error (e.g. "Client has encountered a connection error and is
-  // not queryable", no code), so a caller cannot tell it from a bug. Drop `.fails` once it is a
-  // HookrelayError with a code.
-  it.fails('fails a send cut by a lost connection with a typed hookrelay error', () => {
+  // Issue 13, item 0: "fails that operation with a retryable error", not the raw pg error.
+  it('fails a send cut by a lost connection with a typed hookrelay error', () => {
     expect(failedSends.length).toBeGreaterThan(0)
     for (const error of failedSends) expect(error).toBeInstanceOf(HookrelayError)
   })
