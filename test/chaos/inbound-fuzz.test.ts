@@ -12,7 +12,7 @@ import { fuzzCase, type FuzzCase } from './support/malformed-requests.js'
 import { reportFigures } from './support/services.js'
 
 const scenario = 'inbound fuzz'
-const RUNS = { standard: 2_000, providers: 1_000 }
+const RUNS = { standard: 7_000, providers: 3_000 }
 const TOTAL = RUNS.standard + RUNS.providers
 
 describe(scenario, () => {

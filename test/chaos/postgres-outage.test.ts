@@ -91,9 +91,11 @@ describe.skipIf(!canRun(scenario, { tools: ['initdb', 'pg_ctl'] }))(scenario, ()
       admin.on('error', () => undefined)
       let terminated = 0
       let terminating = true
-      // Rounds of terminations while sends go on, each cutting every connection the relay holds.
+      // Rounds of terminations while sends go on, each cutting every connection the relay holds; at
+      // least five rounds, so that sends finishing first still leave the workers' connections to cut.
+      let rounds = 0
       const killer = (async () => {
-        while (terminating && messageIds.size < (5 * TOTAL) / 6) {
+        while (rounds++ < 5 || (terminating && messageIds.size < (5 * TOTAL) / 6)) {
           const result = await admin!.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [APPLICATION])
           terminated += result.rowCount ?? 0
           await sleep(150)
