@@ -72,3 +72,14 @@ export class StorageUnavailableError extends HookrelayError {
     super('STORAGE_UNAVAILABLE', message, options)
   }
 }
+
+/**
+ * hookrelay's tables are missing from the database it was given: `migrate()` (or `start()`, which
+ * migrates unless told not to) has not run there, or the storage points at another database,
+ * schema or table prefix than the one migrated. `cause` holds the driver's error.
+ */
+export class NotMigratedError extends HookrelayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_MIGRATED', message, options)
+  }
+}

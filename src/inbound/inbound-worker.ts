@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { actionableStorageError } from '../storage/connection-loss.js'
 import type { Emit } from '../core/emitter.js'
 import type { InboundMessageRecord } from '../core/types.js'
 import { ClaimLoop } from '../queue/claim-loop.js'
@@ -54,7 +55,7 @@ export class InboundWorker {
       run: async (message) => {
         await deps.processor.process(message, this.owner)
       },
-      onClaimError: (error) => deps.emit('error', { error: error as Error, context: 'inbound.claim' }),
+      onClaimError: (error) => deps.emit('error', { error: actionableStorageError(error, 'Claiming inbound webhooks') as Error, context: 'inbound.claim' }),
     })
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
+import { actionableStorageError } from '../storage/connection-loss.js'
 import type { Emit } from '../core/emitter.js'
 import { newId } from '../core/ids.js'
 import { decideAfterAttempt } from '../core/retry-policy.js'
@@ -67,7 +68,7 @@ export class Dispatcher {
         this.#attempt(item, this.#abort.signal).catch((error: unknown) =>
           deps.emit('error', { error: error as Error, context: 'dispatcher.attempt' }),
         ),
-      onClaimError: (error) => deps.emit('error', { error: error as Error, context: 'dispatcher.claim' }),
+      onClaimError: (error) => deps.emit('error', { error: actionableStorageError(error, 'Claiming deliveries') as Error, context: 'dispatcher.claim' }),
       // Claimed ahead but not started in time (or at stop): back to `pending` now, no attempt used.
       release: (items) => {
         for (const item of items) this.#handBack(item)

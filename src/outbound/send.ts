@@ -71,6 +71,31 @@ interface Prepared {
 
 /** A `sendMany()` larger than this is a batch already: it gets its own transaction instead of joining others. */
 const COALESCE_UP_TO = 64
+const SEND_OPTIONS = new Set(['transaction'])
+const EVENT_FIELDS = new Set(['type', 'data', 'tenant', 'channels', 'idempotencyKey', 'endpointIds'])
+
+/**
+ * Refuses options `send()` does not know, above all an event field given as an option
+ * (`send(event, { idempotencyKey })`), which would otherwise be ignored without a word.
+ */
+function checkSendOptions(options: unknown): void {
+  if (options === undefined) return
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError('The second argument of send() must be an options object such as { transaction }.')
+  }
+  const unknown = Object.keys(options).filter((key) => !SEND_OPTIONS.has(key))
+  if (unknown.length === 0) return
+  const misplaced = unknown.filter((key) => EVENT_FIELDS.has(key))
+  const hint =
+    misplaced.length > 0
+      ? ` ${misplaced.join(' and ')} ${misplaced.length > 1 ? 'belong' : 'belongs'} in the event: send({ type, data, ${misplaced.join(', ')} }).`
+      : ' The only send() option is transaction.'
+  throw new ValidationError(
+    `Unknown send() option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.${hint}`,
+    unknown.map((key) => ({ path: ['options', key], message: EVENT_FIELDS.has(key) ? 'belongs in the event' : 'unknown option' })),
+  )
+}
+
 /** Messages per `storeMessages` call: bounds one statement's size; a larger batch takes several in one transaction. */
 const MESSAGES_PER_STATEMENT = 500
 
@@ -98,6 +123,7 @@ export class Sender {
   }
 
   async #sendMany(events: readonly SendEvent[], options: SendOptions): Promise<SendResult[]> {
+    checkSendOptions(options)
     if (!Array.isArray(events)) throw new ValidationError('sendMany() takes an array of events.')
     const prepared = events.map((event, index) => this.#prepare(event, events.length > 1 ? `event [${index}]` : 'event'))
     if (prepared.length === 0) return []

@@ -32,3 +32,41 @@ describe('a lost database connection', () => {
     expect(() => rethrowConnectionLoss(bug, 'send()')).toThrow(bug)
   })
 })
+
+describe('a database without hookrelay tables', () => {
+  it('is reported as NotMigratedError, with the fix in the message', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { createRelay, sqliteStorage, NotMigratedError } = await import('../../src/index.js')
+    const dir = await mkdtemp(join(tmpdir(), 'hookrelay-unmigrated-'))
+    const relay = createRelay({ storage: sqliteStorage({ filename: join(dir, 'empty.db') }), logger: false })
+    try {
+      const failure = await relay.send({ type: 'order.created', data: {} }).catch((error: unknown) => error)
+      expect(failure).toBeInstanceOf(NotMigratedError)
+      expect(failure).toMatchObject({ code: 'NOT_MIGRATED' })
+      expect((failure as Error).message).toMatch(/hookrelay's tables are not in this database.*relay\.migrate\(\).*npx hookrelay migrate/s)
+    } finally {
+      await relay.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('send() options', () => {
+  it('refuses an event field given as an option instead of ignoring it', async () => {
+    const { createRelay, sqliteStorage, ValidationError } = await import('../../src/index.js')
+    const relay = createRelay({ storage: sqliteStorage({ filename: ':memory:' }), logger: false })
+    try {
+      const failure = await relay
+        .send({ type: 'order.created', data: {} }, { idempotencyKey: 'k1' } as never)
+        .catch((error: unknown) => error)
+      expect(failure).toBeInstanceOf(ValidationError)
+      expect((failure as Error).message).toBe('Unknown send() option idempotencyKey. idempotencyKey belongs in the event: send({ type, data, idempotencyKey }).')
+      const other = await relay.sendMany([{ type: 'a', data: {} }], { retries: 3 } as never).catch((error: unknown) => error)
+      expect((other as Error).message).toMatch(/Unknown send\(\) option retries\. The only send\(\) option is transaction\./)
+    } finally {
+      await relay.stop()
+    }
+  })
+})
