@@ -279,6 +279,17 @@ describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
     try {
       const seen: [number, string, string, number | null][] = []
       drivers.forEach((driver, i) => driver.coordination.onCircuit((endpointId, state, until) => seen.push([i, endpointId, state, until])))
+      // Pub/sub delivers only to subscriptions already in place: wait until all three are.
+      const channel = `${keyPrefix}${await storage.databaseId()}:circuit`
+      const watcher = new Redis(REDIS_URL)
+      try {
+        await eventually(async () => {
+          const [, count] = (await watcher.pubsub('NUMSUB', channel)) as [string, number]
+          expect(Number(count)).toBe(3)
+        })
+      } finally {
+        watcher.disconnect()
+      }
       const until = Date.now() + 5_000
       drivers[0]!.coordination.publishCircuit('ep_1', 'open', until)
       await eventually(() => expect(seen).toHaveLength(2))
