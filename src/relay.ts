@@ -1,17 +1,13 @@
 import { EventEmitter } from 'eventemitter3'
 import { DeadLetters } from './admin/dead-letters.js'
-import { sweepEndpointHealth } from './admin/endpoint-health.js'
-import { PeriodicTask } from './admin/periodic.js'
-import { recoverEndpoint } from './admin/recover.js'
-import { resendMessage, type ResendOptions, type ResendResult } from './admin/resend.js'
+import type { PeriodicTask } from './admin/periodic.js'
 import { purge } from './admin/retention.js'
-import { endpointStats, relayStats } from './admin/stats.js'
+import { relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
-import { NotFoundError, RelayStateError } from './core/errors.js'
+import { RelayStateError } from './core/errors.js'
 import type { Emit } from './core/emitter.js'
 import { ErrorLogger } from './core/error-logger.js'
 import type { RelayErrorEvent, RelayEvents } from './core/events.js'
-import type { DeliveryRecord, MessageRecord } from './core/types.js'
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
@@ -27,23 +23,21 @@ import { StoredCircuits } from './queue/stored-circuits.js'
 import { storagePolling } from './queue/storage-polling.js'
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
 import { sqliteStorage } from './storage/sqlite-storage.js'
-import type { AttemptFilter, DeliveryFilter, Page, Storage } from './storage/storage.js'
-
-/** A message with its parsed data and its deliveries, as `relay.messages.get` returns it. */
-export interface MessageWithDeliveries extends MessageRecord {
-  data: unknown
-  deliveries: DeliveryRecord[]
-}
+import type { Storage } from './storage/storage.js'
+import {
+  attemptOperations,
+  deliveryOperations,
+  endpointOperations,
+  messageOperations,
+  type AttemptOperations,
+  type DeliveryOperations,
+  type MessageOperations,
+  type StartOptions,
+  startHousekeeping,
+} from './relay-operations.js'
 
 export type { DeadLetterFilter } from './admin/dead-letters.js'
-
-/** Options of `relay.start()`. */
-export interface StartOptions {
-  /** Run delivery workers in this process. `false` makes a producer that only sends. @default true */
-  workers?: boolean
-  /** Run `migrate()` first. @default true */
-  migrate?: boolean
-}
+export type { MessageWithDeliveries, StartOptions } from './relay-operations.js'
 
 /**
  * The relay: sends webhooks durably and (with receivers) takes them in. Create it with
@@ -55,30 +49,11 @@ export class Relay extends EventEmitter<RelayEvents> {
   /** Endpoints: `create`, `get`, `list`, `update`, `disable`/`enable`, `rotateSecret`, `delete`, health and stats. */
   readonly endpoints: Endpoints
   /** Messages sent: `get(id)` returns one with its parsed data and its deliveries; `resend` sends one again. */
-  readonly messages: {
-    /** One message by id, with its parsed data and its deliveries. */
-    get(id: string): Promise<MessageWithDeliveries>
-    /**
-     * Sends a message again: one new delivery per endpoint, due now, with the same `webhook-id` and
-     * body (attempts recorded as `manual`). `endpointIds` defaults to the endpoints it was delivered
-     * to. Throws `DELIVERY_IN_PROGRESS` for an endpoint it is still pending or in flight to.
-     *
-     * @example await relay.messages.resend('msg_01J…', { endpointIds: ['ep_01J…'] }) // { messageId, deliveryIds }
-     */
-    resend(id: string, options?: ResendOptions): Promise<ResendResult>
-  }
+  readonly messages: MessageOperations
   /** Deliveries (one message to one endpoint): `get(id)`, and `list(filter)` a page at a time, newest first. */
-  readonly deliveries: {
-    /** One delivery by id. */
-    get(id: string): Promise<DeliveryRecord>
-    /** Deliveries matching `filter` (status, endpoint, message, tenant, type, time), newest first. */
-    list(filter?: DeliveryFilter): Promise<Page<DeliveryRecord>>
-  }
+  readonly deliveries: DeliveryOperations
   /** The attempt log: `list({ deliveryId })` and other filters, a page at a time, newest first. */
-  readonly attempts: {
-    /** Attempts matching `filter` (delivery, message, endpoint), newest first. */
-    list(filter?: AttemptFilter): Promise<Page<import('./core/types.js').AttemptRecord>>
-  }
+  readonly attempts: AttemptOperations
   /** The dead-letter queue: deliveries whose status is `dead`; list, replay (one or many), discard. */
   readonly dlq: DeadLetters
   /** Received webhooks: list, get, and the inbound dead-letter queue (`replay`, `discard`). */
@@ -137,17 +112,14 @@ export class Relay extends EventEmitter<RelayEvents> {
       guard: this.#guard,
       now,
       onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
-      operations: {
-        recover: (id, opts) => recoverEndpoint({ storage: this.storage, now, notify: this.#requeued }, id, opts),
-        stats: (id, opts) => endpointStats({ storage: this.storage, now, circuitState: this.#circuitState }, id, opts),
-        sweepHealth: () =>
-          sweepEndpointHealth({
-            storage: this.storage,
-            now,
-            disableAfterMs: this.#options.endpointHealth.disableAfterMs,
-            onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
-          }),
-      },
+      operations: endpointOperations({
+        storage: this.storage,
+        now,
+        notify: this.#requeued,
+        circuitState: this.#circuitState,
+        disableAfterMs: this.#options.endpointHealth.disableAfterMs,
+        onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+      }),
     })
     this.#sender = new Sender({
       storage: this.storage,
@@ -165,27 +137,10 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.inbound = this.#inbound
 
     const storage = this.storage
-    this.messages = {
-      async get(id) {
-        const message = await storage.getMessage(id)
-        if (!message) throw new NotFoundError('Message', id)
-        const deliveries = await storage.listDeliveries({ messageId: id, limit: 1000 })
-        return { ...message, data: (JSON.parse(message.payload) as { data: unknown }).data, deliveries: deliveries.data }
-      },
-      resend: (id, resendOptions) => {
-        this.#assertUsable()
-        return resendMessage({ storage, now, notify: this.#requeued }, id, resendOptions)
-      },
-    }
-    this.deliveries = {
-      async get(id) {
-        const delivery = await storage.getDelivery(id)
-        if (!delivery) throw new NotFoundError('Delivery', id)
-        return delivery
-      },
-      list: (filter = {}) => storage.listDeliveries(filter),
-    }
-    this.attempts = { list: (filter = {}) => storage.listAttempts(filter) }
+    const operations = { storage, now, notify: this.#requeued }
+    this.messages = messageOperations(operations, () => this.#assertUsable())
+    this.deliveries = deliveryOperations(storage)
+    this.attempts = attemptOperations(storage)
     this.dlq = new DeadLetters({ storage, now, notify: this.#requeued })
     this.portal = new Portal({ now })
   }
@@ -251,28 +206,13 @@ export class Relay extends EventEmitter<RelayEvents> {
     await this.#queue.start({ storage: this.storage, onWake: () => dispatcher.wake(), emit: this.#emit, now: this.#options.now })
     dispatcher.start()
     this.#inbound.start()
-    this.#startHousekeeping()
-  }
-
-  /** Endpoint health sweeps and scheduled retention, on the workers of this process. */
-  #startHousekeeping(): void {
-    const report = (context: string) => (error: unknown) =>
-      this.#emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
-    const { endpointHealth, retention } = this.#options
-    if (endpointHealth.disableAfterMs !== null) {
-      const sweep = new PeriodicTask(() => this.endpoints.sweepHealth(), endpointHealth.checkIntervalMs, report('endpointHealth'))
-      sweep.start()
-      this.#housekeeping.push(sweep)
-    }
-    if (retention) {
-      const task = new PeriodicTask(
-        () => this.purge({ olderThan: retention.olderThanMs, batchSize: retention.batchSize }),
-        retention.intervalMs,
-        report('retention'),
-      )
-      task.start(Math.min(retention.intervalMs, 60_000))
-      this.#housekeeping.push(task)
-    }
+    const tasks = startHousekeeping({
+      options: this.#options,
+      sweepHealth: () => this.endpoints.sweepHealth(),
+      purge: (purgeOptions) => this.purge(purgeOptions),
+      emit: this.#emit,
+    })
+    this.#housekeeping.push(...tasks)
   }
 
   /**

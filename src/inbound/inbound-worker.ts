@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { actionableStorageError } from '../storage/connection-loss.js'
+import { actionableStorageError } from '../storage/storage-errors.js'
 import type { Emit } from '../core/emitter.js'
 import type { InboundMessageRecord } from '../core/types.js'
 import { ClaimLoop } from '../queue/claim-loop.js'

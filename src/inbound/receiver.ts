@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer'
 import type { Emit } from '../core/emitter.js'
 import { ValidationError } from '../core/errors.js'
 import { newId } from '../core/ids.js'
@@ -6,35 +5,16 @@ import type { InboundMessageRecord, SigningScheme } from '../core/types.js'
 import { verify, WebhookVerificationError } from '../signing/index.js'
 import type { Storage } from '../storage/storage.js'
 import type { InboundHandler } from './handler.js'
-import type { HandlerSource, InboundOutcome, InboundProcessor } from './inbound-processor.js'
+import type { HandlerSource, InboundProcessor } from './inbound-processor.js'
 import type { IntakeBatcher } from './intake-batcher.js'
+import { DUPLICATE, inlineResponse, RECEIVED, respond, verificationRefusal, type Refusal, type ReceiverResponse } from './receiver-answers.js'
+import { checkRequest, parseBody, stringHeaders, type ReceiverRequest } from './receiver-checks.js'
 import type { InboundRequestView, ReceiverMode, ResolvedReceiverOptions } from './receiver-options.js'
-import { headerValue, keptHeaders, normalizeHeaders, type IncomingHeaders, type NormalizedHeaders } from './request-headers.js'
+import { keptHeaders } from './request-headers.js'
 import { SCHEME_DEFAULTS } from './scheme-defaults.js'
 
-/** A request as any runtime can describe it: the raw body, byte for byte, and the headers. */
-export interface ReceiverRequest {
-  /** The raw request body as received: never parsed and re-serialized JSON. */
-  body: string | Uint8Array
-  /** Node's `req.headers`, a plain object in any letter case, or a Fetch `Headers`. */
-  headers: IncomingHeaders
-  /** The HTTP method, when known: anything but POST is answered 405. */
-  method?: string
-  /**
-   * For adapters: why the raw body cannot be had (e.g. a JSON parser consumed it first). The
-   * receiver then answers 500 with this message, which must say how to fix the app, and emits
-   * `inbound.rejected` with reason `BODY_NOT_RAW`: never a misleading signature failure.
-   */
-  rawBodyProblem?: string
-}
-
-/** The answer to write back, whatever the framework. */
-export interface ReceiverResponse {
-  status: number
-  headers: Record<string, string>
-  /** JSON text. */
-  body: string
-}
+export type { ReceiverRequest } from './receiver-checks.js'
+export type { ReceiverResponse } from './receiver-answers.js'
 
 /** What a receiver needs from its relay. */
 export interface ReceiverDeps {
@@ -51,18 +31,7 @@ export interface ReceiverDeps {
   wake(): void
 }
 
-const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-const RECEIVED = Object.freeze({ received: true })
-const DUPLICATE = Object.freeze({ received: true, duplicate: true })
 const MAX_ID_LENGTH = 255
-
-/** A refusal: status, the precise reason (for the `inbound.rejected` event), and the public body. */
-interface Refusal {
-  status: number
-  reason: string
-  body: Record<string, unknown>
-  headers?: Record<string, string>
-}
 
 /**
  * Takes webhooks in: verifies each request, refuses replays, stores each webhook once per sender
@@ -157,68 +126,10 @@ export class Receiver implements HandlerSource {
 
   async #handle(request: ReceiverRequest): Promise<ReceiverResponse> {
     const o = this.#options
-    if (request === null || typeof request !== 'object') {
-      return this.#refuse({ status: 500, reason: 'INVALID_REQUEST', body: { error: 'internal_error', message: 'receiver.handle() takes { body, headers }.' } })
-    }
-    if (request.method !== undefined && request.method.toUpperCase() !== 'POST') {
-      return this.#refuse({
-        status: 405,
-        reason: 'METHOD_NOT_ALLOWED',
-        body: { error: 'method_not_allowed', message: 'Webhooks are delivered with POST.' },
-        headers: { allow: 'POST' },
-      })
-    }
-    if (typeof request.rawBodyProblem === 'string') {
-      return this.#refuse({
-        status: 500,
-        reason: 'BODY_NOT_RAW',
-        body: { error: 'raw_body_unavailable', message: request.rawBodyProblem },
-      })
-    }
-    const body = request.body
-    if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
-      return this.#refuse({
-        status: 500,
-        reason: 'BODY_NOT_RAW',
-        body: {
-          error: 'body_not_raw',
-          message:
-            'receiver.handle() needs the raw request body (a string or Buffer), not parsed JSON: signatures cover the exact bytes. Use an adapter from hookrelay/express, hookrelay/fastify, hookrelay/node or hookrelay/fetch, or read the body as text.',
-        },
-      })
-    }
-    const headers = normalizeHeaders(request.headers)
-
-    const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength
-    const declared = Number(headerValue(headers, 'content-length') ?? 0)
-    if (size > o.maxBodyBytes || declared > o.maxBodyBytes) {
-      return this.#refuse({
-        status: 413,
-        reason: 'PAYLOAD_TOO_LARGE',
-        body: { error: 'payload_too_large', message: `The body must be at most ${o.maxBodyBytes} bytes.` },
-      })
-    }
-
-    const contentType = headerValue(headers, 'content-type')
-    if (contentType !== undefined && !isJsonMediaType(contentType)) {
-      return this.#refuse({
-        status: 415,
-        reason: 'UNSUPPORTED_MEDIA_TYPE',
-        body: { error: 'unsupported_media_type', message: 'Send the webhook as application/json.' },
-      })
-    }
-
+    const checked = checkRequest(request, o)
+    if (checked.refusal) return this.#refuse(checked.refusal)
+    const { body, headers } = checked
     const defaults = SCHEME_DEFAULTS[o.scheme]
-    const required = [...(o.webhookId ? [] : defaults.idHeaders), ...(o.eventType ? [] : defaults.typeHeaders)].filter(
-      (name) => !headerValue(headers, name),
-    )
-    if (required.length > 0) {
-      return this.#refuse({
-        status: 400,
-        reason: 'MISSING_HEADER',
-        body: { error: 'missing_header', message: `Missing ${required.join(' and ')} header${required.length > 1 ? 's' : ''}.` },
-      })
-    }
 
     let verifiedId: string | null
     try {
@@ -235,28 +146,9 @@ export class Receiver implements HandlerSource {
       return this.#refuse(verificationRefusal(error))
     }
 
-    // The payload is stored as text, so it must be the bytes received, exactly: a body that is not
-    // UTF-8 would be stored decoded (each bad byte replaced), not as it was signed. JSON between
-    // systems is UTF-8 (RFC 8259 §8.1), so such a body is refused as not JSON.
-    let text: string
-    if (typeof body === 'string') text = body
-    else {
-      const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-      if (!isUtf8(bytes)) {
-        return this.#refuse({
-          status: 400,
-          reason: 'INVALID_JSON',
-          body: { error: 'invalid_json', message: 'The body is not valid JSON: it is not UTF-8.' },
-        })
-      }
-      text = bytes.toString('utf8')
-    }
-    let payload: unknown
-    try {
-      payload = JSON.parse(text)
-    } catch {
-      return this.#refuse({ status: 400, reason: 'INVALID_JSON', body: { error: 'invalid_json', message: 'The body is not valid JSON.' } })
-    }
+    const parsed = parseBody(body)
+    if (parsed.refusal) return this.#refuse(parsed.refusal)
+    const { text, payload } = parsed
 
     // Header strings are built only if a function reads them (the github defaults, user functions).
     let headerStrings: Record<string, string> | undefined
@@ -390,52 +282,4 @@ export class Receiver implements HandlerSource {
     })
     return respond(refusal.status, refusal.body, refusal.headers)
   }
-}
-
-function respond(status: number, body: Record<string, unknown>, headers?: Record<string, string>): ReceiverResponse {
-  return { status, headers: headers ? { ...JSON_HEADERS, ...headers } : { ...JSON_HEADERS }, body: JSON.stringify(body) }
-}
-
-/** The answer of an inline run; a dead message is answered 200: it is stored, retrying cannot help. */
-function inlineResponse(outcome: InboundOutcome, duplicate: boolean): ReceiverResponse {
-  switch (outcome) {
-    case 'processed':
-    case 'dead':
-      return respond(200, duplicate ? DUPLICATE : RECEIVED)
-    case 'failed':
-      return respond(500, { error: 'handler_failed', message: 'The webhook is stored; processing failed and will be retried.' })
-    case 'handed_back':
-      return respond(503, { error: 'unavailable', message: 'The webhook is stored; processing was interrupted. Retry later.' }, { 'retry-after': '5' })
-  }
-}
-
-/**
- * Missing or malformed headers answer 400; every other verification failure 401 with one generic
- * body (the `inbound.rejected` event carries the code); a configuration problem answers 500.
- */
-function verificationRefusal(error: WebhookVerificationError): Refusal {
-  switch (error.code) {
-    case 'MISSING_HEADER':
-      return { status: 400, reason: error.code, body: { error: 'missing_header', message: error.message } }
-    case 'INVALID_HEADER':
-      return { status: 400, reason: error.code, body: { error: 'invalid_header', message: error.message } }
-    case 'INVALID_SECRET':
-    case 'INVALID_OPTIONS':
-    case 'INVALID_PAYLOAD':
-      return { status: 500, reason: error.code, body: { error: 'receiver_misconfigured' } }
-    default:
-      return { status: 401, reason: error.code, body: { error: 'invalid_signature' } }
-  }
-}
-
-/** `application/json`, or any `+json` type, whatever the parameters. */
-function isJsonMediaType(value: string): boolean {
-  const type = value.split(';', 1)[0]!.trim().toLowerCase()
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
-}
-
-function stringHeaders(headers: NormalizedHeaders): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const name of Object.keys(headers)) out[name] = headerValue(headers, name)!
-  return out
 }

@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { setMaxListeners } from 'node:events'
-import { actionableStorageError } from '../storage/connection-loss.js'
+import { actionableStorageError } from '../storage/storage-errors.js'
 import type { Emit } from '../core/emitter.js'
-import { newId } from '../core/ids.js'
 import { decideAfterAttempt } from '../core/retry-policy.js'
-import type { AttemptRecord, DeadReason, EndpointRecord, MessageRecord } from '../core/types.js'
+import type { DeadReason } from '../core/types.js'
 import { LEASE_MARGIN_MS, type ResolvedRelayOptions } from '../relay-options.js'
-import { sign } from '../signing/index.js'
 import { ClaimLoop } from '../queue/claim-loop.js'
 import type { QueueDriver } from '../queue/queue-driver.js'
 import type { ClaimedDelivery, Storage } from '../storage/storage.js'
@@ -15,6 +12,7 @@ import { DeliveryGate, type Deferral } from './delivery-gate.js'
 import type { HttpAttemptResult, HttpTransport } from './http-transport.js'
 import type { BatchWriter } from '../core/batch-writer.js'
 import { settlementWriter, type SettlementItem } from './settlement-batcher.js'
+import { abortController, outcomeSubmission, signedHeaders } from './delivery-outcome.js'
 
 export interface DispatcherDeps {
   storage: Storage
@@ -132,7 +130,7 @@ export class Dispatcher {
         startedAt = options.now()
         return this.#deps.transport.post({
           url: endpoint.url,
-          headers: this.#headers(endpoint, message, startedAt),
+          headers: signedHeaders(options, endpoint, message, startedAt),
           body: message.payload,
           timeoutMs: options.delivery.timeoutMs,
           signal,
@@ -158,89 +156,17 @@ export class Dispatcher {
       endpoint.retrySchedule ? { ...this.#retryPolicy, schedule: endpoint.retrySchedule } : this.#retryPolicy,
       Math.random(),
     )
-    const attempt: AttemptRecord = {
-      id: newId('att', startedAt),
-      deliveryId: delivery.id,
-      messageId: message.id,
-      endpointId: endpoint.id,
-      number,
-      startedAt: new Date(startedAt),
-      durationMs: result.durationMs,
-      statusCode: result.statusCode,
-      responseBody: result.responseBody,
-      error: result.error,
-      outcome: decision.action === 'succeed' ? 'succeeded' : decision.action === 'retry' ? 'failed' : 'dead',
-      trigger: delivery.nextTrigger,
-    }
-    const { emit } = this.#deps
-    let submission: SettlementItem
-
-    if (decision.action === 'succeed') {
-      submission = {
-        settlement: { deliveryId: delivery.id, owner: this.owner, status: 'succeeded', nextAttemptAt: null, attempt, at },
-        health: { endpointId: endpoint.id, kind: 'success' },
-        afterCommit: () =>
-          emit('delivery.succeeded', {
-            deliveryId: delivery.id,
-            messageId: message.id,
-            endpointId: endpoint.id,
-            type: message.type,
-            attempt: number,
-            statusCode: result.statusCode!,
-            durationMs: result.durationMs,
-          }),
-      }
-    } else if (decision.action === 'retry') {
-      const nextAttemptAt = new Date(at.getTime() + decision.delayMs)
-      submission = {
-        settlement: { deliveryId: delivery.id, owner: this.owner, status: 'pending', nextAttemptAt, attempt, at },
-        health: { endpointId: endpoint.id, kind: 'failure', at },
-        afterCommit: () => {
-          emit('delivery.failed', {
-            deliveryId: delivery.id,
-            messageId: message.id,
-            endpointId: endpoint.id,
-            type: message.type,
-            attempt: number,
-            statusCode: result.statusCode,
-            error: result.error,
-            durationMs: result.durationMs,
-            nextAttemptAt,
-          })
+    const submission = outcomeSubmission(
+      { item: { delivery, message, endpoint }, result, decision, number, startedAt, at },
+      {
+        owner: this.owner,
+        emit: this.#deps.emit,
+        onRetry: (deliveryId, nextAttemptAt) => {
           this.#loop.wakeAt(nextAttemptAt.getTime())
-          this.#deps.queue.rescheduled([{ deliveryId: delivery.id, dueAt: nextAttemptAt }])
+          this.#deps.queue.rescheduled([{ deliveryId, dueAt: nextAttemptAt }])
         },
-      }
-    } else {
-      const reason = 'Endpoint answered 410 Gone'
-      submission = {
-        settlement: {
-          deliveryId: delivery.id,
-          owner: this.owner,
-          status: 'dead',
-          nextAttemptAt: null,
-          attempt,
-          deadReason: decision.reason,
-          at,
-        },
-        health: decision.disableEndpoint
-          ? { endpointId: endpoint.id, kind: 'disable', reason, at }
-          : { endpointId: endpoint.id, kind: 'failure', at },
-        afterCommit: () => {
-          emit('delivery.dead', {
-            deliveryId: delivery.id,
-            messageId: message.id,
-            endpointId: endpoint.id,
-            type: message.type,
-            attempt: number,
-            reason: decision.reason,
-            statusCode: result.statusCode,
-            error: result.error,
-          })
-          if (decision.disableEndpoint) emit('endpoint.disabled', { endpointId: endpoint.id, reason })
-        },
-      }
-    }
+      },
+    )
     await this.#settle(submission)
   }
 
@@ -314,36 +240,6 @@ export class Dispatcher {
         }),
     })
   }
-
-  /** Signs afresh for every attempt: same id and body, new timestamp, every secret still valid. */
-  #headers(endpoint: EndpointRecord, message: MessageRecord, now: number): Record<string, string> {
-    const { signing, delivery } = this.#deps.options
-    const secrets: string[] = []
-    for (const s of endpoint.secrets) if (s.expiresAt === null || s.expiresAt.getTime() > now) secrets.push(s.secret)
-    const headers: Record<string, string> = Object.assign({}, endpoint.headers)
-    headers['content-type'] = 'application/json'
-    headers['user-agent'] = delivery.userAgent
-    headers['webhook-id'] = message.id
-    return Object.assign(
-      headers,
-      sign({
-        scheme: signing.scheme,
-        secrets,
-        id: message.id,
-        timestamp: Math.floor(now / 1000),
-        payload: message.payload,
-        headerName: signing.headerName,
-      }),
-    )
-  }
 }
 
 const RESOLVED = Promise.resolve()
-
-/** One controller for every attempt of the dispatcher: each in-flight request listens to its signal. */
-function abortController(): AbortController {
-  const controller = new AbortController()
-  // `delivery.concurrency` requests listen at once; that is by design, not a leak.
-  setMaxListeners(0, controller.signal)
-  return controller
-}

@@ -6,7 +6,7 @@ import { newMessageId } from '../core/ids.js'
 import type { MessageRecord } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { OutgoingMessage, Storage, StoredMessage } from '../storage/storage.js'
-import { rethrowConnectionLoss } from '../storage/connection-loss.js'
+import { throwActionable } from '../storage/storage-errors.js'
 import { SendBatcher } from './send-batcher.js'
 
 /** An event to send. */
@@ -119,7 +119,7 @@ export class Sender {
   }
 
   sendMany(events: readonly SendEvent[], options: SendOptions = {}): Promise<SendResult[]> {
-    return this.#sendMany(events, options).catch((error: unknown) => rethrowConnectionLoss(error, 'send()'))
+    return this.#sendMany(events, options).catch((error: unknown) => throwActionable(error, 'send()'))
   }
 
   async #sendMany(events: readonly SendEvent[], options: SendOptions): Promise<SendResult[]> {

@@ -183,11 +183,10 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
   if (parsed.db) {
     return new KyselyStorage({ db: parsed.db, dialect, schema, tablePrefix, announce, messageStore: messageStore(), onClose: async () => undefined })
   }
-  if (parsed.pool) {
-    const guarded = guardedPool(parsed.pool)
+  /** A storage on a pg pool: its clients guarded, sends as prepared statements on it, LISTEN by `wakeups`. */
+  const onPool = (pool: PgPoolLike, wakeups: PostgresWakeups, close: (db: Kysely<any>) => Promise<void>) => {
+    const guarded = guardedPool(pool)
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guarded }) })
-    const wakeups = poolWakeups(channel, parsed.pool)
-    // Destroying this Kysely would end the caller's pool: close() leaves it alone.
     return new KyselyStorage({
       db,
       dialect,
@@ -196,25 +195,17 @@ export function postgresStorage(options: PostgresStorageOptions): KyselyStorage 
       announce,
       messageStore: messageStore(preparedRunner(guarded)),
       wakeups,
-      onClose: async () => undefined,
+      onClose: () => close(db),
     })
+  }
+  if (parsed.pool) {
+    // Destroying this Kysely would end the caller's pool: close() leaves it alone.
+    return onPool(parsed.pool, poolWakeups(channel, parsed.pool), async () => undefined)
   }
   const pg = loadOptionalPeer<PgModule>('pg', 'postgresStorage()')
   const pool = new pg.Pool({ connectionString: parsed.connectionString!, max: parsed.max ?? 10 })
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query simply gets a fresh connection.
   pool.on('error', () => undefined)
-  const guarded = guardedPool(pool)
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: guarded }) })
-  const wakeups = clientWakeups(channel, pg, parsed.connectionString!)
-  return new KyselyStorage({
-    db,
-    dialect,
-    schema,
-    tablePrefix,
-    announce,
-    messageStore: messageStore(preparedRunner(guarded)),
-    wakeups,
-    onClose: () => db.destroy(),
-  })
+  return onPool(pool, clientWakeups(channel, pg, parsed.connectionString!), (db) => db.destroy())
 }

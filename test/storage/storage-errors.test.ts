@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HookrelayError, StorageUnavailableError } from '../../src/index.js'
-import { isConnectionLoss, rethrowConnectionLoss } from '../../src/storage/connection-loss.js'
+import { isConnectionLoss, throwActionable } from '../../src/storage/storage-errors.js'
 
 const pgError = (message: string, code?: string) => Object.assign(new Error(message), code === undefined ? {} : { code })
 
@@ -20,7 +20,7 @@ describe('a lost database connection', () => {
     const lost = pgError('Connection terminated unexpectedly')
     let thrown: unknown
     try {
-      rethrowConnectionLoss(lost, 'send()')
+      throwActionable(lost, 'send()')
     } catch (error) {
       thrown = error
     }
@@ -29,7 +29,7 @@ describe('a lost database connection', () => {
     expect(thrown).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true, cause: lost })
     expect((thrown as Error).message).toMatch(/^send\(\) failed because the database connection was lost.*retry it/)
     const bug = new TypeError('x is undefined')
-    expect(() => rethrowConnectionLoss(bug, 'send()')).toThrow(bug)
+    expect(() => throwActionable(bug, 'send()')).toThrow(bug)
   })
 })
 

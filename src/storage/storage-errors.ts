@@ -47,6 +47,6 @@ export function actionableStorageError(error: unknown, operation: string): unkno
 }
 
 /** Throws {@link actionableStorageError} of `error`. */
-export function rethrowConnectionLoss(error: unknown, operation: string): never {
+export function throwActionable(error: unknown, operation: string): never {
   throw actionableStorageError(error, operation)
 }
