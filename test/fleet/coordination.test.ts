@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { eventually } from '../support/eventually.js'
 import { REDIS_URL } from '../support/urls.js'
 import { spawnFixture, type FixtureProcess } from './support/processes.js'
 import { deleteKeys } from './support/redis-keys.js'
@@ -26,6 +28,18 @@ describe.skipIf(!inject('redisAvailable'))('fleet coordination through Redis, ac
       spawnFixture('coordination-worker.ts', { HOOKRELAY_COORDINATION: JSON.stringify({ url: REDIS_URL, keyPrefix }) }),
     )
     await Promise.all(processes.map((p) => reply(p, 'ready', 0, 20_000)))
+    // Pub/sub reaches only subscriptions already in place: wait until all three listen for circuits.
+    const watcher = new Redis(REDIS_URL)
+    try {
+      await eventually(async () => {
+        const channels = ((await watcher.pubsub('CHANNELS', `${keyPrefix}*circuit`)) as string[])
+        expect(channels).toHaveLength(1)
+        const [, count] = (await watcher.pubsub('NUMSUB', channels[0]!)) as [string, number]
+        expect(Number(count)).toBe(3)
+      }, 20_000)
+    } finally {
+      watcher.disconnect()
+    }
   })
   afterAll(async () => {
     for (const p of processes) p.send({ op: 'exit' })
