@@ -1,21 +1,5 @@
-import { HookrelayError, NotFoundError, ValidationError } from '../core/errors.js'
+import { HookrelayError, NotFoundError, ValidationError, statusOfCode } from '../core/errors.js'
 import type { AdminDenial, AdminResponse } from './admin-types.js'
-
-const STATUS_BY_CODE: Record<string, number> = {
-  VALIDATION_ERROR: 400,
-  INVALID_JSON: 400,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  UNSAFE_URL: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  ROUTE_NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  ENDPOINT_DISABLED: 409,
-  DELIVERY_IN_PROGRESS: 409,
-  RELAY_STATE: 409,
-}
 
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): AdminResponse {
   if (status === 204) return { status, headers, body: '' }
@@ -44,6 +28,6 @@ export function errorResponse(error: unknown): AdminResponse {
     })
   }
   if (error instanceof NotFoundError) return adminError(404, 'NOT_FOUND', error.message)
-  if (error instanceof HookrelayError) return adminError(STATUS_BY_CODE[error.code] ?? 400, error.code, error.message)
+  if (error instanceof HookrelayError) return adminError(statusOfCode(error.code), error.code, error.message)
   return adminError(500, 'INTERNAL', 'The admin API failed; see the server logs.')
 }

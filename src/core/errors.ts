@@ -1,14 +1,48 @@
+import type { HookrelayErrorCode } from './error-codes.js'
+
+export { ERROR_CODES, isErrorCode, statusOfCode, type HookrelayErrorCode } from './error-codes.js'
+
 /**
- * Every error hookrelay throws on purpose is a `HookrelayError` with a stable `code`
- * that callers can switch on. Messages say what to do, never contain a secret.
+ * The names of an error's class and its ancestors, under a global symbol, so that `instanceof`
+ * recognises a hookrelay error thrown by another copy of the package (ESM and CJS loaded side by
+ * side, two versions in one tree), as undici does for its errors.
+ */
+const BRANDS = Symbol.for('hookrelay.error.brands')
+
+function brandsOf(target: Function): string[] {
+  const names: string[] = []
+  for (let c: unknown = target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) names.push(c.name)
+  return names
+}
+
+/**
+ * Every error hookrelay throws on purpose is a `HookrelayError` with a stable `code` from one
+ * catalogue (`ERROR_CODES`) that callers can switch on. Messages say what to do, never contain a
+ * secret. `instanceof` works across two loaded copies of hookrelay.
+ *
+ * @example
+ * try { await relay.send(event) } catch (error) {
+ *   if (error instanceof HookrelayError && error.code === 'STORAGE_UNAVAILABLE') return retryLater()
+ *   throw error
+ * }
  */
 export class HookrelayError extends Error {
-  readonly code: string
+  readonly code: HookrelayErrorCode
+  declare readonly [BRANDS]: readonly string[]
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: HookrelayErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
     this.code = code
+    Object.defineProperty(this, BRANDS, { value: brandsOf(new.target), enumerable: false })
+  }
+
+  /** `error instanceof SomeHookrelayError`, also for an error from another copy of the package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    const brands: unknown = Reflect.get(value, BRANDS)
+    return Array.isArray(brands) && brands.includes(this.name)
   }
 }
 
@@ -20,7 +54,7 @@ export class ValidationError extends HookrelayError {
   constructor(
     message: string,
     issues: readonly { path: readonly PropertyKey[]; message: string }[] = [],
-    code = 'VALIDATION_ERROR',
+    code: HookrelayErrorCode = 'VALIDATION_ERROR',
   ) {
     super(code, message)
     this.issues = issues

@@ -1,4 +1,4 @@
-import { ValidationError, HookrelayError, NotFoundError } from '../core/errors.js'
+import { ValidationError, HookrelayError, NotFoundError, statusOfCode } from '../core/errors.js'
 import { adminError } from '../admin/admin-handlers.js'
 import type { DashboardRequest, DashboardResponse } from './dashboard-http.js'
 
@@ -20,7 +20,6 @@ export class Status {
   ) {}
 }
 
-const STATUS_BY_CODE: Record<string, number> = { VALIDATION_ERROR: 400, NOT_FOUND: 404, UNSAFE_URL: 400, ENDPOINT_DISABLED: 409, RELAY_STATE: 409 }
 
 /** An error as the admin API answers it: `{ error: { code, message, issues? } }`. */
 export function errorResponse(error: unknown): DashboardResponse {
@@ -32,7 +31,7 @@ export function errorResponse(error: unknown): DashboardResponse {
     return answer(400, error.code, error.message, { issues: error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) })
   }
   if (error instanceof NotFoundError) return answer(404, 'NOT_FOUND', error.message)
-  if (error instanceof HookrelayError) return answer(STATUS_BY_CODE[error.code] ?? 400, error.code, error.message)
+  if (error instanceof HookrelayError) return answer(statusOfCode(error.code), error.code, error.message)
   return answer(500, 'INTERNAL', 'The dashboard failed; see the server logs.')
 }
 
