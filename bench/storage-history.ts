@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql, type Kysely } from 'kysely'
-import type { KyselyStorage } from '../src/storage/kysely-storage.js'
-import { postgresStorage } from '../src/storage/postgres-storage.js'
-import { sqliteStorage } from '../src/storage/sqlite-storage.js'
+import type { KyselyStorage } from '../src/storage/kysely/kysely-storage.js'
+import { postgresStorage } from '../src/storage/dialect/postgres/postgres-storage.js'
+import { sqliteStorage } from '../src/storage/dialect/sqlite/sqlite-storage.js'
 
 const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 

@@ -51,7 +51,7 @@ export type {
 
 /**
  * The Storage port: everything hookrelay persists goes through this interface.
- * There is one implementation (Kysely, see `kysely-storage.ts`); Postgres and SQLite
+ * There is one implementation (Kysely, see `kysely/kysely-storage.ts`); Postgres and SQLite
  * differ only in the small `StorageDialect` behind it (claim locking, migration lock).
  */
 export interface Storage {

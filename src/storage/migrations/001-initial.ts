@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { Migration, MigrationContext } from './migration.js'
-import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from '../claimable.js'
+import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from '../sql/claimable.js'
 
 /** The first schema: endpoints, messages, deliveries, attempts, inbound messages. */
 export const initial: Migration = {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { Migration, MigrationContext } from './migration.js'
-import { CLAIMABLE_DELIVERY } from '../claimable.js'
+import { CLAIMABLE_DELIVERY } from '../sql/claimable.js'
 
 /**
  * Indexes for hot statements that read more than their answer. The FIFO gate asks, before each
