@@ -17,6 +17,12 @@ export type {
   PageOptions,
   Storage,
   StorageTransaction,
+  EndpointStore,
+  Outbox,
+  DeliveryQueueStore,
+  DeliveryLog,
+  InboundStore,
+  OperatorQueries,
 } from './storage.js'
 export { sqliteDialect } from './dialect/sqlite/sqlite-dialect.js'
 export { postgresDialect } from './dialect/postgres/postgres-dialect.js'
