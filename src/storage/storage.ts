@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { StorageDialect } from './dialect/dialect.js'
 import type { StorageWakeups } from './storage-types.js'
 import type { EndpointStore } from './ports/endpoint-store.js'
 import type { Outbox } from './ports/outbox.js'
@@ -38,7 +39,7 @@ export type { EndpointStore, Outbox, DeliveryQueueStore, DeliveryLog, InboundSto
 export interface Storage
   extends EndpointStore, Outbox, DeliveryQueueStore, DeliveryLog, InboundStore, OperatorQueries {
   /** Which database this is; for diagnostics and capability checks. */
-  readonly dialect: 'sqlite' | 'postgres'
+  readonly dialect: StorageDialect['name']
 
   /**
    * The Kysely this storage runs on, as the application sees it (without hookrelay's table prefix

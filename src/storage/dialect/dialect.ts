@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely'
+import type { ColumnDataType, Kysely, SelectQueryBuilder } from 'kysely'
 
 /** The SQL types of a batch's columns (see `StorageDialect.batch`). */
 export type BatchColumnType = 'text' | 'bigint' | 'integer'
@@ -7,11 +7,45 @@ export type BatchColumnType = 'text' | 'bigint' | 'integer'
 export type BatchColumns = Readonly<Record<string, BatchColumnType>>
 
 /**
+ * What a database can do, for shared code and migrations that must choose (in the spirit of
+ * pg-boss's capability table). Prefer a method on the dialect that *implements* the difference;
+ * a flag is for the few places that only need to know.
+ */
+export interface StorageCapabilities {
+  /** `INSERT/UPDATE/DELETE … RETURNING` (Postgres; SQLite 3.35+). MySQL has none. */
+  readonly returning: boolean
+  /** `CREATE INDEX … WHERE <predicate>`: migrations make the claim indexes partial only where true. */
+  readonly partialIndexes: boolean
+  /** `FOR UPDATE SKIP LOCKED`: concurrent claimers pass over each other's rows. SQLite serialises writes instead. */
+  readonly skipLocked: boolean
+}
+
+/**
  * Everything that differs between the databases hookrelay runs on, and nothing else.
  * `KyselyStorage` is written once against Kysely; it asks its dialect only these questions.
  */
 export interface StorageDialect {
-  readonly name: 'sqlite' | 'postgres'
+  /** The database's name, for diagnostics (`storage.dialect`). Open: a new database brings its own. */
+  readonly name: 'sqlite' | 'postgres' | (string & {})
+
+  /** What the database supports (see `StorageCapabilities`). */
+  readonly capabilities: StorageCapabilities
+
+  /**
+   * The column type of text that is a key, unique or indexed (ids, names, statuses). `text` on
+   * SQLite and Postgres; MySQL cannot index `text` and will say `varchar(191)`.
+   */
+  readonly keyTextType: ColumnDataType
+
+  /** An identifier (table, schema) quoted for hand-written SQL: `"name"` on SQLite and Postgres. */
+  quote(identifier: string): string
+
+  /**
+   * An insert of `values` (a `values (…), (…)` list) into `table` (quoted) that skips rows whose
+   * `conflictColumns` are taken, without `returning`: `insert into t (a, b) values (…) on conflict
+   * (a) do nothing` on SQLite and Postgres (MySQL: `insert ignore`).
+   */
+  insertIgnoringConflicts(table: string, columns: readonly string[], values: string, conflictColumns: readonly string[]): string
 
   /**
    * Makes a picking subquery built with Kysely (retention's batches) safe against concurrent

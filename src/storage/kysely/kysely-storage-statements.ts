@@ -29,7 +29,7 @@ export function buildStatements(
     messages: quoted('messages'),
     deliveries: quoted('deliveries'),
   })
-  const inboundStatements = new InboundStatements(quoted('inbound_messages'), (index) => dialect.parameter(index))
+  const inboundStatements = new InboundStatements(quoted('inbound_messages'), dialect)
   const inboundTable = quoted('inbound_messages')
   const claimTables = { deliveries: quoted('deliveries'), messages: quoted('messages'), endpoints: quoted('endpoints') }
   const claimSql = buildClaimSql(dialect, claimTables)

@@ -38,7 +38,7 @@ export type { KyselyStorageOptions } from './kysely-storage-options.js'
  * the last row of the page.
  */
 export class KyselyStorage implements Storage {
-  readonly dialect: 'sqlite' | 'postgres'
+  readonly dialect: StorageDialect['name']
   readonly wakeups?: StorageWakeups
   readonly #raw: Kysely<any>
   readonly #db: Db
@@ -69,7 +69,7 @@ export class KyselyStorage implements Storage {
     if (options.wakeups) this.wakeups = options.wakeups
     this.#db = this.#scope(options.db)
     const quoted = (table: keyof HookrelayDatabase) =>
-      (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
+      (this.#schema === undefined ? '' : `${this.#sqlDialect.quote(this.#schema)}.`) + this.#sqlDialect.quote(this.tableName(table))
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)
   }
 

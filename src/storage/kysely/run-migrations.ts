@@ -13,7 +13,7 @@ export async function runMigrations(
     await tx.schema
       .createTable('migrations')
       .ifNotExists()
-      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('name', dialect.keyTextType, (c) => c.primaryKey())
       .addColumn('applied_at', 'bigint', (c) => c.notNull())
       .execute()
     const applied = new Set(
@@ -21,7 +21,7 @@ export async function runMigrations(
     )
     for (const migration of migrations) {
       if (applied.has(migration.name)) continue
-      await migration.up(tx, { prefix })
+      await migration.up(tx, { prefix, dialect })
       await tx.insertInto('migrations').values({ name: migration.name, applied_at: Date.now() }).execute()
     }
   })

@@ -11,7 +11,19 @@ const MIGRATION_LOCK_KEY = '7524958658049959265'
 export function postgresDialect(options: { schema: string }): StorageDialect {
   const { schema } = options
   return Object.freeze({
-    name: 'postgres' as const,
+    name: 'postgres',
+
+    capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: true }),
+
+    keyTextType: 'text',
+
+    quote(identifier: string): string {
+      return `"${identifier.replaceAll('"', '""')}"`
+    },
+
+    insertIgnoringConflicts(table: string, columns: readonly string[], values: string, conflictColumns: readonly string[]): string {
+      return `insert into ${table} (${columns.join(', ')}) values ${values} on conflict (${conflictColumns.join(', ')}) do nothing`
+    },
 
     lockClaimQuery<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
       return query.forUpdate().skipLocked()

@@ -3,7 +3,19 @@ import type { BatchColumns, StorageDialect } from '../dialect.js'
 
 /** SQLite: writes are serialised by the database, so claims need no row locks. */
 export const sqliteDialect: StorageDialect = Object.freeze({
-  name: 'sqlite' as const,
+  name: 'sqlite',
+
+  capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: false }),
+
+  keyTextType: 'text',
+
+  quote(identifier: string): string {
+    return `"${identifier.replaceAll('"', '""')}"`
+  },
+
+  insertIgnoringConflicts(table: string, columns: readonly string[], values: string, conflictColumns: readonly string[]): string {
+    return `insert into ${table} (${columns.join(', ')}) values ${values} on conflict (${conflictColumns.join(', ')}) do nothing`
+  },
 
   lockClaimQuery<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
     return query

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely'
 import type { InboundMessageRecord } from '../../../core/types.js'
 import type { InboundMessagesTable } from '../../schema/database.js'
+import type { StorageDialect } from '../../dialect/dialect.js'
 
 const INBOUND_COLUMNS = [
   'id', 'source', 'webhook_id', 'type', 'payload', 'headers', 'status', 'attempts', 'next_attempt_at',
@@ -10,19 +11,21 @@ const INBOUND_COLUMNS = [
 /**
  * The intake statements, as SQL text built once per batch size and run as compiled queries: the
  * receiver stores every webhook through them, so building them with Kysely's query builder (more
- * CPU than SQLite spends running them) is skipped. One text serves both databases; only the
- * placeholder syntax differs, and that comes from the dialect.
+ * CPU than SQLite spends running them) is skipped. One text serves both databases; the
+ * placeholder syntax and the conflict-ignoring insert come from the dialect.
  */
 export class InboundStatements {
   readonly #table: string
   readonly #placeholder: (index: number) => string
+  readonly #dialect: Pick<StorageDialect, 'parameter' | 'insertIgnoringConflicts'>
   readonly #insertSql = new Map<number, string>()
   readonly #selectSql = new Map<number, string>()
 
   /** `table` is the real, quoted (and schema-qualified) name of the inbound messages table. */
-  constructor(table: string, placeholder: (index: number) => string) {
+  constructor(table: string, dialect: Pick<StorageDialect, 'parameter' | 'insertIgnoringConflicts'>) {
     this.#table = table
-    this.#placeholder = placeholder
+    this.#dialect = dialect
+    this.#placeholder = (index) => dialect.parameter(index)
   }
 
   /**
@@ -33,9 +36,8 @@ export class InboundStatements {
   async insert(db: Kysely<any>, messages: readonly InboundMessageRecord[]): Promise<Set<string>> {
     let text = this.#insertSql.get(messages.length)
     if (!text) {
-      text =
-        `insert into ${this.#table} (${INBOUND_COLUMNS.join(', ')}) values ${this.#tuples(messages.length, INBOUND_COLUMNS.length)} ` +
-        'on conflict (source, webhook_id) do nothing returning id'
+      const values = this.#tuples(messages.length, INBOUND_COLUMNS.length)
+      text = this.#dialect.insertIgnoringConflicts(this.#table, INBOUND_COLUMNS, values, ['source', 'webhook_id']) + ' returning id'
       this.#insertSql.set(messages.length, text)
     }
     const params: unknown[] = []
