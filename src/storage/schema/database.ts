@@ -1,4 +1,7 @@
 import type { ColumnType } from 'kysely'
+import type {
+  AttemptOutcome, AttemptTrigger, DeadReason, DeliveryStatus, EndpointRecord, InboundStatus,
+} from '../../core/types.js'
 
 /**
  * The tables hookrelay keeps, by their logical names. The real names carry the configured prefix
@@ -54,7 +57,7 @@ export interface EndpointsTable {
   rate_limit: string | null
   max_concurrency: number | null
   circuit_breaker: string | null
-  ordering: string
+  ordering: EndpointRecord['ordering']
   disabled_at: NullableMillis
   disabled_reason: string | null
   failing_since: NullableMillis
@@ -83,15 +86,15 @@ export interface DeliveriesTable {
   id: string
   message_id: string
   endpoint_id: string
-  status: string
+  status: DeliveryStatus
   attempts: number
   /** When due; while `delivering`, the lease expiry. */
   next_attempt_at: NullableMillis
   lease_owner: string | null
   last_status_code: number | null
   last_error: string | null
-  dead_reason: string | null
-  next_trigger: string
+  dead_reason: DeadReason | null
+  next_trigger: AttemptTrigger
   created_at: Millis
   updated_at: Millis
   completed_at: NullableMillis
@@ -108,9 +111,9 @@ export interface AttemptsTable {
   status_code: number | null
   response_body: string | null
   error: string | null
-  outcome: string
+  outcome: AttemptOutcome
   /** `scheduled` or `manual` (`trigger` is an SQL keyword, hence the name). */
-  triggered_by: string
+  triggered_by: AttemptTrigger
 }
 
 export interface InboundMessagesTable {
@@ -121,7 +124,7 @@ export interface InboundMessagesTable {
   payload: string
   /** JSON `Record<string, string>`. */
   headers: string
-  status: string
+  status: InboundStatus
   attempts: number
   next_attempt_at: NullableMillis
   lease_owner: string | null

@@ -79,7 +79,7 @@ async function transition<T extends 'deliveries' | 'inbound_messages'>(
   db: Db,
   table: T,
   ids: readonly string[],
-  fromStatuses: readonly string[],
+  fromStatuses: readonly DeliveryStatus[] | readonly InboundStatus[],
   set: UpdateObject<HookrelayDatabase, T>,
 ): Promise<string[]> {
   if (ids.length === 0 || fromStatuses.length === 0) return []
@@ -89,7 +89,8 @@ async function transition<T extends 'deliveries' | 'inbound_messages'>(
       .updateTable(table as 'deliveries')
       .set(set as UpdateObject<HookrelayDatabase, 'deliveries'>)
       .where('id', 'in', chunk)
-      .where('status', 'in', [...fromStatuses])
+      // Typed as the deliveries table like the lines above (both tables have `id` and a status column).
+      .where('status', 'in', [...fromStatuses] as DeliveryStatus[])
       .returning('id')
       .execute()
     changed.push(...rows.map((r) => r.id))

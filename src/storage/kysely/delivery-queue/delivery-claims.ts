@@ -118,6 +118,6 @@ export async function findBlockingDelivery(
     .limit(1)
     .executeTakeFirst()
   return row
-    ? { id: row.id, status: row.status as DeliveryStatus, nextAttemptAt: toNullableDate(row.next_attempt_at) }
+    ? { id: row.id, status: row.status, nextAttemptAt: toNullableDate(row.next_attempt_at) }
     : undefined
 }
