@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql, type Kysely } from 'kysely'
-import type { KyselyStorage } from '../src/storage/kysely-storage.js'
-import { postgresStorage } from '../src/storage/postgres-storage.js'
-import { sqliteStorage } from '../src/storage/sqlite-storage.js'
+import type { KyselyStorage } from '../src/storage/kysely/kysely-storage.js'
+import { postgresStorage } from '../src/storage/dialect/postgres/postgres-storage.js'
+import { sqliteStorage } from '../src/storage/dialect/sqlite/sqlite-storage.js'
 
 const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -25,7 +25,7 @@ function tableOf(storage: KyselyStorage, schema: string | undefined) {
 }
 
 /** Rows `1..n` of a generated series, as the source of an `INSERT … SELECT`. */
-function insertSeries(dialect: 'sqlite' | 'postgres', n: number, into: string, select: string): string {
+function insertSeries(dialect: KyselyStorage['dialect'], n: number, into: string, select: string): string {
   return dialect === 'sqlite'
     ? `with recursive s(i) as (select 1 union all select i + 1 from s where i < ${n}) insert into ${into} ${select} from s`
     : `insert into ${into} ${select} from generate_series(1, ${n}) as s(i)`
@@ -153,7 +153,7 @@ async function drain(storage: KyselyStorage, count: number) {
   }
 }
 
-async function run(dialect: 'sqlite' | 'postgres', history: number, deliveries: number) {
+async function run(dialect: KyselyStorage['dialect'], history: number, deliveries: number) {
   const dir = mkdtempSync(join(tmpdir(), 'hookrelay-history-'))
   const schema = dialect === 'postgres' ? `bench_history_${process.pid}_${history}` : undefined
   const open = () =>

@@ -22,7 +22,7 @@ import type { QueueDriver } from './queue/queue-driver.js'
 import { StoredCircuits } from './queue/stored-circuits.js'
 import { storagePolling } from './queue/storage-polling.js'
 import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
-import { sqliteStorage } from './storage/sqlite-storage.js'
+import { sqliteStorage } from './storage/dialect/sqlite/sqlite-storage.js'
 import type { Storage } from './storage/storage.js'
 import {
   attemptOperations,

@@ -1,8 +1,8 @@
-import type { Storage } from '../storage/storage.js'
+import type { OperatorQueries } from '../storage/storage.js'
 import { formatDuration } from './time.js'
 
 export interface EndpointHealthDeps {
-  storage: Storage
+  storage: OperatorQueries
   now: () => number
   /** Failing without a success for longer than this disables an endpoint; `null`: never. */
   disableAfterMs: number | null

@@ -1,6 +1,6 @@
 import type { PurgeOptions, PurgeResult } from '../core/operations.js'
 import { batchSizeOf } from '../core/batches.js'
-import type { Storage } from '../storage/storage.js'
+import type { OperatorQueries } from '../storage/storage.js'
 import { pointInTime } from './time.js'
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -11,7 +11,7 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve))
  * discarded. Each batch is one short transaction of at most `batchSize` rows, so purging never
  * holds a long lock. Pending and in-flight deliveries (and their messages) are never touched.
  */
-export async function purge(deps: { storage: Storage; now: () => number }, options: PurgeOptions): Promise<PurgeResult> {
+export async function purge(deps: { storage: OperatorQueries; now: () => number }, options: PurgeOptions): Promise<PurgeResult> {
   const { storage } = deps
   const limit = batchSizeOf(options)
   const cutoff = pointInTime(options.olderThan, deps.now(), 'olderThan')

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { ValidationError } from '../core/errors.js'
-import { postgresStorage } from '../storage/postgres-storage.js'
-import { sqliteStorage } from '../storage/sqlite-storage.js'
+import { postgresStorage } from '../storage/dialect/postgres/postgres-storage.js'
+import { sqliteStorage } from '../storage/dialect/sqlite/sqlite-storage.js'
 import type { Storage } from '../storage/storage.js'
 
 /** How the CLI reaches the database. */

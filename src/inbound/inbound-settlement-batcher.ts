@@ -1,7 +1,7 @@
 import type { BatchWriter } from '../core/batch-writer.js'
 import type { Emit } from '../core/emitter.js'
 import { committingWriter, type Committable } from '../outbound/settlement-batcher.js'
-import type { InboundSettlement, Storage } from '../storage/storage.js'
+import type { InboundSettlement, InboundStore } from '../storage/storage.js'
 
 /** One inbound message's outcome. */
 export interface InboundSettlementItem extends Committable {
@@ -12,7 +12,7 @@ export interface InboundSettlementItem extends Committable {
  * Writes inbound outcomes in batches, like the outbound settlements. A write given up after
  * retries lets the leases expire and the messages are handled again (handlers are idempotent).
  */
-export function inboundSettlementWriter(storage: Storage, emit: Emit): BatchWriter<InboundSettlementItem, boolean> {
+export function inboundSettlementWriter(storage: InboundStore, emit: Emit): BatchWriter<InboundSettlementItem, boolean> {
   return committingWriter<InboundSettlementItem>(
     (items) => storage.settleInbound(items.map((i) => i.settlement)),
     emit,

@@ -3,7 +3,7 @@ import { actionableStorageError } from '../storage/storage-errors.js'
 import type { Emit } from '../core/emitter.js'
 import type { InboundMessageRecord } from '../core/types.js'
 import { ClaimLoop } from '../queue/claim-loop.js'
-import type { Storage } from '../storage/storage.js'
+import type { InboundStore } from '../storage/storage.js'
 import type { InboundProcessor } from './inbound-processor.js'
 
 export interface InboundWorkerOptions {
@@ -18,7 +18,7 @@ export interface InboundWorkerOptions {
 }
 
 export interface InboundWorkerDeps {
-  storage: Storage
+  storage: InboundStore
   processor: InboundProcessor
   emit: Emit
   /** The receivers of this relay that have handlers: only their messages are claimed. */

@@ -1,6 +1,6 @@
 import { BatchWriter } from '../core/batch-writer.js'
 import type { InboundMessageRecord } from '../core/types.js'
-import type { InboundInsertResult, Storage } from '../storage/storage.js'
+import type { InboundInsertResult, InboundStore } from '../storage/storage.js'
 
 /**
  * Stores received webhooks in batches: requests that arrive in the same I/O turn share one
@@ -16,7 +16,7 @@ import type { InboundInsertResult, Storage } from '../storage/storage.js'
 export class IntakeBatcher {
   readonly #writer: BatchWriter<InboundMessageRecord, InboundInsertResult>
 
-  constructor(storage: Storage) {
+  constructor(storage: InboundStore) {
     this.#writer = new BatchWriter((messages) => storage.insertInboundMessages(messages), { maxBatch: 500 })
   }
 

@@ -1,7 +1,7 @@
 import type { DeliveryDeferredEvent } from '../core/events.js'
 import type { EndpointRecord } from '../core/types.js'
 import type { FleetCoordination } from '../queue/queue-driver.js'
-import type { Storage } from '../storage/storage.js'
+import type { DeliveryQueueStore } from '../storage/storage.js'
 import type { EndpointCircuits } from './circuit-breakers.js'
 
 /** Why and until when a claimed delivery is put off instead of attempted. */
@@ -21,12 +21,12 @@ const ORDERING_RETRY_MS = 200
  * order: per-endpoint concurrency, FIFO order, open circuit, rate limit (which spends a token).
  */
 export class DeliveryGate {
-  readonly #storage: Storage
+  readonly #storage: DeliveryQueueStore
   readonly #circuits: EndpointCircuits
   readonly #coordination: FleetCoordination
   readonly #inFlight = new Map<string, number>()
 
-  constructor(deps: { storage: Storage; circuits: EndpointCircuits; coordination: FleetCoordination }) {
+  constructor(deps: { storage: DeliveryQueueStore; circuits: EndpointCircuits; coordination: FleetCoordination }) {
     this.#storage = deps.storage
     this.#circuits = deps.circuits
     this.#coordination = deps.coordination

@@ -5,7 +5,7 @@ import { newId } from '../core/ids.js'
 import type { CircuitBreakerSettings, EndpointRecord, EndpointSecret } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import { generateSecret } from '../signing/index.js'
-import type { EndpointFilter, Page, Storage } from '../storage/storage.js'
+import type { EndpointFilter, Page, EndpointStore } from '../storage/storage.js'
 import {
   endpointInputSchema,
   endpointUpdateSchema,
@@ -31,7 +31,7 @@ export const REDACTED = '[redacted]'
 export type EndpointWithSecret = Endpoint & { secret: string }
 
 export interface EndpointsDeps {
-  storage: Storage
+  storage: EndpointStore
   guard: SsrfGuard
   now: () => number
   /** Called after an endpoint was disabled (for the `endpoint.disabled` event). */

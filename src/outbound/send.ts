@@ -5,7 +5,7 @@ import type { MessageCreatedEvent } from '../core/events.js'
 import { newMessageId } from '../core/ids.js'
 import type { MessageRecord } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
-import type { OutgoingMessage, Storage, StoredMessage } from '../storage/storage.js'
+import type { OutgoingMessage, Outbox, StoredMessage } from '../storage/storage.js'
 import { throwActionable } from '../storage/storage-errors.js'
 import { SendBatcher } from './send-batcher.js'
 
@@ -56,7 +56,7 @@ const sendEventSchema = z.strictObject({
 })
 
 export interface SenderDeps {
-  storage: Storage
+  storage: Outbox
   now: () => number
   maxPayloadBytes: number
   /** Called with what was committed, when `send()` ran its own transaction. */

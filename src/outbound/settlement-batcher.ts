@@ -1,7 +1,7 @@
 import pRetry from 'p-retry'
 import { BatchWriter } from '../core/batch-writer.js'
 import type { Emit } from '../core/emitter.js'
-import type { DeliverySettlement, EndpointHealthUpdate, Storage } from '../storage/storage.js'
+import type { DeliverySettlement, EndpointHealthUpdate, DeliveryQueueStore } from '../storage/storage.js'
 
 /** Something to write, with the events to emit once it is committed. */
 export interface Committable {
@@ -45,7 +45,7 @@ export function committingWriter<T extends Committable>(
 }
 
 /** Writes delivery outcomes in batches: an idle relay at once, a busy one hundreds per transaction. */
-export function settlementWriter(storage: Storage, emit: Emit): BatchWriter<SettlementItem, boolean> {
+export function settlementWriter(storage: DeliveryQueueStore, emit: Emit): BatchWriter<SettlementItem, boolean> {
   return committingWriter<SettlementItem>(
     (items) => {
       const settlements: DeliverySettlement[] = new Array(items.length)

@@ -1,6 +1,6 @@
 import type { ReportedCircuitState } from '../core/operations.js'
 import type { RateLimit } from '../core/types.js'
-import type { Storage } from '../storage/storage.js'
+import type { EndpointStore } from '../storage/storage.js'
 import type { FleetCoordination, SharedCircuitState } from './queue-driver.js'
 
 /**
@@ -14,11 +14,11 @@ import type { FleetCoordination, SharedCircuitState } from './queue-driver.js'
  */
 export class StoredCircuits implements FleetCoordination {
   readonly #coordination: FleetCoordination
-  readonly #storage: Storage
+  readonly #storage: EndpointStore
   readonly #report: (error: unknown, context: string) => void
   #writes: Promise<void> = Promise.resolve()
 
-  constructor(deps: { coordination: FleetCoordination; storage: Storage; report: (error: unknown, context: string) => void }) {
+  constructor(deps: { coordination: FleetCoordination; storage: EndpointStore; report: (error: unknown, context: string) => void }) {
     this.#coordination = deps.coordination
     this.#storage = deps.storage
     this.#report = deps.report

@@ -1,7 +1,7 @@
-export { KyselyStorage, type KyselyStorageOptions } from './kysely-storage.js'
-export { postgresStorage, type PgPoolLike, type PostgresStorageOptions } from './postgres-storage.js'
-export { sqliteStorage, type BetterSqlite3DatabaseLike, type SqliteStorageOptions } from './sqlite-storage.js'
-export type { StorageDialect } from './dialect.js'
+export { KyselyStorage, type KyselyStorageOptions } from './kysely/kysely-storage.js'
+export { postgresStorage, type PgPoolLike, type PostgresStorageOptions } from './dialect/postgres/postgres-storage.js'
+export { sqliteStorage, type BetterSqlite3DatabaseLike, type SqliteStorageOptions } from './dialect/sqlite/sqlite-storage.js'
+export type { StorageDialect } from './dialect/dialect.js'
 export type {
   AttemptFilter,
   ClaimedDelivery,
@@ -17,6 +17,12 @@ export type {
   PageOptions,
   Storage,
   StorageTransaction,
+  EndpointStore,
+  Outbox,
+  DeliveryQueueStore,
+  DeliveryLog,
+  InboundStore,
+  OperatorQueries,
 } from './storage.js'
-export { sqliteDialect } from './sqlite-dialect.js'
-export { postgresDialect } from './postgres-dialect.js'
+export { sqliteDialect } from './dialect/sqlite/sqlite-dialect.js'
+export { postgresDialect } from './dialect/postgres/postgres-dialect.js'

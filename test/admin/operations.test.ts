@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest'
 import { createRelay, permanent, type Relay, type RelayOptions } from '../../src/index.js'
-import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
+import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
 import { describeEachStorage } from '../support/storages.js'

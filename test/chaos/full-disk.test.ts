@@ -141,7 +141,7 @@ describe(scenario, () => {
   })
 
   // TODO(issue 13, reliability suite): the background checkpointer now retries a full disk instead
-  // of giving up (src/storage/sqlite-checkpointer.ts), yet within a second of the ballast being
+  // of giving up (src/storage/dialect/sqlite/sqlite-checkpointer.ts), yet within a second of the ballast being
   // removed the same relay still refuses sends: it takes them again only once the volume grows.
   // Not yet understood. Drop `.fails` once sends resume in place.
   it.fails('takes sends again in the same process once space is freed', (ctx) => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { run } from '../../src/cli/program.js'
 import { createRelay, type Relay } from '../../src/index.js'
-import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
+import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
 import { describeEachStorage } from '../support/storages.js'
 import { POSTGRES_URL } from '../support/urls.js'
 

@@ -3,8 +3,8 @@
  * several processes can race on the same database as they would in production.
  * Usage: node --import tsx migrate-child.ts <sqlite|postgres> <file|schema> <tablePrefix>
  */
-import { postgresStorage } from '../../src/storage/postgres-storage.js'
-import { sqliteStorage } from '../../src/storage/sqlite-storage.js'
+import { postgresStorage } from '../../src/storage/dialect/postgres/postgres-storage.js'
+import { sqliteStorage } from '../../src/storage/dialect/sqlite/sqlite-storage.js'
 import { POSTGRES_URL } from '../support/urls.js'
 
 const [dialect, location, tablePrefix] = process.argv.slice(2)

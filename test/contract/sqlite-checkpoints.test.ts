@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBackgroundCheckpoints } from '../../src/storage/sqlite-checkpointer.js'
-import { sqliteStorage } from '../../src/storage/sqlite-storage.js'
+import { startBackgroundCheckpoints } from '../../src/storage/dialect/sqlite/sqlite-checkpointer.js'
+import { sqliteStorage } from '../../src/storage/dialect/sqlite/sqlite-storage.js'
 import { eventually } from '../support/eventually.js'
 
 async function pragma(db: Kysely<any>, name: string): Promise<Record<string, unknown>> {

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { wakeupChannel } from '../../src/storage/postgres-wakeups.js'
-import { postgresStorage } from '../../src/storage/postgres-storage.js'
+import { wakeupChannel } from '../../src/storage/dialect/postgres/postgres-wakeups.js'
+import { postgresStorage } from '../../src/storage/dialect/postgres/postgres-storage.js'
 import { eventually } from '../support/eventually.js'
 import { postgresTarget, type StorageEnvironment } from '../support/storages.js'
 import { POSTGRES_URL } from '../support/urls.js'
 import { aMessage, anEndpoint, aDelivery } from '../contract/fixtures.js'
-import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
+import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
 
 /** Commits a transaction that announces work, as send() does. */
 async function announce(storage: KyselyStorage, rollback = false): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createRelay, sqliteStorage, ValidationError, type Relay, type Storage } from '../../src/index.js'
-import { withStatementCache } from '../../src/storage/statement-cache.js'
+import { withStatementCache } from '../../src/storage/dialect/sqlite/statement-cache.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
 import { describeEachStorage } from '../support/storages.js'
 

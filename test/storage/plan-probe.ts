@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
-import { postgresStorage } from '../../src/storage/postgres-storage.js'
-import { sqliteStorage, type BetterSqlite3DatabaseLike } from '../../src/storage/sqlite-storage.js'
+import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
+import { postgresStorage } from '../../src/storage/dialect/postgres/postgres-storage.js'
+import { sqliteStorage, type BetterSqlite3DatabaseLike } from '../../src/storage/dialect/sqlite/sqlite-storage.js'
 import type { StorageEnvironment } from '../support/storages.js'
 import { POSTGRES_URL } from '../support/urls.js'
 

@@ -6,9 +6,9 @@ import Database from 'better-sqlite3'
 import type { Kysely } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, inject } from 'vitest'
-import type { KyselyStorage } from '../../src/storage/kysely-storage.js'
-import { postgresStorage } from '../../src/storage/postgres-storage.js'
-import { sqliteStorage } from '../../src/storage/sqlite-storage.js'
+import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
+import { postgresStorage } from '../../src/storage/dialect/postgres/postgres-storage.js'
+import { sqliteStorage } from '../../src/storage/dialect/sqlite/sqlite-storage.js'
 import { POSTGRES_URL } from './urls.js'
 
 /** A service a target needs; the suites skip the target when it is down (and fail under CI=true). */

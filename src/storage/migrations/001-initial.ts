@@ -1,16 +1,19 @@
-import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { Migration, MigrationContext } from './migration.js'
-import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from '../claimable.js'
+import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from '../sql/claimable.js'
+import { partialIndex } from './partial-index.js'
 
 /** The first schema: endpoints, messages, deliveries, attempts, inbound messages. */
 export const initial: Migration = {
   name: '001-initial',
-  async up(db: Kysely<any>, { prefix }: MigrationContext): Promise<void> {
+  async up(db: Kysely<any>, context: MigrationContext): Promise<void> {
+    const { prefix } = context
+    // Text that is a key, unique, referenced or indexed; MySQL cannot index `text`.
+    const key = context.dialect.keyTextType
     await db.schema
       .createTable('endpoints')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('tenant', 'text')
+      .addColumn('id', key, (c) => c.primaryKey())
+      .addColumn('tenant', key)
       .addColumn('url', 'text', (c) => c.notNull())
       .addColumn('description', 'text')
       .addColumn('event_types', 'text', (c) => c.notNull())
@@ -33,22 +36,22 @@ export const initial: Migration = {
 
     await db.schema
       .createTable('messages')
-      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('id', key, (c) => c.primaryKey())
       .addColumn('tenant', 'text')
       .addColumn('type', 'text', (c) => c.notNull())
       .addColumn('payload', 'text', (c) => c.notNull())
       .addColumn('channels', 'text', (c) => c.notNull())
       .addColumn('idempotency_key', 'text')
-      .addColumn('idempotency_scope', 'text', (c) => c.unique())
+      .addColumn('idempotency_scope', key, (c) => c.unique())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute()
 
     await db.schema
       .createTable('deliveries')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id').onDelete('cascade'))
-      .addColumn('endpoint_id', 'text', (c) => c.notNull())
-      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('id', key, (c) => c.primaryKey())
+      .addColumn('message_id', key, (c) => c.notNull().references('messages.id').onDelete('cascade'))
+      .addColumn('endpoint_id', key, (c) => c.notNull())
+      .addColumn('status', key, (c) => c.notNull())
       .addColumn('attempts', 'integer', (c) => c.notNull())
       .addColumn('next_attempt_at', 'bigint')
       .addColumn('lease_owner', 'text')
@@ -67,7 +70,7 @@ export const initial: Migration = {
       .createIndex(`${prefix}deliveries_claim_idx`)
       .on('deliveries')
       .column('next_attempt_at')
-      .where(sql<boolean>`${sql.raw(CLAIMABLE_DELIVERY)}`)
+      .$call((index) => partialIndex(index, CLAIMABLE_DELIVERY, context))
       .execute()
     await db.schema
       .createIndex(`${prefix}deliveries_endpoint_idx`)
@@ -78,10 +81,10 @@ export const initial: Migration = {
 
     await db.schema
       .createTable('attempts')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('delivery_id', 'text', (c) => c.notNull().references('deliveries.id').onDelete('cascade'))
+      .addColumn('id', key, (c) => c.primaryKey())
+      .addColumn('delivery_id', key, (c) => c.notNull().references('deliveries.id').onDelete('cascade'))
       .addColumn('message_id', 'text', (c) => c.notNull())
-      .addColumn('endpoint_id', 'text', (c) => c.notNull())
+      .addColumn('endpoint_id', key, (c) => c.notNull())
       .addColumn('number', 'integer', (c) => c.notNull())
       .addColumn('started_at', 'bigint', (c) => c.notNull())
       .addColumn('duration_ms', 'integer', (c) => c.notNull())
@@ -95,13 +98,13 @@ export const initial: Migration = {
 
     await db.schema
       .createTable('inbound_messages')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('source', 'text', (c) => c.notNull())
-      .addColumn('webhook_id', 'text', (c) => c.notNull())
+      .addColumn('id', key, (c) => c.primaryKey())
+      .addColumn('source', key, (c) => c.notNull())
+      .addColumn('webhook_id', key, (c) => c.notNull())
       .addColumn('type', 'text', (c) => c.notNull())
       .addColumn('payload', 'text', (c) => c.notNull())
       .addColumn('headers', 'text', (c) => c.notNull())
-      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('status', key, (c) => c.notNull())
       .addColumn('attempts', 'integer', (c) => c.notNull())
       .addColumn('next_attempt_at', 'bigint')
       .addColumn('lease_owner', 'text')
@@ -116,7 +119,7 @@ export const initial: Migration = {
       .createIndex(`${prefix}inbound_messages_claim_idx`)
       .on('inbound_messages')
       .column('next_attempt_at')
-      .where(sql<boolean>`${sql.raw(CLAIMABLE_INBOUND)}`)
+      .$call((index) => partialIndex(index, CLAIMABLE_INBOUND, context))
       .execute()
   },
 }

@@ -1,7 +1,7 @@
-import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { Migration, MigrationContext } from './migration.js'
-import { CLAIMABLE_DELIVERY } from '../claimable.js'
+import { CLAIMABLE_DELIVERY } from '../sql/claimable.js'
+import { partialIndex } from './partial-index.js'
 
 /**
  * Indexes for hot statements that read more than their answer. The FIFO gate asks, before each
@@ -12,12 +12,13 @@ import { CLAIMABLE_DELIVERY } from '../claimable.js'
  */
 export const hotPathIndexes: Migration = {
   name: '003-hot-path-indexes',
-  async up(db: Kysely<any>, { prefix }: MigrationContext): Promise<void> {
+  async up(db: Kysely<any>, context: MigrationContext): Promise<void> {
+    const { prefix } = context
     await db.schema
       .createIndex(`${prefix}deliveries_endpoint_unfinished_idx`)
       .on('deliveries')
       .columns(['endpoint_id', 'id'])
-      .where(sql<boolean>`${sql.raw(CLAIMABLE_DELIVERY)}`)
+      .$call((index) => partialIndex(index, CLAIMABLE_DELIVERY, context))
       .execute()
   },
 }

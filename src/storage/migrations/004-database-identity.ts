@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { Migration } from './migration.js'
+import type { Migration, MigrationContext } from './migration.js'
 
 /** The name of the row holding the database identity in the `meta` table. */
 export const DATABASE_ID = 'database_id'
@@ -13,10 +13,10 @@ export const DATABASE_ID = 'database_id'
  */
 export const databaseIdentity: Migration = {
   name: '004-database-identity',
-  async up(db: Kysely<any>): Promise<void> {
+  async up(db: Kysely<any>, { dialect }: MigrationContext): Promise<void> {
     await db.schema
       .createTable('meta')
-      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('name', dialect.keyTextType, (c) => c.primaryKey())
       .addColumn('value', 'text', (c) => c.notNull())
       .execute()
     await db.insertInto('meta').values({ name: DATABASE_ID, value: randomBytes(8).toString('hex') }).execute()

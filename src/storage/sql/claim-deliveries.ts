@@ -1,5 +1,5 @@
-import { CLAIMABLE_DELIVERY } from '../claimable.js'
-import type { StorageDialect } from '../dialect.js'
+import { CLAIMABLE_DELIVERY } from './claimable.js'
+import type { StorageDialect } from '../dialect/dialect.js'
 import type { ClaimOptions } from '../storage.js'
 
 /** The real, quoted (and schema-qualified) names of the tables a claim reads. */

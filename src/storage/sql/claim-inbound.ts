@@ -1,5 +1,5 @@
-import { CLAIMABLE_INBOUND } from '../claimable.js'
-import type { StorageDialect } from '../dialect.js'
+import { CLAIMABLE_INBOUND } from './claimable.js'
+import type { StorageDialect } from '../dialect/dialect.js'
 import type { ClaimOptions } from '../storage.js'
 
 /** Which optional filters a claim of inbound messages has. */

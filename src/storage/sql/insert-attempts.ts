@@ -1,5 +1,5 @@
-import type { BatchColumns, StorageDialect } from '../dialect.js'
-import type { AttemptRowValues } from '../row-mappers.js'
+import type { BatchColumns, StorageDialect } from '../dialect/dialect.js'
+import type { AttemptRowValues } from '../schema/row-mappers.js'
 
 /** The attempts table's columns, in the order the batch carries them. */
 const COLUMNS = {

@@ -1,5 +1,5 @@
-import { CLAIMABLE_DELIVERY } from '../claimable.js'
-import type { StorageDialect } from '../dialect.js'
+import { CLAIMABLE_DELIVERY } from './claimable.js'
+import type { StorageDialect } from '../dialect/dialect.js'
 
 /**
  * Due work for a queue driver to (re-)enqueue, oldest first, reading only: `pending` deliveries

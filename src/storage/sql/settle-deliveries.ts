@@ -1,4 +1,4 @@
-import type { BatchColumns, StorageDialect } from '../dialect.js'
+import type { BatchColumns, StorageDialect } from '../dialect/dialect.js'
 import type { DeliverySettlement } from '../storage.js'
 
 /** One row per settled delivery; `attempted` is 1 when an HTTP attempt was made (it counts). */

@@ -1,4 +1,4 @@
-import type { BatchColumns, StorageDialect } from '../dialect.js'
+import type { BatchColumns, StorageDialect } from '../dialect/dialect.js'
 import type { InboundSettlement } from '../storage.js'
 
 /** One row per settled inbound message; `attempted` is 1 when the handlers ran (it counts). */

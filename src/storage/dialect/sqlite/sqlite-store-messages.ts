@@ -1,0 +1,224 @@
+import { CompiledQuery, type Kysely, type SqliteDatabase } from 'kysely'
+import { HookrelayError } from '../../../core/errors.js'
+import { matchesChannels, matchesEventType } from '../../../core/event-type.js'
+import { deliveryIdOf } from '../../../core/ids.js'
+import type { OutgoingMessage, StoredMessage } from '../../storage.js'
+import { checkExplicitTargets, explicitIds } from '../../sql/explicit-targets.js'
+import { powerOfTwoChunks } from './fixed-chunks.js'
+import { DELIVERY_COLUMNS, MESSAGE_COLUMNS, type MessageStore, type SendTables } from '../../sql/message-store.js'
+
+/** An enabled endpoint as routing sees it. */
+interface RoutableEndpoint {
+  id: string
+  eventTypes: string[]
+  channels: string[]
+}
+
+/** One statement the program asks to run; it is given back the rows. */
+interface Query {
+  text: string
+  params: unknown[]
+}
+
+/** The writes of `storeMessages` as a program of statements, run synchronously or through Kysely. */
+type Program = Generator<Query, StoredMessage[], Record<string, unknown>[]>
+
+/**
+ * `storeMessages` on SQLite, as hand-written statements: SQLite has no data-modifying CTEs, so a
+ * batch takes a few statements: the endpoints of each tenant read once and routed here, every
+ * message in one `INSERT … ON CONFLICT DO NOTHING RETURNING id`, every delivery in one multi-row
+ * insert. Row counts go in powers of two (see `powerOfTwoChunks`), so the statement cache holds a
+ * handful of texts per table whatever the batch sizes; each text is built once.
+ *
+ * The statements are written once, as a generator, and run two ways. In a caller's transaction
+ * they go through the caller's Kysely. On their own (`storeAlone`, every `send()` outside an
+ * outbox) they run synchronously on the better-sqlite3 connection, between one `BEGIN` and
+ * `COMMIT`, while Kysely's connection is held so no other transaction of the process interleaves:
+ * one acquisition per batch instead of a Kysely round of promises, plugins and result
+ * transforms per statement.
+ */
+export class SqliteStoreMessages implements MessageStore {
+  readonly #tables: SendTables
+  readonly #database: SqliteDatabase
+  readonly #afterOutboxWrite: () => void
+  readonly #texts = new Map<string, string>()
+
+  /**
+   * `database` is the connection hookrelay's Kysely runs on (with its statement cache).
+   * `afterOutboxWrite` is called when deliveries were written in a caller's transaction, whose
+   * commit hookrelay does not see: SQLite has no NOTIFY, so something must watch for the commit.
+   */
+  constructor(tables: SendTables, database: SqliteDatabase, afterOutboxWrite: () => void = () => undefined) {
+    this.#tables = tables
+    this.#database = database
+    this.#afterOutboxWrite = afterOutboxWrite
+  }
+
+  async store(db: Kysely<any>, items: readonly OutgoingMessage[], options: { external: boolean }): Promise<StoredMessage[]> {
+    const program = this.#program(items)
+    let step = program.next()
+    while (!step.done) {
+      const { rows } = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(step.value.text, step.value.params))
+      step = program.next(rows as Record<string, unknown>[])
+    }
+    if (options.external && wroteDeliveries(step.value)) this.#afterOutboxWrite()
+    return step.value
+  }
+
+  storeAlone(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
+    return db.connection().execute(async () => {
+      const database = this.#database
+      database.prepare('begin').run([])
+      try {
+        const program = this.#program(items)
+        let step = program.next()
+        while (!step.done) {
+          const statement = database.prepare(step.value.text)
+          let rows: Record<string, unknown>[] = []
+          if (statement.reader) rows = statement.all(step.value.params) as Record<string, unknown>[]
+          else statement.run(step.value.params)
+          step = program.next(rows)
+        }
+        database.prepare('commit').run([])
+        return step.value
+      } catch (error) {
+        // A failed COMMIT (SQLITE_BUSY, a full disk) may leave the transaction open, or not.
+        if ((database as { inTransaction?: unknown }).inTransaction !== false) {
+          try {
+            database.prepare('rollback').run([])
+          } catch {
+            // Nothing to roll back: keep the original error.
+          }
+        }
+        throw error
+      }
+    })
+  }
+
+  *#program(items: readonly OutgoingMessage[]): Program {
+    // Explicit targets first: a refused message must not leave anything behind in a caller's transaction.
+    const wanted = explicitIds(items)
+    if (wanted.length > 0) {
+      const tenants = new Map<string, string | null>()
+      for (const ids of powerOfTwoChunks(wanted)) {
+        const text = this.#text(`targets:${ids.length}`, () =>
+          `select id, tenant from ${this.#tables.endpoints} where deleted_at is null and id in (${marks(ids.length, 1)})`)
+        for (const row of yield { text, params: ids }) tenants.set(row.id as string, row.tenant as string | null)
+      }
+      checkExplicitTargets(items, tenants)
+    }
+
+    // Messages without a scope cannot conflict: a plain insert, cheaper than RETURNING.
+    const inserted = new Set<string>()
+    for (const scoped of [false, true]) {
+      const some = items.filter((item) => (item.idempotencyScope !== null) === scoped)
+      for (const chunk of powerOfTwoChunks(some)) {
+        const text = this.#text(`messages:${scoped}:${chunk.length}`, () =>
+          `insert into ${this.#tables.messages} (${MESSAGE_COLUMNS}) values ${marks(chunk.length, 8)}` +
+            (scoped ? ' on conflict (idempotency_scope) do nothing returning id' : ''))
+        const params: unknown[] = []
+        for (const { message: m, idempotencyScope } of chunk) {
+          params.push(m.id, m.tenant, m.type, m.payload, JSON.stringify(m.channels), m.idempotencyKey, idempotencyScope, m.createdAt.getTime())
+        }
+        const rows = yield { text, params }
+        if (scoped) for (const row of rows) inserted.add(row.id as string)
+        else for (const { message } of chunk) inserted.add(message.id)
+      }
+    }
+
+    const routable = new Map<string | null, RoutableEndpoint[]>()
+    const results: StoredMessage[] = []
+    const deliveryParams: unknown[][] = []
+    const duplicates: { index: number; scope: string }[] = []
+    for (const [index, { message, idempotencyScope, endpointIds }] of items.entries()) {
+      if (!inserted.has(message.id)) {
+        duplicates.push({ index, scope: idempotencyScope! })
+        results.push({ duplicate: true, messageId: '', deliveryIds: [] }) // filled in below
+        continue
+      }
+      let targets: string[]
+      if (endpointIds) {
+        targets = [...endpointIds].sort()
+      } else {
+        let endpoints = routable.get(message.tenant)
+        if (!endpoints) routable.set(message.tenant, (endpoints = routableEndpoints(yield this.#routableQuery(message.tenant))))
+        targets = endpoints
+          .filter((e) => matchesEventType(message.type, e.eventTypes) && matchesChannels(e.channels, message.channels))
+          .map((e) => e.id)
+      }
+      const at = message.createdAt.getTime()
+      const deliveries = targets.map((endpointId, i) => ({ id: deliveryIdOf(message.id, i + 1), endpointId }))
+      for (const d of deliveries) deliveryParams.push([d.id, message.id, d.endpointId, at, at, at])
+      results.push({ duplicate: false, deliveries })
+    }
+
+    for (const chunk of powerOfTwoChunks(deliveryParams)) {
+      const text = this.#text(`deliveries:${chunk.length}`, () =>
+        `insert into ${this.#tables.deliveries} (${DELIVERY_COLUMNS}) values ` +
+          Array.from({ length: chunk.length }, () => "(?, ?, ?, 'pending', 0, ?, null, null, null, null, 'scheduled', ?, ?, null)").join(', '))
+      yield { text, params: chunk.flat() }
+    }
+
+    if (duplicates.length > 0) yield* this.#fillDuplicates(duplicates, results)
+    return results
+  }
+
+  /** The first message of each duplicate's scope, with its delivery ids. */
+  *#fillDuplicates(duplicates: readonly { index: number; scope: string }[], results: StoredMessage[]): Generator<Query, void, Record<string, unknown>[]> {
+    const stored = new Map<string, string>()
+    for (const chunk of powerOfTwoChunks(duplicates.map((d) => d.scope))) {
+      const text = this.#text(`scopes:${chunk.length}`, () =>
+        `select id, idempotency_scope from ${this.#tables.messages} where idempotency_scope in (${marks(chunk.length, 1)})`)
+      for (const row of yield { text, params: chunk }) stored.set(row.idempotency_scope as string, row.id as string)
+    }
+    const deliveryIds = new Map<string, string[]>()
+    for (const chunk of powerOfTwoChunks([...stored.values()])) {
+      const text = this.#text(`delivered:${chunk.length}`, () =>
+        `select id, message_id from ${this.#tables.deliveries} where message_id in (${marks(chunk.length, 1)}) order by id`)
+      for (const row of yield { text, params: chunk }) {
+        const ids = deliveryIds.get(row.message_id as string) ?? []
+        ids.push(row.id as string)
+        deliveryIds.set(row.message_id as string, ids)
+      }
+    }
+    for (const { index, scope } of duplicates) {
+      const messageId = stored.get(scope)
+      if (messageId === undefined) {
+        throw new HookrelayError('STORAGE_CONFLICT', 'A message with the same idempotency key exists but could not be read; retry.')
+      }
+      results[index] = { duplicate: true, messageId, deliveryIds: deliveryIds.get(messageId) ?? [] }
+    }
+  }
+
+  #routableQuery(tenant: string | null): Query {
+    const text = this.#text(tenant === null ? 'routable:null' : 'routable', () =>
+      `select id, event_types, channels from ${this.#tables.endpoints} ` +
+        `where disabled_at is null and deleted_at is null and tenant ${tenant === null ? 'is null' : '= ?'} order by id`)
+    return { text, params: tenant === null ? [] : [tenant] }
+  }
+
+  #text(key: string, build: () => string): string {
+    let text = this.#texts.get(key)
+    if (text === undefined) this.#texts.set(key, (text = build()))
+    return text
+  }
+}
+
+function routableEndpoints(rows: readonly Record<string, unknown>[]): RoutableEndpoint[] {
+  return rows.map((row) => ({
+    id: row.id as string,
+    eventTypes: JSON.parse(row.event_types as string) as string[],
+    channels: JSON.parse(row.channels as string) as string[],
+  }))
+}
+
+function wroteDeliveries(results: readonly StoredMessage[]): boolean {
+  return results.some((r) => !r.duplicate && r.deliveries.length > 0)
+}
+
+/** `rows` groups of `columns` placeholders: `(?, ?), (?, ?)`, or `?, ?, ?` for one column. */
+function marks(rows: number, columns: number): string {
+  if (columns === 1) return Array.from({ length: rows }, () => '?').join(', ')
+  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`
+  return Array.from({ length: rows }, () => row).join(', ')
+}

@@ -1,0 +1,45 @@
+import type { AttemptRecord, DeliveryRecord, InboundMessageRecord, MessageRecord } from '../../../core/types.js'
+import { attemptFromRow, deliveryFromRow, inboundMessageFromRow, messageFromRow } from '../../schema/row-mappers.js'
+import type { AttemptFilter, DeliveryFilter, InboundFilter, Page } from '../../storage.js'
+import * as admin from '../operator/kysely-admin-queries.js'
+import { pageLimit, toPage, type Db } from '../kysely-storage-helpers.js'
+
+export async function getMessage(db: Db, id: string): Promise<MessageRecord | undefined> {
+  const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()
+  return row && messageFromRow(row)
+}
+
+export async function getDelivery(db: Db, id: string): Promise<DeliveryRecord | undefined> {
+  const row = await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst()
+  return row && deliveryFromRow(row)
+}
+
+export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
+  const limit = pageLimit(filter.limit)
+  const query = admin.whereDeliveries(db.selectFrom('deliveries').selectAll('deliveries'), filter)
+  const rows = await query.orderBy('deliveries.id', 'desc').limit(limit + 1).execute()
+  return toPage(rows, limit, deliveryFromRow)
+}
+
+export async function listAttempts(db: Db, filter: AttemptFilter): Promise<Page<AttemptRecord>> {
+  const limit = pageLimit(filter.limit)
+  let query = db.selectFrom('attempts').selectAll()
+  if (filter.deliveryId !== undefined) query = query.where('delivery_id', '=', filter.deliveryId)
+  if (filter.messageId !== undefined) query = query.where('message_id', '=', filter.messageId)
+  if (filter.endpointId !== undefined) query = query.where('endpoint_id', '=', filter.endpointId)
+  if (filter.cursor) query = query.where('id', '<', filter.cursor)
+  const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
+  return toPage(rows, limit, attemptFromRow)
+}
+
+export async function getInboundMessage(db: Db, id: string): Promise<InboundMessageRecord | undefined> {
+  const row = await db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst()
+  return row && inboundMessageFromRow(row)
+}
+
+export async function listInboundMessages(db: Db, filter: InboundFilter): Promise<Page<InboundMessageRecord>> {
+  const limit = pageLimit(filter.limit)
+  const query = admin.whereInbound(db.selectFrom('inbound_messages').selectAll(), filter)
+  const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
+  return toPage(rows, limit, inboundMessageFromRow)
+}

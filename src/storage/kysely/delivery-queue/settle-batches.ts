@@ -1,0 +1,39 @@
+import { runTransaction } from '../run-transaction.js'
+import { attemptToRow } from '../../schema/row-mappers.js'
+import type { DeliverySettlement, EndpointHealthUpdate, InboundSettlement } from '../../storage.js'
+import type { SettleStatements } from './settle-statements.js'
+import { applyEndpointHealth } from '../endpoints/endpoint-health.js'
+import { chunks, ROWS_PER_STATEMENT, type Db } from '../kysely-storage-helpers.js'
+
+/** Writes the attempts, settles the deliveries and applies endpoint health, in one transaction. */
+export async function settleDeliveries(
+  db: Db,
+  settleStatements: SettleStatements,
+  settlements: readonly DeliverySettlement[],
+  endpointUpdates: readonly EndpointHealthUpdate[],
+): Promise<void> {
+  if (settlements.length === 0 && endpointUpdates.length === 0) return
+  await runTransaction(db, async (tx) => {
+    const attempts = settlements.flatMap((s) => (s.attempt ? [attemptToRow(s.attempt)] : []))
+    for (const chunk of chunks(attempts, ROWS_PER_STATEMENT)) {
+      await settleStatements.insertAttempts(tx, chunk)
+    }
+    for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
+      await settleStatements.settleDeliveries(tx, chunk)
+    }
+    await applyEndpointHealth(tx, endpointUpdates)
+  })
+}
+
+export async function settleInboundMessages(
+  db: Db,
+  settleStatements: SettleStatements,
+  settlements: readonly InboundSettlement[],
+): Promise<void> {
+  if (settlements.length === 0) return
+  await runTransaction(db, async (tx) => {
+    for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
+      await settleStatements.settleInbound(tx, chunk)
+    }
+  })
+}

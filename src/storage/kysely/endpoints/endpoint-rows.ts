@@ -1,0 +1,43 @@
+import type { EndpointRecord } from '../../../core/types.js'
+import { endpointFromRow, endpointPatchToRow, endpointToRow } from '../../schema/row-mappers.js'
+import type { EndpointFilter, EndpointPatch, Page } from '../../storage.js'
+import { pageLimit, toPage, type Db } from '../kysely-storage-helpers.js'
+
+export async function insertEndpoint(db: Db, endpoint: EndpointRecord): Promise<void> {
+  await db.insertInto('endpoints').values(endpointToRow(endpoint)).execute()
+}
+
+export async function getEndpoint(db: Db, id: string): Promise<EndpointRecord | undefined> {
+  const row = await db
+    .selectFrom('endpoints')
+    .selectAll()
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  return row && endpointFromRow(row)
+}
+
+export async function listEndpoints(db: Db, filter: EndpointFilter): Promise<Page<EndpointRecord>> {
+  const limit = pageLimit(filter.limit)
+  let query = db.selectFrom('endpoints').selectAll().where('deleted_at', 'is', null)
+  if (filter.tenant !== undefined) {
+    query = filter.tenant === null ? query.where('tenant', 'is', null) : query.where('tenant', '=', filter.tenant)
+  }
+  if (filter.disabled !== undefined) {
+    query = query.where('disabled_at', filter.disabled ? 'is not' : 'is', null)
+  }
+  if (filter.cursor) query = query.where('id', '<', filter.cursor)
+  const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
+  return toPage(rows, limit, endpointFromRow)
+}
+
+export async function updateEndpoint(db: Db, id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined> {
+  const row = await db
+    .updateTable('endpoints')
+    .set({ updated_at: Date.now(), ...endpointPatchToRow(patch) })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst()
+  return row && endpointFromRow(row)
+}

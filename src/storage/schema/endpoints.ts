@@ -1,0 +1,96 @@
+import type { Selectable } from 'kysely'
+import type { EndpointRecord } from '../../core/types.js'
+import type { EndpointsTable } from './database.js'
+import { toDate, toNullableDate, toMillis, toNullableMillis } from './time.js'
+import { parseJson, parseNullableJson } from './json.js'
+
+/** Endpoint rows: the `endpoints` table's row as read, and the mappers to its record and back. */
+export type EndpointRow = Selectable<EndpointsTable>
+
+interface StoredSecret {
+  secret: string
+  expiresAt: number | null
+}
+
+export function secretsToJson(secrets: EndpointRecord['secrets']): string {
+  const stored: StoredSecret[] = secrets.map((s) => ({ secret: s.secret, expiresAt: toNullableMillis(s.expiresAt) }))
+  return JSON.stringify(stored)
+}
+
+export function endpointFromRow(row: EndpointRow): EndpointRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    url: row.url,
+    description: row.description,
+    eventTypes: parseJson<string[]>(row.event_types),
+    channels: parseJson<string[]>(row.channels),
+    secrets: parseJson<StoredSecret[]>(row.secrets).map((s) => ({
+      secret: s.secret,
+      expiresAt: s.expiresAt === null ? null : new Date(s.expiresAt),
+    })),
+    headers: parseJson<Record<string, string>>(row.headers),
+    metadata: parseJson<Record<string, unknown>>(row.metadata),
+    retrySchedule: parseNullableJson<number[]>(row.retry_schedule),
+    rateLimit: parseNullableJson<EndpointRecord['rateLimit']>(row.rate_limit),
+    maxConcurrency: row.max_concurrency,
+    circuitBreaker: parseNullableJson<EndpointRecord['circuitBreaker']>(row.circuit_breaker),
+    ordering: row.ordering,
+    disabledAt: toNullableDate(row.disabled_at),
+    disabledReason: row.disabled_reason,
+    failingSince: toNullableDate(row.failing_since),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  }
+}
+
+export function endpointToRow(endpoint: EndpointRecord) {
+  return {
+    id: endpoint.id,
+    tenant: endpoint.tenant,
+    url: endpoint.url,
+    description: endpoint.description,
+    event_types: JSON.stringify(endpoint.eventTypes),
+    channels: JSON.stringify(endpoint.channels),
+    secrets: secretsToJson(endpoint.secrets),
+    headers: JSON.stringify(endpoint.headers),
+    metadata: JSON.stringify(endpoint.metadata),
+    retry_schedule: endpoint.retrySchedule === null ? null : JSON.stringify(endpoint.retrySchedule),
+    rate_limit: endpoint.rateLimit === null ? null : JSON.stringify(endpoint.rateLimit),
+    max_concurrency: endpoint.maxConcurrency,
+    circuit_breaker: endpoint.circuitBreaker === null ? null : JSON.stringify(endpoint.circuitBreaker),
+    ordering: endpoint.ordering,
+    disabled_at: toNullableMillis(endpoint.disabledAt),
+    disabled_reason: endpoint.disabledReason,
+    failing_since: toNullableMillis(endpoint.failingSince),
+    created_at: toMillis(endpoint.createdAt),
+    updated_at: toMillis(endpoint.updatedAt),
+  }
+}
+
+/** The columns an `EndpointPatch` changes; fields left `undefined` are not touched. */
+export function endpointPatchToRow(patch: Partial<EndpointRecord>): Partial<ReturnType<typeof endpointToRow>> {
+  const row: Partial<ReturnType<typeof endpointToRow>> = {}
+  if (patch.tenant !== undefined) row.tenant = patch.tenant
+  if (patch.url !== undefined) row.url = patch.url
+  if (patch.description !== undefined) row.description = patch.description
+  if (patch.eventTypes !== undefined) row.event_types = JSON.stringify(patch.eventTypes)
+  if (patch.channels !== undefined) row.channels = JSON.stringify(patch.channels)
+  if (patch.secrets !== undefined) row.secrets = secretsToJson(patch.secrets)
+  if (patch.headers !== undefined) row.headers = JSON.stringify(patch.headers)
+  if (patch.metadata !== undefined) row.metadata = JSON.stringify(patch.metadata)
+  if (patch.retrySchedule !== undefined) {
+    row.retry_schedule = patch.retrySchedule === null ? null : JSON.stringify(patch.retrySchedule)
+  }
+  if (patch.rateLimit !== undefined) row.rate_limit = patch.rateLimit === null ? null : JSON.stringify(patch.rateLimit)
+  if (patch.maxConcurrency !== undefined) row.max_concurrency = patch.maxConcurrency
+  if (patch.circuitBreaker !== undefined) {
+    row.circuit_breaker = patch.circuitBreaker === null ? null : JSON.stringify(patch.circuitBreaker)
+  }
+  if (patch.ordering !== undefined) row.ordering = patch.ordering
+  if (patch.disabledAt !== undefined) row.disabled_at = toNullableMillis(patch.disabledAt)
+  if (patch.disabledReason !== undefined) row.disabled_reason = patch.disabledReason
+  if (patch.failingSince !== undefined) row.failing_since = toNullableMillis(patch.failingSince)
+  if (patch.updatedAt !== undefined) row.updated_at = toMillis(patch.updatedAt)
+  return row
+}
