@@ -8,6 +8,8 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createRelay, sqliteStorage } from '../../src/index.js'
 import { generateSecret, sign } from '../../src/signing/index.js'
+import { reachable } from '../support/reachable.js'
+import { REDIS_URL } from '../support/urls.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** Inside the repository, so the bundle resolves its dependencies from node_modules like an installed package. */
@@ -100,6 +102,33 @@ it('tail prints attempts, dead letters and received webhooks written after it st
   } finally {
     tail.kill('SIGKILL')
     await relay.stop()
+  }
+}, 120_000)
+
+it('tail --redis-url prints the circuit changes the Redis driver publishes, as they happen', async (ctx) => {
+  if (!(await reachable(REDIS_URL))) return ctx.skip()
+  const file = path.join(work, 'redis.db')
+  const storage = sqliteStorage({ filename: file })
+  await storage.migrate()
+  const databaseId = await storage.databaseId()
+  await storage.close()
+  const prefix = `hookrelay-tail-test-${randomBytes(4).toString('hex')}:`
+  const tail = spawn(process.execPath, [BIN, 'tail', '--json', '--database-url', file, '--redis-url', REDIS_URL, '--redis-prefix', prefix], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const t = watch(tail)
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(REDIS_URL)
+  try {
+    await t.until('stderr', (text) => text.includes('woken by Redis pub/sub'))
+    const until = Date.now() + 30_000
+    // What redisQueue()'s coordination publishes when a worker opens a circuit.
+    await redis.publish(`${prefix}${databaseId}:circuit`, JSON.stringify({ p: 'another-process', e: 'ep_tail', s: 'open', u: until }))
+    await t.until('stdout', (text) => jsonLines(text).some((e) => e.event === 'circuit.opened'))
+    expect(jsonLines(t.output.stdout).find((e) => e.event === 'circuit.opened')).toMatchObject({ endpointId: 'ep_tail', until: new Date(until).toISOString() })
+    tail.kill('SIGINT')
+    expect(await t.exited).toBe(0)
+  } finally {
+    tail.kill('SIGKILL')
+    redis.disconnect()
   }
 }, 120_000)
 

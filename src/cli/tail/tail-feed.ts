@@ -31,6 +31,8 @@ export type TailEvent =
     }
   | { event: 'inbound.received'; at: Date; id: string; source: string; webhookId: string; type: string; status: InboundStatus }
   | { event: 'inbound.dead'; at: Date; id: string; source: string; webhookId: string; type: string; reason: string | null; lastError: string | null }
+  /** From the Redis driver's channel (`--redis-url`): no table row announces a circuit change as it happens. */
+  | { event: 'circuit.opened' | 'circuit.closed'; at: Date; endpointId: string; until: Date | null }
 
 export interface TailFeedOptions {
   /**
