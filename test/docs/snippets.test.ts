@@ -122,7 +122,7 @@ it('type-checks every TypeScript snippet of the README and docs/ under strict an
   const diagnostics = checkSnippets(files, { [path.join(DIR, 'prelude.d.ts')]: PRELUDE }, OPTIONS)
   const report = diagnostics.map((d) => `${d.where}: ${d.message}`).join('\n')
   expect(report, `snippets that do not compile (fix the doc, or mark a fragment \`\`\`ts nocheck and say why):\n${report}`).toBe('')
-}, 120_000)
+}, 180_000)
 
 it('paths cover the package and every subpath, from the exports map and tsup entries', () => {
   const paths = packagePaths(ROOT)
