@@ -215,10 +215,11 @@ function whatNext(view: View, backend: Backend, command: DemoCommand): void {
     view.line('    npx hookrelay stats             counts, success rate, latency')
     view.line(`  Remove them when done: rm -r ${backend.keptIn}`)
   } else {
-    view.line(`  ${`${command.run} --keep`.padEnd(31)} keep the databases, browse them with the CLI`)
+    view.line(`  ${`${command.run} --keep`.padEnd(34)} keep its databases for the CLI`)
   }
-  view.line(`  ${`${command.run} --postgres URL`.padEnd(31)} the same on Postgres (--redis URL: a fleet)`)
-  view.line(`  send your first webhook from your own app: ${command.guide}`)
+  view.line(`  ${`${command.run} --postgres URL`.padEnd(34)} the same on Postgres (--redis URL: a fleet)`)
+  view.line('  send your first webhook from your own app:')
+  view.line(`    ${command.guide}`)
 }
 
 function positive(value: string | undefined, name: string): number {
