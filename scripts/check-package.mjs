@@ -5,7 +5,8 @@
  *   npm run build && npm run check:package
  *
  * 1. publint --strict: package.json fields, exports map, file formats.
- * 2. @arethetypeswrong/cli (attw --pack, node16 profile): the types resolve for ESM and CJS users.
+ * 2. @arethetypeswrong/cli (attw --pack, every profile): the types resolve for ESM and CJS users, and
+ *    on moduleResolution node10 (through typesVersions).
  * 3. Every subpath of the exports map is imported from ESM and required from CommonJS in a child
  *    process, by the package's own name (Node resolves a package's name to itself through its
  *    exports map), and the expected exports are checked in both.
@@ -89,12 +90,12 @@ else {
 }
 
 // 2. arethetypeswrong
-section('attw --pack . --profile node16')
+section('attw --pack .')
 const attw = bin('attw')
 if (attw === null) fail('@arethetypeswrong/cli is not installed (devDependency); run npm install.')
 else {
-  // node16 profile: ESM and CJS resolution under Node 16+ (and bundlers); node10 cannot see subpath exports.
-  const result = run(attw, ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped', '--no-color'])
+  // Every profile: node10 (subpaths through typesVersions), node16 from CJS and ESM, bundler.
+  const result = run(attw, ['--pack', '.', '--format', 'table-flipped', '--no-color'])
   if (result.status === 0) pass('types resolve for ESM and CommonJS consumers')
   else fail(`attw reported problems:\n${indent(output(result))}`)
 }

@@ -15,40 +15,40 @@ export interface RelayOptions {
    * @default sqliteStorage({ filename: './hookrelay.db' })
    * @example postgresStorage({ connectionString: process.env.DATABASE_URL })
    */
-  storage?: Storage
+  storage?: Storage | undefined
   /**
    * How workers hear about due work. The default polls the storage (and wakes at once on a
    * `send()` in the same process).
    * @default storagePolling()
    */
-  queue?: QueueDriver
+  queue?: QueueDriver | undefined
   signing?: {
     /**
      * How outbound requests are signed.
      * @default 'standard' (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)
      */
-    scheme?: SigningScheme
+    scheme?: SigningScheme | undefined
     /** For the `stripe` scheme: the signature header's name. @default 'stripe-signature' */
-    headerName?: string
-  }
+    headerName?: string | undefined
+  } | undefined
   retry?: {
     /**
      * Delays between attempts; attempts = schedule length + 1.
      * @default ['5s', '5m', '30m', '2h', '5h', '10h', '10h']
      */
-    schedule?: Duration[]
+    schedule?: Duration[] | undefined
     /** Random spread of each delay, as a fraction. @default 0.2 */
-    jitter?: number
+    jitter?: number | undefined
     /** Statuses that dead-letter at once (410 always does, and disables the endpoint). @default [] */
-    permanentStatuses?: number[]
+    permanentStatuses?: number[] | undefined
     /** The longest `Retry-After` honoured. @default '1h' */
-    maxRetryAfter?: Duration
-  }
+    maxRetryAfter?: Duration | undefined
+  } | undefined
   /**
    * The per-endpoint circuit breaker: when too many attempts to an endpoint fail, its deliveries are
    * deferred (no attempt used) until one probe succeeds. Endpoints can override these.
    */
-  circuitBreaker?: CircuitBreakerInput
+  circuitBreaker?: CircuitBreakerInput | undefined
   delivery?: {
     /**
      * Time allowed for one attempt, connect to last byte: a hard deadline at which the request is
@@ -56,13 +56,13 @@ export interface RelayOptions {
      * @default '15s'
      * @example delivery: { timeout: '5s' }
      */
-    timeout?: Duration
+    timeout?: Duration | undefined
     /** Attempts in flight at once in this process, across all endpoints. @default 64 */
-    concurrency?: number
+    concurrency?: number | undefined
     /** Deliveries claimed per database round trip. @default 50 */
-    batchSize?: number
+    batchSize?: number | undefined
     /** How often idle workers look for due work when nothing woke them. @default '1s' */
-    pollInterval?: Duration
+    pollInterval?: Duration | undefined
     /**
      * How long a claimed delivery stays leased to a worker; a worker that dies is replaced
      * after this. Must exceed `timeout` by at least 500 ms (`LEASE_MARGIN_MS`, the time left to
@@ -71,26 +71,26 @@ export interface RelayOptions {
      * @default timeout + 30s
      * @example delivery: { timeout: '10s', lease: '1m' }
      */
-    lease?: Duration
+    lease?: Duration | undefined
     /** Bytes of each response body kept in the attempt log. @default 4096 */
-    maxResponseBodyBytes?: number
+    maxResponseBodyBytes?: number | undefined
     /** `User-Agent` of outbound requests. @default 'hookrelay/<version>' */
-    userAgent?: string
-  }
+    userAgent?: string | undefined
+  } | undefined
   limits?: {
     /** Largest payload `send()` accepts, in bytes of the JSON body. @default 1048576 (1 MiB) */
-    maxPayloadBytes?: number
-  }
+    maxPayloadBytes?: number | undefined
+  } | undefined
   network?: {
     /**
      * Allow endpoints on loopback, private, link-local and other non-public addresses.
      * Leave off in production: it is the SSRF guard. Tests and local development opt in.
      * @default false
      */
-    allowPrivate?: boolean
+    allowPrivate?: boolean | undefined
     /** Non-public ranges allowed anyway, e.g. `['10.20.0.0/16']`. @default [] */
-    allowCidrs?: string[]
-  }
+    allowCidrs?: string[] | undefined
+  } | undefined
   /**
    * Endpoint health. An endpoint that has failed without a single success for `disableAfter` is
    * disabled with a reason, and `endpoint.disabled` is emitted; any success resets the clock.
@@ -99,10 +99,10 @@ export interface RelayOptions {
    */
   endpointHealth?: {
     /** How long an endpoint may fail without a success before it is disabled; `false`: never. @default '5d' */
-    disableAfter?: Duration | false
+    disableAfter?: Duration | false | undefined
     /** How often the workers check. @default '1m' */
-    checkInterval?: Duration
-  }
+    checkInterval?: Duration | undefined
+  } | undefined
   /**
    * Retention: the workers purge, every `interval`, what ended longer than `olderThan` ago —
    * delivered, dead and discarded deliveries with their attempts, messages left without
@@ -116,13 +116,13 @@ export interface RelayOptions {
         /** Purge what ended longer ago than this. */
         olderThan: Duration
         /** How often to purge; the first run is within a minute of `start()`. @default '1h' */
-        interval?: Duration
+        interval?: Duration | undefined
         /** Rows per transaction. @default 500 */
-        batchSize?: number
+        batchSize?: number | undefined
       }
-    | false
+    | false | undefined
   /** Time to let in-flight attempts finish on `stop()`. @default '10s' */
-  stopTimeout?: Duration
+  stopTimeout?: Duration | undefined
   /**
    * Where errors go while nobody listens to the relay's `error` event (a database that is down,
    * a missing table, a failing listener): any object with `error(message, error)` — `console`,
@@ -131,9 +131,9 @@ export interface RelayOptions {
    * @default console
    * @example createRelay({ logger: pino() })
    */
-  logger?: RelayLogger | false
+  logger?: RelayLogger | false | undefined
   /** The clock, for tests. @default Date.now */
-  now?: () => number
+  now?: (() => number) | undefined
 }
 
 /**

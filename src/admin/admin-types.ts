@@ -17,7 +17,7 @@ export interface AdminRequest {
    * `PAYLOAD_TOO_LARGE` (413). `authorize` never sees it.
    * @example readBody: async () => JSON.parse(await request.text())
    */
-  readBody?: () => Promise<unknown>
+  readBody?: (() => Promise<unknown>) | undefined
   headers: Record<string, string | string[] | undefined>
 }
 
@@ -31,7 +31,7 @@ export interface AdminResponse {
 /** A refusal `authorize` can return instead of `false` (which means 401). */
 export interface AdminDenial {
   status: 401 | 403
-  message?: string
+  message?: string | undefined
 }
 
 /**

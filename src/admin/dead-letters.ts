@@ -6,15 +6,15 @@ import { inBatches } from '../core/batches.js'
 
 /** Filters of the dead-letter queue. Every field is optional; they combine with AND. */
 export interface DeadLetterFilter extends PageOptions {
-  endpointId?: string
+  endpointId?: string | undefined
   /** `null`: messages without a tenant. */
-  tenant?: string | null
+  tenant?: string | null | undefined
   /** The exact event type of the message. */
-  eventType?: string
+  eventType?: string | undefined
   /** Created at or after. */
-  since?: Date
+  since?: Date | undefined
   /** Created before. */
-  until?: Date
+  until?: Date | undefined
 }
 
 /** `replayMany` and `discardMany`: a filter (without pagination) and how to batch. */

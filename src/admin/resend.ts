@@ -14,7 +14,7 @@ export interface ResendOptions {
    * @default the endpoints the message was delivered to (its `succeeded` deliveries)
    * @example await relay.messages.resend(messageId, { endpointIds: ['ep_01J…'] })
    */
-  endpointIds?: string[]
+  endpointIds?: string[] | undefined
 }
 
 /** What `resend` created: one new delivery per endpoint, in the order of `endpointIds`. */

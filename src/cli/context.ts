@@ -58,6 +58,13 @@ export function cliContext(io: CliIo): CliContext {
   }
 }
 
+/** Ends a command with this exit code, having said why already (the demo's failed scenarios). */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`)
+  }
+}
+
 /** Adds an Examples section to a command's help. */
 export function examples(command: Command, lines: readonly string[]): Command {
   return command.addHelpText('after', `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`)

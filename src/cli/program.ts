@@ -2,10 +2,12 @@ import { Command, Option } from 'commander'
 import { HookrelayError } from '../core/errors.js'
 import { VERSION } from '../relay-options.js'
 import { deadLetterCommands } from './commands/dead-letters.js'
+import { demoCommand } from './commands/demo.js'
 import { endpointCommands } from './commands/endpoints.js'
 import { maintenanceCommands } from './commands/maintenance.js'
 import { messageCommands } from './commands/messages.js'
-import { cliContext } from './context.js'
+import { tailCommand } from './commands/tail.js'
+import { CliExit, cliContext } from './context.js'
 import { json, type CliIo } from './output.js'
 
 /**
@@ -31,7 +33,9 @@ export function createProgram(io: CliIo): Command {
         '  $ hookrelay endpoints list\n' +
         '  $ hookrelay dlq list --since 24h\n' +
         '  $ hookrelay dlq replay --endpoint ep_01J… --since 24h\n' +
-        '  $ hookrelay messages get msg_01J… --json\n',
+        '  $ hookrelay messages get msg_01J… --json\n' +
+        '  $ hookrelay tail                                    # live: attempts, dead letters, inbound\n' +
+        '  $ npx hookrelay demo                                # the tour, on its own temp database\n',
     )
 
   const cli = cliContext(io)
@@ -39,6 +43,8 @@ export function createProgram(io: CliIo): Command {
   messageCommands(program, cli)
   deadLetterCommands(program, cli)
   maintenanceCommands(program, cli)
+  tailCommand(program, cli)
+  demoCommand(program, cli)
   return program
 }
 
@@ -51,6 +57,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv as string[])
     return 0
   } catch (error) {
+    if (error instanceof CliExit) return error.exitCode
     const code = (error as { code?: unknown }).code
     if (typeof code === 'string' && code.startsWith('commander.')) {
       // Commander already printed help, the version, or what was wrong with the arguments.

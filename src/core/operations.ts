@@ -32,9 +32,9 @@ export interface BulkOptions {
    * Rows per batch: each batch is one read of ids and one update, never a long lock.
    * @default 500
    */
-  batchSize?: number
+  batchSize?: number | undefined
   /** Called after each batch, e.g. to print progress. */
-  onProgress?: (progress: BulkProgress) => void
+  onProgress?: ((progress: BulkProgress) => void) | undefined
 }
 
 /** What a bulk replay or discard did. Rows already replayed (or discarded) are not counted again. */
@@ -48,13 +48,13 @@ export interface RecoverOptions extends BulkOptions {
   /** Re-queue deliveries that were dead-lettered at or after this time (a `Date`, or a `Duration` ago). */
   since: Date | Duration
   /** …and before this time. @default now */
-  until?: Date
+  until?: Date | undefined
 }
 
 /** The window of `stats()`: attempts started in the last `window`. */
 export interface StatsOptions {
   /** @default '24h' */
-  window?: Duration
+  window?: Duration | undefined
 }
 
 /** Attempts of a window and their latency. */
@@ -106,9 +106,9 @@ export interface PurgeOptions {
   /** Purge what ended before this long ago (or before this `Date`). */
   olderThan: Duration | Date
   /** Rows per transaction. @default 500 */
-  batchSize?: number
+  batchSize?: number | undefined
   /** Called after each batch with the totals so far. */
-  onProgress?: (progress: PurgeResult) => void
+  onProgress?: ((progress: PurgeResult) => void) | undefined
 }
 
 /** Rows `purge()` deleted. */

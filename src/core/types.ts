@@ -29,15 +29,15 @@ export interface RateLimit {
 /** When an endpoint's circuit opens and how it recovers. Durations in milliseconds. */
 export interface CircuitBreakerSettings {
   /** Open when the failure rate over the window exceeds this percentage. */
-  errorThresholdPercentage?: number
+  errorThresholdPercentage?: number | undefined
   /** ...but only once the window holds at least this many attempts. */
-  volumeThreshold?: number
+  volumeThreshold?: number | undefined
   /** Length of the rolling window in ms. */
-  windowMs?: number
+  windowMs?: number | undefined
   /** How long the circuit stays open before one probe is let through (half-open), in ms. */
-  resetTimeoutMs?: number
+  resetTimeoutMs?: number | undefined
   /** Set false to turn the breaker off for this endpoint. */
-  enabled?: boolean
+  enabled?: boolean | undefined
 }
 
 /** An endpoint as stored. The public view (`Endpoint`) omits `secrets`. */

@@ -17,42 +17,42 @@ export interface DashboardOptions {
    * @default 'hookrelay'
    * @example title: 'Acme webhooks'
    */
-  title?: string
+  title?: string | undefined
   /**
    * Who may embed the dashboard in a frame: the CSP `frame-ancestors` sources.
    * @default [] (nobody: `frame-ancestors 'none'`)
    * @example frameAncestors: ['https://app.example.com']
    */
-  frameAncestors?: string[]
+  frameAncestors?: string[] | undefined
   /**
    * How often the live feed sends what happened, in milliseconds. Events in between are counted
    * and the most recent `liveEventsPerFrame` of them are sent, so a blast stays cheap to watch.
    * @default 250
    * @example liveIntervalMs: 500
    */
-  liveIntervalMs?: number
+  liveIntervalMs?: number | undefined
   /**
    * Most events listed per live frame (counts always include every event).
    * @default 50
    * @example liveEventsPerFrame: 20
    */
-  liveEventsPerFrame?: number
+  liveEventsPerFrame?: number | undefined
   /**
    * How the tenant portal (`relay.portal.createSession()`) looks to your customers.
    * @default { name: title, logoUrl: none, accentColor: '#4f46e5' }
    * @example portal: { name: 'Acme webhooks', logoUrl: 'https://acme.example/logo.svg', accentColor: '#0f766e' }
    */
-  portal?: PortalTheme
+  portal?: PortalTheme | undefined
 }
 
 /** The tenant portal's branding. */
 export interface PortalTheme {
   /** Shown in the portal's header and title. @default the dashboard's `title` */
-  name?: string
+  name?: string | undefined
   /** An https (or same-origin) image URL shown next to the name; its origin is allowed by the CSP. */
-  logoUrl?: string
+  logoUrl?: string | undefined
   /** A CSS hex colour for buttons and links. @default '#4f46e5' */
-  accentColor?: string
+  accentColor?: string | undefined
 }
 
 /** Options of the mounts that see full URLs (`nodeDashboard`, `fetchDashboard`). */
@@ -62,7 +62,7 @@ export interface RoutedDashboardOptions extends DashboardOptions {
    * @default '' (the root)
    * @example basePath: '/webhooks-admin'
    */
-  basePath?: string
+  basePath?: string | undefined
 }
 
 /** Options after validation, with defaults applied. */

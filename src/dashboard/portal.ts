@@ -12,19 +12,19 @@ export interface PortalSessionOptions {
    * @default '10m'
    * @example expiresIn: '1h'
    */
-  expiresIn?: Duration
+  expiresIn?: Duration | undefined
   /**
    * How long the session lasts once the link was opened.
    * @default '1h'
    * @example sessionTtl: '8h'
    */
-  sessionTtl?: Duration
+  sessionTtl?: Duration | undefined
   /**
    * Where the dashboard is mounted as an absolute URL, to get a full `url` back.
    * @default undefined (only `path` is returned)
    * @example baseUrl: 'https://app.example.com/webhooks-admin'
    */
-  baseUrl?: string
+  baseUrl?: string | undefined
 }
 
 /** A portal link: `path` under the dashboard's mount (`/portal/<token>`), and `url` when a `baseUrl` was given. */

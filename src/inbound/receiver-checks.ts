@@ -59,7 +59,7 @@ export function checkRequest(
       status: 500,
       reason: 'BODY_NOT_RAW',
       body: {
-        error: 'body_not_raw',
+        error: 'raw_body_unavailable',
         message:
           'receiver.handle() needs the raw request body (a string or Buffer), not parsed JSON: signatures cover the exact bytes. Use an adapter from hookrelay/express, hookrelay/fastify, hookrelay/node or hookrelay/fetch, or read the body as text.',
       },

@@ -36,66 +36,66 @@ export interface ReceiverOptions {
    * @default 'standard'
    * @example scheme: 'stripe'
    */
-  scheme?: SigningScheme
+  scheme?: SigningScheme | undefined
   /**
    * The secret the sender signs with; give this or `secrets`.
    * @example secret: process.env.STRIPE_WEBHOOK_SECRET
    */
-  secret?: string
+  secret?: string | undefined
   /**
    * Several secrets, e.g. while the sender rotates: a request is valid when it matches any one.
    * @example secrets: [process.env.WEBHOOK_SECRET, process.env.WEBHOOK_SECRET_OLD]
    */
-  secrets?: readonly string[]
+  secrets?: readonly string[] | undefined
   /**
    * `'stripe'` scheme only: the signature header's name.
    * @default 'stripe-signature'
    * @example headerName: 'x-acme-signature'
    */
-  headerName?: string
+  headerName?: string | undefined
   /**
    * How far the signed timestamp may be from now, either way, against replays. `false` turns
    * the check off (not recommended). GitHub signs no timestamp, so it does not apply there.
    * @default '5m'
    * @example tolerance: '10m'
    */
-  tolerance?: Duration | false
+  tolerance?: Duration | false | undefined
   /**
    * The largest body accepted, in bytes; a larger one is answered 413 and not read further.
    * @default 1048576 (1 MiB)
    * @example maxBodyBytes: 256 * 1024
    */
-  maxBodyBytes?: number
+  maxBodyBytes?: number | undefined
   /**
    * `'durable'` answers once the webhook is stored and runs handlers on the relay's workers;
    * `'inline'` runs them before answering (see {@link ReceiverMode}).
    * @default 'durable'
    * @example mode: 'inline'
    */
-  mode?: ReceiverMode
+  mode?: ReceiverMode | undefined
   retry?: {
     /**
      * Delays between handler attempts; attempts = schedule length + 1. Then the message is dead.
      * @default ['1s', '5s', '30s', '2m', '10m', '30m']
      * @example schedule: ['10s', '1m', '10m']
      */
-    schedule?: Duration[]
+    schedule?: Duration[] | undefined
     /** Random spread of each delay, as a fraction. @default 0.2 */
-    jitter?: number
-  }
+    jitter?: number | undefined
+  } | undefined
   /**
    * The sender's id of a webhook, the idempotency key (with `name`). Runs after verification.
    * Return a string of 1 to 255 characters; anything else refuses the request with 400.
    * @default the scheme's: `webhook-id` (standard), `payload.id` (stripe), `x-github-delivery` (github)
    * @example webhookId: ({ headers }) => headers['x-request-id']
    */
-  webhookId?: (request: InboundRequestView) => string | null | undefined
+  webhookId?: ((request: InboundRequestView) => string | null | undefined) | undefined
   /**
    * The event type handlers are matched on. Runs after verification; return a non-empty string.
    * @default the scheme's: `payload.type` (standard, stripe), `x-github-event` + `.` + `payload.action` (github)
    * @example eventType: ({ payload }) => (payload as { event: string }).event
    */
-  eventType?: (request: InboundRequestView) => string | null | undefined
+  eventType?: ((request: InboundRequestView) => string | null | undefined) | undefined
 }
 
 export const DEFAULT_INBOUND_RETRY_SCHEDULE: readonly Duration[] = ['1s', '5s', '30s', '2m', '10m', '30m']

@@ -272,7 +272,7 @@ export class Receiver implements HandlerSource {
     return mine
   }
 
-  #refuse(refusal: Refusal & { webhookId?: string }): ReceiverResponse {
+  #refuse(refusal: Refusal & { webhookId?: string | undefined }): ReceiverResponse {
     this.#deps.emit('inbound.rejected', {
       source: this.name,
       webhookId: refusal.webhookId ?? null,

@@ -45,50 +45,50 @@ export interface EndpointInput {
   /** Where deliveries are POSTed. http(s) only; non-public addresses are refused unless the relay allows them. */
   url: string
   /** Event types to receive: exact names, `'order.*'` wildcards or `'*'`. @default every type */
-  eventTypes?: string[]
+  eventTypes?: string[] | undefined
   /** Only messages sent to one of these channels reach the endpoint. @default every channel */
-  channels?: string[]
+  channels?: string[] | undefined
   /** The tenant (your customer) the endpoint belongs to; messages are routed within a tenant. */
-  tenant?: string | null
-  description?: string | null
+  tenant?: string | null | undefined
+  description?: string | null | undefined
   /** The signing secret. @default a new `whsec_` secret */
-  secret?: string
+  secret?: string | undefined
   /** Extra headers sent with every delivery (not the signature or content headers). */
-  headers?: Record<string, string>
+  headers?: Record<string, string> | undefined
   /** Your data, stored and returned as is. */
-  metadata?: Record<string, unknown>
+  metadata?: Record<string, unknown> | undefined
   /** This endpoint's retry schedule instead of the relay's, e.g. `{ schedule: ['1m', '1h'] }`. */
-  retry?: { schedule: Duration[] } | null
+  retry?: { schedule: Duration[] } | null | undefined
   /** Create it disabled. @default false */
-  disabled?: boolean
+  disabled?: boolean | undefined
   /**
    * At most `max` requests per `per` to this endpoint, across all workers sharing a queue driver.
    * Requests over the limit are deferred, not failed. @example { max: 50, per: '1s' }
    */
-  rateLimit?: { max: number; per: Duration } | null
+  rateLimit?: { max: number; per: Duration } | null | undefined
   /** At most this many attempts in flight to the endpoint at once, per process. @default unlimited */
-  maxConcurrency?: number | null
+  maxConcurrency?: number | null | undefined
   /**
    * `'fifo'` delivers messages one at a time in the order they were sent: the next waits until the
    * previous one succeeded or was dead-lettered. @default 'none'
    */
-  ordering?: 'none' | 'fifo'
+  ordering?: 'none' | 'fifo' | undefined
   /** Circuit-breaker settings for this endpoint instead of the relay's. */
-  circuitBreaker?: CircuitBreakerInput | null
+  circuitBreaker?: CircuitBreakerInput | null | undefined
 }
 
 /** Circuit-breaker settings, as options take them. */
 export interface CircuitBreakerInput {
   /** Turn the breaker off. @default true */
-  enabled?: boolean
+  enabled?: boolean | undefined
   /** Open when more than this percentage of attempts in the window failed. @default 50 */
-  errorThresholdPercentage?: number
+  errorThresholdPercentage?: number | undefined
   /** Minimum attempts in the window before the circuit can open. @default 10 */
-  volumeThreshold?: number
+  volumeThreshold?: number | undefined
   /** The rolling window. @default '60s' */
-  window?: Duration
+  window?: Duration | undefined
   /** How long the circuit stays open before one probe goes through. @default '30s' */
-  resetTimeout?: Duration
+  resetTimeout?: Duration | undefined
 }
 
 /** The fields that can be changed with `endpoints.update`; `null` clears an optional field. */

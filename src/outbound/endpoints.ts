@@ -37,7 +37,7 @@ export interface EndpointsDeps {
   /** Called after an endpoint was disabled (for the `endpoint.disabled` event). */
   onDisabled: (endpointId: string, reason: string) => void
   /** Recovery, statistics and health, implemented by the admin layer and wired by the relay. */
-  operations?: EndpointOperations
+  operations?: EndpointOperations | undefined
 }
 
 /** What `relay.endpoints` delegates to the admin layer. */
@@ -175,7 +175,7 @@ export class Endpoints {
    * Replaces the signing secret. The old one keeps signing alongside the new one for `keepOldFor`
    * (default 24h), so receivers can switch without dropping a webhook.
    */
-  async rotateSecret(id: string, options: { secret?: string; keepOldFor?: Duration } = {}): Promise<EndpointWithSecret> {
+  async rotateSecret(id: string, options: { secret?: string | undefined; keepOldFor?: Duration | undefined } = {}): Promise<EndpointWithSecret> {
     const record = await this.#record(id)
     const now = this.#deps.now()
     const keepMs = toMilliseconds(options.keepOldFor ?? '24h', 'keepOldFor')

@@ -16,16 +16,16 @@ export interface SendEvent<TData = unknown> {
   /** The payload's `data`; anything JSON-serialisable. */
   data: TData
   /** Deliver only to endpoints of this tenant. @default endpoints without a tenant */
-  tenant?: string | null
+  tenant?: string | null | undefined
   /** Deliver only to endpoints subscribed to one of these channels (or to no channel). */
-  channels?: string[]
+  channels?: string[] | undefined
   /**
    * Makes `send()` idempotent within the tenant: a second send with the same key writes nothing
    * and returns the first message with `duplicate: true`.
    */
-  idempotencyKey?: string
+  idempotencyKey?: string | undefined
   /** Deliver to exactly these endpoints (of the tenant), ignoring their event-type and channel filters. */
-  endpointIds?: string[]
+  endpointIds?: string[] | undefined
 }
 
 /** The second argument of `relay.send()` and `relay.sendMany()`. */

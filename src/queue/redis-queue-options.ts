@@ -24,7 +24,7 @@ export interface RedisQueueOptions {
    * @default 'hookrelay:'
    * @example redisQueue({ redis, keyPrefix: 'billing-webhooks:' })
    */
-  keyPrefix?: string
+  keyPrefix?: string | undefined
   /**
    * How often the database is compared with Redis: one process at a time (a `SET NX PX` lock)
    * puts due work that Redis does not hold (lost in a flush or restart, a worker that died, an
@@ -32,26 +32,26 @@ export interface RedisQueueOptions {
    * @default '5s'
    * @example redisQueue({ redis, reconcileInterval: '2s' })
    */
-  reconcileInterval?: Duration
+  reconcileInterval?: Duration | undefined
   /**
    * The most due deliveries one reconciliation reads from the database. With more due than this,
    * workers also claim from the database until Redis has caught up.
    * @default 10000
    */
-  reconcileBatchSize?: number
+  reconcileBatchSize?: number | undefined
   /**
    * How long a Redis command may take before it counts as failed and workers claim from the
    * database instead. Commands are never queued while Redis is away.
    * @default '1s'
    */
-  commandTimeout?: Duration
+  commandTimeout?: Duration | undefined
   /**
    * Also listen to the storage's commit announcements (Postgres LISTEN/NOTIFY), so that sends
    * inside your own transactions (the outbox), which only the database sees, wake workers at once
    * instead of at the next reconciliation.
    * @default true
    */
-  listenToStorage?: boolean
+  listenToStorage?: boolean | undefined
 }
 
 /** `redisQueue()`'s driver: a `QueueDriver` whose coordination is shared through Redis. */

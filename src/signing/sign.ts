@@ -9,33 +9,33 @@ export interface SignOptions {
    * How to sign. Default `'standard'` (Standard Webhooks).
    * @example scheme: 'stripe'
    */
-  scheme?: SigningScheme
+  scheme?: SigningScheme | undefined
   /**
    * The secret to sign with; give this or `secrets`. For `'standard'`: `whsec_…` (HMAC, `v1`) or
    * `whsk_…` (ed25519, `v1a`); a bare base64 key is read as HMAC like the reference libraries do.
    * For `'stripe'` and `'github'`: any string, used as given.
    * @example secret: endpoint.secret // 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
    */
-  secret?: string
+  secret?: string | undefined
   /**
    * Several secrets, e.g. during rotation: one signature per secret in the one header
    * (`'standard'`: space-separated entries, `'stripe'`: several `v1=`). `'github'` carries a
    * single signature, so only the first secret is used. With `secret` too, `secret` comes first.
    * @example secrets: [newSecret, oldSecret]
    */
-  secrets?: readonly string[]
+  secrets?: readonly string[] | undefined
   /**
    * The message id (`webhook-id`), required for `'standard'`, where it is signed; keep it the same
    * across retries so receivers can deduplicate. Visible ASCII, no spaces. Ignored by other schemes.
    * @example id: 'msg_2Lq8cY3fQ'
    */
-  id?: string
+  id?: string | undefined
   /**
    * When the message is signed: unix seconds or a `Date`. Default: now. Sign each attempt anew so
    * the timestamp stays within the receiver's tolerance.
    * @example timestamp: new Date()
    */
-  timestamp?: number | Date
+  timestamp?: number | Date | undefined
   /**
    * The exact bytes sent as the request body. A string is signed as UTF-8.
    * @example payload: JSON.stringify(event)
@@ -45,7 +45,7 @@ export interface SignOptions {
    * `'stripe'` only: name of the signature header. Default `'stripe-signature'`. Returned lower-case.
    * @example headerName: 'x-acme-signature'
    */
-  headerName?: string
+  headerName?: string | undefined
 }
 
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/

@@ -13,20 +13,20 @@ export interface VerifyOptions {
    * The scheme the sender uses. Default `'standard'`.
    * @example scheme: 'github'
    */
-  scheme?: SigningScheme
+  scheme?: SigningScheme | undefined
   /**
    * The secret to verify with; give this or `secrets`. For `'standard'`: `whsec_…` verifies `v1`
    * (HMAC) signatures, `whpk_…` (or `whsk_…`) verifies `v1a` (ed25519). For `'stripe'` and
    * `'github'`: the secret string as the provider shows it.
    * @example secret: process.env.STRIPE_WEBHOOK_SECRET
    */
-  secret?: string
+  secret?: string | undefined
   /**
    * Several secrets, e.g. while a secret is rotated: a request is valid when one signature
    * matches any one of them. With `secret` too, both are tried.
    * @example secrets: [currentSecret, previousSecret]
    */
-  secrets?: readonly string[]
+  secrets?: readonly string[] | undefined
   /**
    * The raw request body, byte for byte as received: not parsed and re-serialized JSON.
    * @example payload: await request.text()
@@ -44,17 +44,17 @@ export interface VerifyOptions {
    * Not applicable to `'github'`, which signs no timestamp.
    * @example tolerance: '10m'
    */
-  tolerance?: Duration | false
+  tolerance?: Duration | false | undefined
   /**
    * The verifier's clock: unix seconds or a `Date`. Default: now. For tests.
    * @example now: new Date('2021-02-26T14:22:10Z')
    */
-  now?: number | Date
+  now?: number | Date | undefined
   /**
    * `'stripe'` only: name of the signature header, any case. Default `'stripe-signature'`.
    * @example headerName: 'X-Acme-Signature'
    */
-  headerName?: string
+  headerName?: string | undefined
 }
 
 /** What a verified request carried. */

@@ -92,15 +92,15 @@ export interface Page<T> {
 /** Paging of every `list()`: `limit` and the `cursor` of the previous page. */
 export interface PageOptions {
   /** Default 50, at most 1000. */
-  limit?: number
+  limit?: number | undefined
   /** An opaque cursor from a previous page's `nextCursor`. */
-  cursor?: string | null
+  cursor?: string | null | undefined
 }
 
 /** Filter of `relay.endpoints.list()`. */
 export interface EndpointFilter extends PageOptions {
-  tenant?: string | null
-  disabled?: boolean
+  tenant?: string | null | undefined
+  disabled?: boolean | undefined
 }
 
 /** The fields of an endpoint record a storage update may change. */
@@ -108,22 +108,22 @@ export type EndpointPatch = Partial<Omit<EndpointRecord, 'id' | 'createdAt'>>
 
 /** Filter of `relay.deliveries.list()`. */
 export interface DeliveryFilter extends PageOptions {
-  status?: DeliveryStatus | readonly DeliveryStatus[]
-  endpointId?: string
-  messageId?: string
-  tenant?: string | null
-  eventType?: string
+  status?: DeliveryStatus | readonly DeliveryStatus[] | undefined
+  endpointId?: string | undefined
+  messageId?: string | undefined
+  tenant?: string | null | undefined
+  eventType?: string | undefined
   /** Created at or after. */
-  since?: Date
+  since?: Date | undefined
   /** Created before. */
-  until?: Date
+  until?: Date | undefined
 }
 
 /** Filter of `relay.attempts.list()`. */
 export interface AttemptFilter extends PageOptions {
-  deliveryId?: string
-  messageId?: string
-  endpointId?: string
+  deliveryId?: string | undefined
+  messageId?: string | undefined
+  endpointId?: string | undefined
 }
 
 /** How a worker claims due deliveries: who it is, how many, for how long, as of when. */
@@ -151,8 +151,8 @@ export interface DeliverySettlement {
   /** When to try next (`pending`), else `null`. */
   nextAttemptAt: Date | null
   /** The HTTP attempt made; absent for a deferral or a hand-back (the attempt count is unchanged). */
-  attempt?: AttemptRecord
-  deadReason?: DeadReason | null
+  attempt?: AttemptRecord | undefined
+  deadReason?: DeadReason | null | undefined
   at: Date
 }
 
@@ -164,11 +164,11 @@ export type EndpointHealthUpdate =
 
 /** Filter of `relay.inbound.list()`. */
 export interface InboundFilter extends PageOptions {
-  source?: string
-  status?: InboundStatus | readonly InboundStatus[]
-  type?: string
-  since?: Date
-  until?: Date
+  source?: string | undefined
+  status?: InboundStatus | readonly InboundStatus[] | undefined
+  type?: string | undefined
+  since?: Date | undefined
+  until?: Date | undefined
 }
 
 /** What `insertInboundMessages` did with one message: stored it, or found it stored already. */
@@ -182,7 +182,7 @@ export interface InboundSettlement {
   nextAttemptAt: Date | null
   /** True when the handlers ran (the attempt count goes up); false for a hand-back. */
   attempted: boolean
-  lastError?: string | null
-  deadReason?: string | null
+  lastError?: string | null | undefined
+  deadReason?: string | null | undefined
   at: Date
 }

@@ -23,7 +23,7 @@ export interface PostgresStorageOptions {
    * Exactly one of `connectionString`, `pool` and `db`.
    * @example postgresStorage({ connectionString: process.env.DATABASE_URL })
    */
-  connectionString?: string
+  connectionString?: string | undefined
   /**
    * Your own `pg.Pool`. `close()` does not end it. hookrelay adds an `error` listener to every
    * client the pool hands out, so a connection dropped while checked out fails the query
@@ -31,7 +31,7 @@ export interface PostgresStorageOptions {
    * Exactly one of `connectionString`, `pool` and `db`.
    * @example postgresStorage({ pool: new pg.Pool({ connectionString }) })
    */
-  pool?: PgPoolLike
+  pool?: PgPoolLike | undefined
   /**
    * Your own Kysely on Postgres. hookrelay runs its queries without your plugins (so a
    * `CamelCasePlugin` does not rename its columns) and `close()` does not destroy it.
@@ -41,25 +41,25 @@ export interface PostgresStorageOptions {
    * Exactly one of `connectionString`, `pool` and `db`.
    * @example postgresStorage({ db: myKysely })
    */
-  db?: Kysely<any>
+  db?: Kysely<any> | undefined
   /**
    * The Postgres schema of hookrelay's tables; `migrate()` creates it if missing.
    * @default 'public'
    * @example postgresStorage({ connectionString, schema: 'webhooks' })
    */
-  schema?: string
+  schema?: string | undefined
   /**
    * Prepended to every table and index name: letters, digits and `_`.
    * @default 'hookrelay_'
    * @example postgresStorage({ connectionString, tablePrefix: '' }) // tables endpoints, deliveries, …
    */
-  tablePrefix?: string
+  tablePrefix?: string | undefined
   /**
    * Size of the pool hookrelay creates; only with `connectionString`.
    * @default 10
    * @example postgresStorage({ connectionString, max: 20 })
    */
-  max?: number
+  max?: number | undefined
 }
 
 const identifier = (what: string, max: number) =>

@@ -25,20 +25,20 @@ export interface SqliteStorageOptions {
    * @default './hookrelay.db'
    * @example sqliteStorage({ filename: './data/webhooks.db' })
    */
-  filename?: string
+  filename?: string | undefined
   /**
    * Your own `better-sqlite3` `Database`, to keep hookrelay's tables next to yours. hookrelay
    * turns `foreign_keys` on and leaves `journal_mode` alone; it sets `synchronous` and
    * `busy_timeout` only when you pass those options. `close()` does not close it.
    * @example sqliteStorage({ database: new Database('./app.db') })
    */
-  database?: BetterSqlite3DatabaseLike
+  database?: BetterSqlite3DatabaseLike | undefined
   /**
    * Prepended to every table and index name: letters, digits and `_`.
    * @default 'hookrelay_'
    * @example sqliteStorage({ tablePrefix: 'webhooks_' }) // tables webhooks_endpoints, webhooks_deliveries, …
    */
-  tablePrefix?: string
+  tablePrefix?: string | undefined
   /**
    * SQLite's `synchronous` setting (the file runs in WAL mode). `'normal'` fsyncs at checkpoints
    * only: a committed transaction survives a crash of the process, but the last transactions
@@ -47,13 +47,13 @@ export interface SqliteStorageOptions {
    * @default 'normal'
    * @example sqliteStorage({ synchronous: 'full' })
    */
-  synchronous?: 'normal' | 'full'
+  synchronous?: 'normal' | 'full' | undefined
   /**
    * How long a write waits for another process's write lock before failing with SQLITE_BUSY.
    * @default '5s'
    * @example sqliteStorage({ busyTimeout: '10s' })
    */
-  busyTimeout?: Duration
+  busyTimeout?: Duration | undefined
   /**
    * Where WAL checkpoints run. SQLite copies the write-ahead log back into the database file every
    * 1000 pages or so, and fsyncs; with `'auto'` that happens inside whichever commit crosses the
@@ -67,7 +67,7 @@ export interface SqliteStorageOptions {
    * @default 'background' for a file hookrelay opens; 'auto' for a `database` you hand in
    * @example sqliteStorage({ database: new Database('./app.db'), checkpoint: 'background' })
    */
-  checkpoint?: 'background' | 'auto'
+  checkpoint?: 'background' | 'auto' | undefined
 }
 
 const optionsSchema = z
@@ -158,9 +158,9 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
 function backgroundCheckpoints(database: BetterSqlite3DatabaseLike): BackgroundCheckpoints | undefined {
   const name = (database as { name?: unknown }).name
   if (typeof name !== 'string' || name === '' || name === ':memory:' || name.startsWith('file:')) return undefined
-  const mode = database.prepare('PRAGMA journal_mode').all([])[0] as { journal_mode?: string } | undefined
+  const mode = database.prepare('PRAGMA journal_mode').all([])[0] as { journal_mode?: string | undefined } | undefined
   if (mode?.journal_mode?.toLowerCase() !== 'wal') return undefined
-  const synchronous = (database.prepare('PRAGMA synchronous').all([])[0] as { synchronous?: number } | undefined)?.synchronous
+  const synchronous = (database.prepare('PRAGMA synchronous').all([])[0] as { synchronous?: number | undefined } | undefined)?.synchronous
   return startBackgroundCheckpoints(database, {
     filename: resolve(name),
     intervalMs: 1_000,

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { postgresStorage, redisQueue, sqliteStorage, type QueueDriver, type Storage } from '../../src/index.js'
+import { postgresStorage, redisQueue, sqliteStorage, type QueueDriver, type Storage } from '../index.js'
 
 export interface Backend {
   /** `sqlite`, `postgres` or `postgres+redis`. */

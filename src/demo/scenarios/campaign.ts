@@ -4,7 +4,7 @@
  * latency is from the `sendMany()` call that wrote the event to its arrival at the endpoint, so it
  * includes the time spent queued behind the rest of the blast.
  */
-import { generateSecret } from '../../../src/signing/index.js'
+import { generateSecret } from '../../signing/index.js'
 import { endpointServer, type EndpointServer } from '../receivers.js'
 import { demoRelay } from '../relays.js'
 import type { Scenario } from '../scenario.js'

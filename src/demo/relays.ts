@@ -1,5 +1,5 @@
 /** The relay settings every scenario shares: short schedules so the demo fits in well under a minute. */
-import { createRelay, type Relay, type RelayOptions } from '../../src/index.js'
+import { createRelay, type Relay, type RelayOptions } from '../index.js'
 import type { Backend } from './backend.js'
 
 /** Errors hookrelay reported through its `error` event (it recovered from each); printed in the summary. */

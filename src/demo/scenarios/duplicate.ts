@@ -9,7 +9,7 @@
  * `duplicate: true` (`inbound.duplicate`), and nothing runs twice. On the sending side, a second
  * `send()` with the same idempotency key writes nothing.
  */
-import { generateSecret } from '../../../src/signing/index.js'
+import { generateSecret } from '../../signing/index.js'
 import { customerApp, gateway, postRaw } from '../receivers.js'
 import { demoRelay } from '../relays.js'
 import type { Scenario } from '../scenario.js'

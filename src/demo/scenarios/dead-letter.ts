@@ -3,8 +3,8 @@
  * deliveries land in the dead-letter queue. The endpoint comes back; one dead letter is replayed by
  * id (twice: the second does nothing) and the rest in bulk, and all are delivered.
  */
-import type { DeliveryRecord } from '../../../src/index.js'
-import { generateSecret } from '../../../src/signing/index.js'
+import type { DeliveryRecord } from '../../index.js'
+import { generateSecret } from '../../signing/index.js'
 import { endpointServer } from '../receivers.js'
 import { demoRelay } from '../relays.js'
 import type { Scenario } from '../scenario.js'

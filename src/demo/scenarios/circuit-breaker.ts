@@ -4,7 +4,7 @@
  * `resetTimeout` one probe goes through (half-open). When the endpoint is back the probe succeeds,
  * the circuit closes and the backlog drains.
  */
-import { generateSecret } from '../../../src/signing/index.js'
+import { generateSecret } from '../../signing/index.js'
 import { endpointServer } from '../receivers.js'
 import { demoRelay } from '../relays.js'
 import type { Scenario } from '../scenario.js'

@@ -10,9 +10,9 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Receiver, ReceiverOptions, Relay, RelayOptions } from '../../src/index.js'
-import { nodeReceiver } from '../../src/adapters/node/index.js'
-import { verify } from '../../src/signing/index.js'
+import type { Receiver, ReceiverOptions, Relay, RelayOptions } from '../index.js'
+import { nodeReceiver } from '../adapters/node/index.js'
+import { verify } from '../signing/index.js'
 import type { Backend } from './backend.js'
 import { demoRelay } from './relays.js'
 import type { Cleanup } from './util.js'

@@ -7,8 +7,8 @@
  * tolerance is refused. Nothing refused is stored.
  */
 import { randomUUID } from 'node:crypto'
-import type { InboundRejectedEvent } from '../../../src/index.js'
-import { generateSecret, sign } from '../../../src/signing/index.js'
+import type { InboundRejectedEvent } from '../../index.js'
+import { generateSecret, sign } from '../../signing/index.js'
 import { customerApp, postRaw } from '../receivers.js'
 import type { Scenario } from '../scenario.js'
 import { check, checkEqual, sleep, waitFor } from '../util.js'
