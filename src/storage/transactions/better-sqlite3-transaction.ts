@@ -15,7 +15,7 @@ export function isBetterSqlite3(value: unknown): value is BetterSqlite3Like {
     hasFunction(value, 'prepare') &&
     hasFunction(value, 'transaction') &&
     hasFunction(value, 'close') &&
-    typeof (value as { inTransaction?: unknown }).inTransaction === 'boolean'
+    typeof Reflect.get(value, 'inTransaction') === 'boolean'
   )
 }
 

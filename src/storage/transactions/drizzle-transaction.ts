@@ -30,6 +30,25 @@ function rawStatement(text: string, params: readonly unknown[]) {
 
 type RawStatement = ReturnType<typeof rawStatement>
 
+/** A Drizzle Postgres transaction's raw-SQL method: `tx.execute(sql)`. */
+interface DrizzlePgLike {
+  execute(query: RawStatement): PromiseLike<unknown>
+}
+
+/** A Drizzle SQLite transaction's raw-SQL methods: `tx.all(sql)` and `tx.run(sql)` (synchronous on better-sqlite3). */
+interface DrizzleSqliteLike {
+  all(query: RawStatement): unknown
+  run(query: RawStatement): unknown
+}
+
+function isDrizzlePg(value: unknown): value is DrizzlePgLike {
+  return hasFunction(value, 'execute')
+}
+
+function isDrizzleSqlite(value: unknown): value is DrizzleSqliteLike {
+  return hasFunction(value, 'all') && hasFunction(value, 'run')
+}
+
 /** Drizzle wraps driver errors (`DrizzleQueryError`, `DrizzleError`) with the statement's parameters in the message: keep the driver's. */
 function unwrap(error: unknown): unknown {
   if (error instanceof Error && error.cause instanceof Error && (error.name === 'DrizzleError' || 'params' in error)) return error.cause
@@ -50,7 +69,7 @@ function rowsOf(result: unknown): Rows {
 /** A statement that returns rows (hookrelay's own SQL: a select, or a write with RETURNING). */
 const READS = /^\s*select\b|\breturning\b/i
 
-function pgConnection(tx: { execute(query: RawStatement): PromiseLike<unknown> }): OutboxConnection {
+function pgConnection(tx: DrizzlePgLike): OutboxConnection {
   return {
     async execute(text, params) {
       try {
@@ -62,7 +81,7 @@ function pgConnection(tx: { execute(query: RawStatement): PromiseLike<unknown> }
   }
 }
 
-function sqliteConnection(tx: { all(query: RawStatement): unknown; run(query: RawStatement): unknown }): OutboxConnection {
+function sqliteConnection(tx: DrizzleSqliteLike): OutboxConnection {
   const runSync = (text: string, params: readonly unknown[]): Rows => {
     const reads = READS.test(text)
     let result: unknown
@@ -106,12 +125,12 @@ export function recogniseDrizzle(value: unknown): RecognisedHandle | undefined {
       if (!inTransaction) {
         throw new OutboxTransactionError('NOT_IN_TRANSACTION', `This is a Drizzle database, not a transaction: ${NOT_A_TRANSACTION[database]}.`)
       }
-      if (database === 'postgres' && hasFunction(value, 'execute')) {
-        const connection = pgConnection(value as { execute(query: RawStatement): PromiseLike<unknown> })
+      if (database === 'postgres' && isDrizzlePg(value)) {
+        const connection = pgConnection(value)
         return { db: kyselyOn(connection, 'postgres'), connection }
       }
-      if (database === 'sqlite' && hasFunction(value, 'all') && hasFunction(value, 'run')) {
-        const connection = sqliteConnection(value as { all(query: RawStatement): unknown; run(query: RawStatement): unknown })
+      if (database === 'sqlite' && isDrizzleSqlite(value)) {
+        const connection = sqliteConnection(value)
         return { db: kyselyOn(connection, 'sqlite'), connection }
       }
       throw new OutboxTransactionError('UNSUPPORTED_TRANSACTION', 'This Drizzle transaction has no raw-SQL methods (execute, or all and run) hookrelay can write through.')
