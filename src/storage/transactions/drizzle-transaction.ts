@@ -1,6 +1,7 @@
 import { OutboxTransactionError } from '../../core/errors.js'
 import { kyselyOn } from './connection-kysely.js'
 import { hasFunction, type OutboxConnection, type RecognisedHandle, type Rows } from './outbox-connection.js'
+import { failedTransaction, isFailedTransactionError } from './pg-client-transaction.js'
 
 /** Drizzle marks its classes with this static property; a transaction's chain holds e.g. `PgTransaction`, `PgDatabase`. */
 const ENTITY_KIND = Symbol.for('drizzle:entityKind')
@@ -75,7 +76,8 @@ function pgConnection(tx: DrizzlePgLike): OutboxConnection {
       try {
         return rowsOf(await tx.execute(rawStatement(text, params)))
       } catch (error) {
-        throw unwrap(error)
+        const cause = unwrap(error)
+        throw isFailedTransactionError(cause) ? failedTransaction('the Drizzle transaction') : cause
       }
     },
   }

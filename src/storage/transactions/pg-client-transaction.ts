@@ -35,13 +35,25 @@ function checkStatus(client: PgClientLike, name: string): boolean | undefined {
   if (status === 'I') {
     throw new OutboxTransactionError('NOT_IN_TRANSACTION', `${capitalised(name)} has no open transaction: ${HOW}.`)
   }
-  if (status === 'E') {
-    throw new OutboxTransactionError(
-      'NOT_IN_TRANSACTION',
-      `The transaction of ${name} has failed (an earlier statement raised an error), so nothing more can be written in it: ROLLBACK it, then begin again.`,
-    )
-  }
+  if (status === 'E') throw failedTransaction(name)
   return undefined
+}
+
+/** The caller's transaction failed earlier: Postgres refuses every statement until ROLLBACK. */
+export function failedTransaction(name: string): OutboxTransactionError {
+  return new OutboxTransactionError(
+    'NOT_IN_TRANSACTION',
+    `The transaction of ${name} has failed (an earlier statement raised an error), so nothing more can be written in it: ROLLBACK it, then begin again.`,
+  )
+}
+
+/**
+ * Postgres' answer to a statement in a failed transaction (SQLSTATE 25P02). pg rejects a failed
+ * query before the server's next ReadyForQuery updates the client's status, so a send right after
+ * an error can still see `'T'`: the server's answer is mapped to the same error.
+ */
+export function isFailedTransactionError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && Reflect.get(error, 'code') === '25P02'
 }
 
 /** The client as hookrelay writes on it: every statement first checks the transaction is still open. */
@@ -52,15 +64,22 @@ function pgClientConnection(client: PgClientLike, name: string): OutboxConnectio
       if (checkStatus(client, name) === undefined && !confirmed) {
         // pg before 8.15 does not track the status. Inside BEGIN … the statement is not the
         // transaction's first, so its start time differs from the transaction's.
-        const { rows } = await client.query('select transaction_timestamp() <> statement_timestamp() as open', [])
+        const { rows } = await query(client, name, 'select transaction_timestamp() <> statement_timestamp() as open', [])
         if ((rows[0] as { open?: unknown } | undefined)?.open !== true) {
           throw new OutboxTransactionError('NOT_IN_TRANSACTION', `${capitalised(name)} has no open transaction: ${HOW}.`)
         }
         confirmed = true
       }
-      const result = await client.query(text, [...params])
-      return result.rows as Rows
+      return (await query(client, name, text, [...params])).rows as Rows
     },
+  }
+}
+
+async function query(client: PgClientLike, name: string, text: string, params: unknown[]): Promise<{ rows: unknown[] }> {
+  try {
+    return await client.query(text, params)
+  } catch (error) {
+    throw isFailedTransactionError(error) ? failedTransaction(name) : error
   }
 }
 

@@ -23,6 +23,11 @@ describe.skipIf(!isAvailable(postgresTarget))('the outbox with the transaction t
   let receiver: TestReceiver
   let checks: ReturnType<typeof outboxChecks>
   const event = (id: string) => ({ type: 'order.created', data: { id } })
+  /** Back to the pool, never inside a transaction (a failed assertion must not poison the next test's client). */
+  const release = async (client: pg.PoolClient) => {
+    if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK').catch(() => undefined)
+    client.release()
+  }
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 6 })
@@ -55,7 +60,7 @@ describe.skipIf(!isAvailable(postgresTarget))('the outbox with the transaction t
         await client.query('COMMIT')
         await checks.delivered(sent.messageId, 'pg-commit')
       } finally {
-        client.release()
+        await release(client)
       }
     })
 
@@ -68,7 +73,7 @@ describe.skipIf(!isAvailable(postgresTarget))('the outbox with the transaction t
         messageId = (await relay.send(event('pg-rollback'), { transaction: client })).messageId
         await client.query('ROLLBACK')
       } finally {
-        client.release()
+        await release(client)
       }
       await checks.neverSent(messageId, 'pg-rollback')
     })
@@ -101,7 +106,7 @@ describe.skipIf(!isAvailable(postgresTarget))('the outbox with the transaction t
         expect(wakes).toEqual([])
         await client.query('COMMIT')
       } finally {
-        client.release()
+        await release(client)
       }
       await checks.delivered(messageId)
       await checks.eventually(() => expect(wakes.length).toBeGreaterThan(0))
@@ -119,12 +124,14 @@ describe.skipIf(!isAvailable(postgresTarget))('the outbox with the transaction t
         })
         await client.query('BEGIN')
         await expect(client.query('select 1/0')).rejects.toThrow()
-        const failed = relay.send(event('pg-failed'), { transaction: client })
-        await expect(failed).rejects.toBeInstanceOf(OutboxTransactionError)
-        await expect(failed).rejects.toThrow(/has failed.*ROLLBACK/)
-        await client.query('ROLLBACK')
+        // Right after the error, or once the client has seen the server's status: the same answer.
+        for (const failed of [relay.send(event('pg-failed'), { transaction: client }), client.query('select 1').catch(() => undefined).then(() =>
+          relay.send(event('pg-failed'), { transaction: client }))]) {
+          await expect(failed).rejects.toBeInstanceOf(OutboxTransactionError)
+          await expect(failed).rejects.toThrow(/has failed.*ROLLBACK/)
+        }
       } finally {
-        client.release()
+        await release(client)
       }
       await expect(relay.send(event('pg-pool'), { transaction: pool })).rejects.toMatchObject({
         code: 'NOT_IN_TRANSACTION',
@@ -142,7 +149,7 @@ describe.skipIf(!isAvailable(postgresTarget))('the outbox with the transaction t
         await client.query('COMMIT')
         await checks.delivered(sent.messageId, 'pg-survives')
       } finally {
-        client.release()
+        await release(client)
       }
     })
   })
