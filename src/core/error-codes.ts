@@ -12,6 +12,11 @@ export const ERROR_CODES = {
   UNSAFE_URL: { status: 400, action: 'Use a public URL, or allow private addresses explicitly (allowPrivateNetworks).' },
   TOO_MANY_DELIVERIES: { status: 400, action: 'Fan a message out to fewer endpoints.' },
 
+  // The outbox: the caller's transaction handed to send().
+  NOT_IN_TRANSACTION: { status: 400, action: 'Pass a handle inside an open transaction (after BEGIN), or roll back a failed one.' },
+  WRONG_DATABASE: { status: 400, action: 'Pass a transaction on the database (and file) the relay stores in.' },
+  UNSUPPORTED_TRANSACTION: { status: 400, action: 'Pass a Kysely, Drizzle or Knex transaction, a pg client or a better-sqlite3 database.' },
+
   // Lookups and state.
   NOT_FOUND: { status: 404, action: 'Check the id; deleted and purged records are gone.' },
   ENDPOINT_DISABLED: { status: 409, action: 'Enable the endpoint first.' },

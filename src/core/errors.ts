@@ -117,3 +117,24 @@ export class NotMigratedError extends HookrelayError {
     super('NOT_MIGRATED', message, options)
   }
 }
+
+/** Why `send(event, { transaction })` refused the transaction it was given. */
+export type OutboxTransactionErrorCode =
+  /** The handle is one hookrelay knows, but no transaction is open on it (never begun, or already over). */
+  | 'NOT_IN_TRANSACTION'
+  /** The handle is on another kind of database than the relay's storage (a `pg` client for SQLite, say). */
+  | 'WRONG_DATABASE'
+  /** Not a handle hookrelay can write on (a pool, an async SQLite driver, something else). */
+  | 'UNSUPPORTED_TRANSACTION'
+
+/**
+ * `send(event, { transaction })` was given something it cannot write the message in. Nothing was
+ * written. The message says what to pass instead; `code` says which case it is.
+ */
+export class OutboxTransactionError extends ValidationError {
+  declare readonly code: OutboxTransactionErrorCode
+
+  constructor(code: OutboxTransactionErrorCode, message: string) {
+    super(message, [{ path: ['transaction'], message: code.toLowerCase().replaceAll('_', ' ') }], code)
+  }
+}

@@ -31,8 +31,25 @@ export interface SendEvent<TData = unknown> {
 /** The second argument of `relay.send()` and `relay.sendMany()`. */
 export interface SendOptions {
   /**
-   * A Kysely transaction of yours on the same database: the message and its deliveries are written
-   * in it and commit or roll back with it (a transactional outbox). Nothing is sent before it commits.
+   * Your own open transaction on the relay's database: the message and its deliveries are written
+   * in it and commit or roll back with it (a transactional outbox). Nothing is sent before it
+   * commits, nothing at all if it rolls back. Accepted, on the matching storage:
+   * - a Kysely transaction (`tx` of `db.transaction().execute(async (tx) => …)`);
+   * - Postgres: a `pg` `Client` or pool client on which you ran `BEGIN`; a Drizzle
+   *   (node-postgres) or Knex (pg) transaction;
+   * - SQLite: a better-sqlite3 `Database` inside a transaction (manual `BEGIN` … `COMMIT`, or
+   *   `db.transaction(fn)` with `send()` not awaited); a Drizzle or Knex transaction over
+   *   better-sqlite3, on the relay's database file.
+   * Anything else, a handle with no open transaction, or one on the other database, is refused
+   * with an `OutboxTransactionError` (`NOT_IN_TRANSACTION`, `WRONG_DATABASE`,
+   * `UNSUPPORTED_TRANSACTION`) before anything is written. See "The outbox" in docs/sending.md.
+   * @default none: send() commits in a transaction of its own
+   * @example
+   * const client = await pool.connect()
+   * await client.query('BEGIN')
+   * await client.query('insert into orders (id) values ($1)', [order.id])
+   * await relay.send({ type: 'order.created', data: order }, { transaction: client })
+   * await client.query('COMMIT')
    */
   transaction?: unknown
 }

@@ -23,17 +23,6 @@ export function isKyselyExecutor(value: unknown): value is Kysely<any> {
   )
 }
 
-/** Throws unless `external` looks like a Kysely executor (a `Transaction` or `Kysely`). */
-export function checkExternalExecutor(external: unknown): asserts external is Kysely<any> {
-  if (!isKyselyExecutor(external)) {
-    throw new ValidationError(
-      'transaction: `external` must be a Kysely Transaction (or Kysely) on the same database as the storage, ' +
-        'e.g. the `tx` of `storage.db.transaction().execute((tx) => …)`.',
-      [{ path: ['transaction'], message: 'not a Kysely executor' }],
-    )
-  }
-}
-
 export function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_LIMIT
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {

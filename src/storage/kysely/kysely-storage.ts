@@ -26,7 +26,8 @@ import { claimInboundMessages, insertInboundMessages } from './inbound/inbound-o
 import * as endpointRows from './endpoints/endpoint-rows.js'
 import * as reads from './delivery-log/record-reads.js'
 import * as transitions from './delivery-log/status-transitions.js'
-import { checkExternalExecutor, IDS_PER_STATEMENT, unique, type Db } from './kysely-storage-helpers.js'
+import { IDS_PER_STATEMENT, unique, type Db } from './kysely-storage-helpers.js'
+import { openOutboxTransaction } from '../transactions/open-outbox.js'
 
 export type { KyselyStorageOptions } from './kysely-storage-options.js'
 
@@ -109,11 +110,14 @@ export class KyselyStorage implements Storage {
   async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T> {
     const external = options?.external
     if (external !== undefined && external !== null) {
-      checkExternalExecutor(external)
-      return fn(new KyselyStorageTransaction(this.#scope(external), this.#announce, this.#statements.messageStore, true))
+      // Synchronous for every handle but Knex's: a synchronous SQLite transaction function sees the writes before send() returns.
+      const opened = openOutboxTransaction(external, this.dialect)
+      const target = opened instanceof Promise ? await opened : opened
+      const outbox = target.connection === undefined ? {} : { connection: target.connection }
+      return fn(new KyselyStorageTransaction(this.#scope(target.db), this.#announce, this.#statements.messageStore, outbox))
     }
     return runTransaction(this.#db, (tx) =>
-      fn(new KyselyStorageTransaction(tx, this.#announce, this.#statements.messageStore, false)),
+      fn(new KyselyStorageTransaction(tx, this.#announce, this.#statements.messageStore, undefined)),
     )
   }
 

@@ -6,8 +6,10 @@ import type { StorageTransaction, OutgoingMessage, StoredMessage } from '../stor
  */
 export interface Outbox {
   /**
-   * Runs `fn` in one database transaction. With `external` (a Kysely `Transaction` of the
-   * caller's) the work joins that transaction instead, and commits or rolls back with it.
+   * Runs `fn` in one database transaction. With `external` (the caller's open transaction: a
+   * Kysely, Drizzle or Knex transaction, a `pg` client inside BEGIN, a better-sqlite3 database in
+   * a transaction; see `../transactions/open-outbox.ts`) the work joins that transaction instead,
+   * and commits or rolls back with it.
    */
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T>
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { OutgoingMessage, StoredMessage } from '../storage.js'
+import type { OutboxConnection } from '../transactions/outbox-connection.js'
 
 /** The real, quoted (and on Postgres schema-qualified) names of the tables `send()` writes. */
 export interface SendTables {
@@ -21,9 +22,15 @@ export const DELIVERY_COLUMNS =
 export interface MessageStore {
   /**
    * Inside a transaction: `db` is hookrelay's transaction or the caller's (`external`), scoped to
-   * hookrelay's tables; SQL written here names `SendTables` itself.
+   * hookrelay's tables; SQL written here names `SendTables` itself. `connection` is the caller's
+   * connection under `db` when the caller's handle was not a Kysely (SQLite writes on it
+   * synchronously where it can).
    */
-  store(db: Kysely<any>, items: readonly OutgoingMessage[], options: { external: boolean }): Promise<StoredMessage[]>
+  store(
+    db: Kysely<any>,
+    items: readonly OutgoingMessage[],
+    options: { external: boolean; connection?: OutboxConnection },
+  ): Promise<StoredMessage[]>
   /**
    * In a transaction of its own, committed when it resolves (`Storage.storeMessages`): each
    * database does it its cheapest way. `db` is hookrelay's Kysely, scoped to its tables.

@@ -16,8 +16,8 @@ const GIVE_UP_AFTER_MS = 10 * 60_000
  * Wake-ups for outbox sends on SQLite. A `send()` inside the caller's transaction writes
  * deliveries whose commit hookrelay does not see (SQLite has no NOTIFY, and the caller's Kysely
  * commits after `send()` resolved), so without help the workers of this process find them only at
- * their next poll. `afterOutboxWrite()` watches the connection — the only one hookrelay and the
- * caller share — until it is out of the transaction, then wakes the listeners: on commit the
+ * their next poll. `afterOutboxWrite()` watches the connection the caller wrote on (hookrelay's
+ * own, or the caller's better-sqlite3 Database on the same file) until it is out of the transaction, then wakes the listeners: on commit the
  * deliveries are there, on rollback the wake finds nothing, which costs one empty claim.
  *
  * In-process only: other processes on the same file still poll.
@@ -25,6 +25,8 @@ const GIVE_UP_AFTER_MS = 10 * 60_000
 export class SqliteCommitWakeups implements StorageWakeups {
   readonly #database: TransactionState
   readonly #listeners = new Set<() => void>()
+  /** Connections with an outbox write in a transaction not seen ending yet. */
+  readonly #watched = new Set<TransactionState>()
   #watching = false
 
   constructor(database: TransactionState) {
@@ -39,17 +41,35 @@ export class SqliteCommitWakeups implements StorageWakeups {
     }
   }
 
-  /** Deliveries were written in the caller's open transaction: wake the listeners once it ends. */
-  afterOutboxWrite(): void {
-    if (this.#watching || this.#listeners.size === 0) return
+  /**
+   * Deliveries were written in a caller's open transaction on `connection` (hookrelay's own by
+   * default): wake the listeners once it ends. A connection that cannot tell (no
+   * `inTransaction`) is taken as ended at the next turn of the event loop, with one more wake a
+   * little later.
+   */
+  afterOutboxWrite(connection: TransactionState = this.#database): void {
+    if (this.#listeners.size === 0) return
+    this.#watched.add(connection)
+    if (this.#watching) return
     this.#watching = true
     const started = Date.now()
     let checks = 0
     let delay = 1
     const check = () => {
       checks++
-      const open = this.#database.inTransaction
-      if (open === true && Date.now() - started < GIVE_UP_AFTER_MS) {
+      let ended = false
+      let unknown = false
+      for (const state of this.#watched) {
+        const open = state.inTransaction
+        if (open === true) continue
+        this.#watched.delete(state)
+        ended = true
+        if (open === undefined) unknown = true
+      }
+      if (ended) this.#wake()
+      // Without `inTransaction` (not better-sqlite3) the commit cannot be seen: once more a little later.
+      if (unknown) setTimeout(() => this.#wake(), MAX_DELAY_MS).unref()
+      if (this.#watched.size > 0 && Date.now() - started < GIVE_UP_AFTER_MS) {
         if (checks < IMMEDIATE_CHECKS) setImmediate(check)
         else {
           setTimeout(check, delay).unref()
@@ -57,11 +77,12 @@ export class SqliteCommitWakeups implements StorageWakeups {
         }
         return
       }
+      if (this.#watched.size > 0) {
+        // Open too long: left to the workers' poll, after one look.
+        this.#watched.clear()
+        this.#wake()
+      }
       this.#watching = false
-      // Without `inTransaction` (not better-sqlite3) the commit cannot be seen: wake now and
-      // once more a little later, when it has most likely happened.
-      if (open === undefined && checks === 1) setTimeout(() => this.#wake(), MAX_DELAY_MS).unref()
-      this.#wake()
     }
     setImmediate(check)
   }

@@ -144,7 +144,7 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
     dialect: sqliteDialect,
     tablePrefix: parsed.tablePrefix ?? 'hookrelay_',
     wakeups,
-    messageStore: (tables) => new SqliteStoreMessages(tables, cached, () => wakeups.afterOutboxWrite()),
+    messageStore: (tables) => new SqliteStoreMessages(tables, cached, (connection) => wakeups.afterOutboxWrite(connection)),
     // The checkpoint worker closes first, so the main connection's close checkpoints and removes
     // the WAL. Destroying the Kysely closes the database, so only do it for a database we opened.
     onClose: async () => {

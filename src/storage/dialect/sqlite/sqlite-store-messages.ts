@@ -1,11 +1,19 @@
 import { CompiledQuery, type Kysely, type SqliteDatabase } from 'kysely'
-import { HookrelayError } from '../../../core/errors.js'
+import { HookrelayError, OutboxTransactionError } from '../../../core/errors.js'
 import { matchesChannels, matchesEventType } from '../../../core/event-type.js'
 import { deliveryIdOf } from '../../../core/ids.js'
 import type { OutgoingMessage, StoredMessage } from '../../storage.js'
 import { checkExplicitTargets, explicitIds } from '../../sql/explicit-targets.js'
 import { powerOfTwoChunks } from './fixed-chunks.js'
 import { DELIVERY_COLUMNS, MESSAGE_COLUMNS, type MessageStore, type SendTables } from '../../sql/message-store.js'
+import type { OutboxConnection } from '../../transactions/outbox-connection.js'
+import type { TransactionState } from './sqlite-commit-wakeups.js'
+
+/** Runs one statement synchronously and returns its rows. */
+type RunSync = (text: string, params: readonly unknown[]) => Record<string, unknown>[]
+
+/** The file of a connection's main database ('' in memory). */
+const MAIN_FILE = "select file from pragma_database_list where name = 'main'"
 
 /** An enabled endpoint as routing sees it. */
 interface RoutableEndpoint {
@@ -30,8 +38,10 @@ type Program = Generator<Query, StoredMessage[], Record<string, unknown>[]>
  * insert. Row counts go in powers of two (see `powerOfTwoChunks`), so the statement cache holds a
  * handful of texts per table whatever the batch sizes; each text is built once.
  *
- * The statements are written once, as a generator, and run two ways. In a caller's transaction
- * they go through the caller's Kysely. On their own (`storeAlone`, every `send()` outside an
+ * The statements are written once, as a generator, and run three ways. In a caller's Kysely
+ * transaction they go through the caller's Kysely. On a caller's better-sqlite3 connection (the
+ * Database itself, or under a Drizzle or Knex transaction) they run synchronously on it, under a
+ * savepoint, so that `send()` inside `db.transaction(fn)` writes before it returns. On their own (`storeAlone`, every `send()` outside an
  * outbox) they run synchronously on the better-sqlite3 connection, between one `BEGIN` and
  * `COMMIT`, while Kysely's connection is held so no other transaction of the process interleaves:
  * one acquisition per batch instead of a Kysely round of promises, plugins and result
@@ -40,28 +50,89 @@ type Program = Generator<Query, StoredMessage[], Record<string, unknown>[]>
 export class SqliteStoreMessages implements MessageStore {
   readonly #tables: SendTables
   readonly #database: SqliteDatabase
-  readonly #afterOutboxWrite: () => void
+  readonly #afterOutboxWrite: (connection?: TransactionState) => void
   readonly #texts = new Map<string, string>()
+  #file: string | undefined
 
   /**
    * `database` is the connection hookrelay's Kysely runs on (with its statement cache).
    * `afterOutboxWrite` is called when deliveries were written in a caller's transaction, whose
-   * commit hookrelay does not see: SQLite has no NOTIFY, so something must watch for the commit.
+   * commit hookrelay does not see: SQLite has no NOTIFY, so something must watch for the commit
+   * (on `connection`, the caller's, when it is not hookrelay's own).
    */
-  constructor(tables: SendTables, database: SqliteDatabase, afterOutboxWrite: () => void = () => undefined) {
+  constructor(
+    tables: SendTables,
+    database: SqliteDatabase,
+    afterOutboxWrite: (connection?: TransactionState) => void = () => undefined,
+  ) {
     this.#tables = tables
     this.#database = database
     this.#afterOutboxWrite = afterOutboxWrite
   }
 
-  async store(db: Kysely<any>, items: readonly OutgoingMessage[], options: { external: boolean }): Promise<StoredMessage[]> {
+  async store(
+    db: Kysely<any>,
+    items: readonly OutgoingMessage[],
+    options: { external: boolean; connection?: OutboxConnection },
+  ): Promise<StoredMessage[]> {
+    // No await before this: inside a synchronous `db.transaction(fn)` the writes must happen now.
+    if (options.connection?.runSync) return this.#storeOn(options.connection.runSync, options.connection, items)
     const program = this.#program(items)
     let step = program.next()
     while (!step.done) {
       const { rows } = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(step.value.text, step.value.params))
       step = program.next(rows as Record<string, unknown>[])
     }
-    if (options.external && wroteDeliveries(step.value)) this.#afterOutboxWrite()
+    if (options.external && wroteDeliveries(step.value)) this.#afterOutboxWrite(options.connection?.transactionState)
+    return step.value
+  }
+
+  /**
+   * Writes synchronously on the caller's connection, inside its open transaction, under a
+   * savepoint: a send refused halfway (an unknown endpoint id, a full disk) leaves nothing of
+   * itself in the caller's transaction, which stays usable.
+   */
+  #storeOn(run: RunSync, connection: OutboxConnection, items: readonly OutgoingMessage[]): StoredMessage[] {
+    this.#checkSameFile(run)
+    run('savepoint hookrelay_send', [])
+    let results: StoredMessage[]
+    try {
+      results = this.#runSync(items, run)
+      run('release hookrelay_send', [])
+    } catch (error) {
+      try {
+        run('rollback to hookrelay_send', [])
+        run('release hookrelay_send', [])
+      } catch {
+        // The caller's transaction is gone (SQLite ended it on a full disk, say): keep the original error.
+      }
+      throw error
+    }
+    if (wroteDeliveries(results)) this.#afterOutboxWrite(connection.transactionState ?? {})
+    return results
+  }
+
+  /** Refuses a connection to another database file than hookrelay's (its tables there would be another relay's, or none). */
+  #checkSameFile(run: RunSync): void {
+    const mainFile = (rows: readonly Record<string, unknown>[]) => String(rows[0]?.file ?? '')
+    this.#file ??= mainFile(this.#database.prepare(MAIN_FILE).all([]) as Record<string, unknown>[])
+    const theirs = mainFile(run(MAIN_FILE, []))
+    // Two in-memory connections are two databases, but a handle that hides its connection
+    // (Drizzle) cannot be told apart from ours: missing tables then say NOT_MIGRATED.
+    if (theirs === this.#file) return
+    const shown = (file: string) => (file === '' ? 'an in-memory or temporary database' : JSON.stringify(file))
+    throw new OutboxTransactionError(
+      'WRONG_DATABASE',
+      `The transaction given to send() is on ${shown(theirs)}, but this relay stores its messages in ${shown(this.#file)}: ` +
+        'open the transaction on a connection to the relay\'s database file (for instance the Database you gave sqliteStorage()).',
+    )
+  }
+
+  /** Runs the program synchronously, statement by statement, through `run`. */
+  #runSync(items: readonly OutgoingMessage[], run: RunSync): StoredMessage[] {
+    const program = this.#program(items)
+    let step = program.next()
+    while (!step.done) step = program.next(run(step.value.text, step.value.params))
     return step.value
   }
 
@@ -70,17 +141,14 @@ export class SqliteStoreMessages implements MessageStore {
       const database = this.#database
       database.prepare('begin').run([])
       try {
-        const program = this.#program(items)
-        let step = program.next()
-        while (!step.done) {
-          const statement = database.prepare(step.value.text)
-          let rows: Record<string, unknown>[] = []
-          if (statement.reader) rows = statement.all(step.value.params) as Record<string, unknown>[]
-          else statement.run(step.value.params)
-          step = program.next(rows)
-        }
+        const results = this.#runSync(items, (text, params) => {
+          const statement = database.prepare(text)
+          if (statement.reader) return statement.all(params) as Record<string, unknown>[]
+          statement.run(params)
+          return []
+        })
         database.prepare('commit').run([])
-        return step.value
+        return results
       } catch (error) {
         // A failed COMMIT (SQLITE_BUSY, a full disk) may leave the transaction open, or not.
         if ((database as { inTransaction?: unknown }).inTransaction !== false) {

@@ -4,6 +4,7 @@ import type { DeliveryRecord, EndpointRecord, MessageRecord } from '../../../cor
 import { deliveryToRow, endpointFromRow, messageFromRow, messageToRow } from '../../schema/row-mappers.js'
 import type { OutgoingMessage, StorageTransaction, StoredMessage } from '../../storage.js'
 import type { MessageStore } from '../../sql/message-store.js'
+import type { OutboxConnection } from '../../transactions/outbox-connection.js'
 import { chunks, IDS_PER_STATEMENT, ROWS_PER_STATEMENT, unique, type Db } from '../kysely-storage-helpers.js'
 
 /** The writes of `send()`, on hookrelay's own transaction or on the caller's. */
@@ -11,23 +12,25 @@ export class KyselyStorageTransaction implements StorageTransaction {
   readonly #db: Db
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   readonly #messageStore: MessageStore
-  readonly #external: boolean
+  readonly #outbox: { readonly connection?: OutboxConnection } | undefined
 
+  /** `outbox`: set when `db` runs in the caller's transaction, with the caller's connection when it is not a Kysely. */
   constructor(
     db: Db,
     announce: ((tx: Kysely<any>) => Promise<void>) | undefined,
     messageStore: MessageStore,
-    external: boolean,
+    outbox: { readonly connection?: OutboxConnection } | undefined,
   ) {
     this.#db = db
     this.#announce = announce
     this.#messageStore = messageStore
-    this.#external = external
+    this.#outbox = outbox
   }
 
   storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
     if (messages.length === 0) return Promise.resolve([])
-    return this.#messageStore.store(this.#db, messages, { external: this.#external })
+    const connection = this.#outbox?.connection
+    return this.#messageStore.store(this.#db, messages, connection ? { external: true, connection } : { external: this.#outbox !== undefined })
   }
 
   async listRoutableEndpoints(tenant: string | null): Promise<EndpointRecord[]> {
