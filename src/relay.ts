@@ -6,8 +6,9 @@ import { relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
 import { RelayStateError } from './core/errors.js'
 import type { Emit } from './core/emitter.js'
+import { unhandledWarning } from './inbound/unhandled-warning.js'
 import { ErrorLogger } from './core/error-logger.js'
-import type { RelayErrorEvent, RelayEvents } from './core/events.js'
+import type { InboundUnhandledEvent, RelayErrorEvent, RelayEvents } from './core/events.js'
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
@@ -273,6 +274,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     if (name === 'error' && this.listenerCount('error') === 0) {
       this.#errorLogger.log(args[0] as RelayErrorEvent)
       return
+    }
+    if (name === 'inbound.unhandled' && this.listenerCount('inbound.unhandled') === 0) {
+      // A handler registered under a misspelt type would otherwise fail silently, for good.
+      const event = args[0] as InboundUnhandledEvent
+      this.#errorLogger.warnOnce(`${event.source}\n${event.type}`, unhandledWarning(event))
     }
     try {
       ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)

@@ -101,6 +101,11 @@ export class Receiver implements HandlerSource {
     return this.#handlers.size > 0
   }
 
+  /** The types that have handlers (`'*'` included), in registration order. */
+  get handledTypes(): readonly string[] {
+    return [...this.#handlers.keys()]
+  }
+
   /** The handlers that run for `type`: exact ones, then `'*'` ones, each in registration order. */
   handlersFor(type: string): readonly InboundHandler[] {
     const exact = this.#handlers.get(type) ?? []
@@ -247,7 +252,7 @@ export class Receiver implements HandlerSource {
     const existing = result.existing
     emit('inbound.duplicate', { id: existing.id, source: this.name, webhookId: existing.webhookId, type: existing.type })
     const done = { id: existing.id, type: existing.type }
-    if (existing.status === 'processed' || existing.status === 'dead' || existing.status === 'discarded') {
+    if (existing.status !== 'pending' && existing.status !== 'processing') {
       return { ...done, response: respond(200, DUPLICATE) }
     }
     const running = processor.running(existing.id) ?? (await this.#takeLease(existing).then((m) => m && processor.process(m, owner)))

@@ -9,7 +9,7 @@ import { toMillis } from './row-mappers.js'
 import { TABLE_NAMES, type HookrelayDatabase } from './schema.js'
 import type {
   AttemptFilter, ClaimedDelivery, ClaimOptions, DeliveryFilter, DueDelivery, DeliverySettlement, EndpointFilter,
-  EndpointHealthUpdate, EndpointPatch, InboundFilter, InboundInsertResult, InboundSettlement, OutgoingMessage, Page,
+  EndpointHealthUpdate, EndpointInsertResult, EndpointPatch, InboundFilter, InboundInsertResult, InboundSettlement, OutgoingMessage, Page,
   Storage, StorageTransaction, StorageWakeups, StoredMessage,
 } from './storage.js'
 import { buildStatements, type KyselyStorageStatements } from './kysely-storage-statements.js'
@@ -24,6 +24,7 @@ import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-claims.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound-operations.js'
 import * as endpointRows from './endpoint-rows.js'
+import { getEndpointByUid, insertEndpointOnce } from './endpoint-uid-rows.js'
 import * as reads from './record-reads.js'
 import * as transitions from './status-transitions.js'
 import { checkExternalExecutor, IDS_PER_STATEMENT, unique, type Db } from './kysely-storage-helpers.js'
@@ -130,6 +131,14 @@ export class KyselyStorage implements Storage {
 
   async getEndpoint(id: string): Promise<EndpointRecord | undefined> {
     return endpointRows.getEndpoint(this.#db, id)
+  }
+
+  insertEndpointOnce(endpoint: EndpointRecord): Promise<EndpointInsertResult> {
+    return insertEndpointOnce(this.#db, endpoint)
+  }
+
+  getEndpointByUid(uid: string, tenant: string | null): Promise<EndpointRecord | undefined> {
+    return getEndpointByUid(this.#db, uid, tenant)
   }
 
   async listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>> {

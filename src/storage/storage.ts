@@ -18,6 +18,7 @@ import type {
   Page,
   EndpointFilter,
   EndpointPatch,
+  EndpointInsertResult,
   DeliveryFilter,
   AttemptFilter,
   ClaimOptions,
@@ -38,6 +39,7 @@ export type {
   PageOptions,
   EndpointFilter,
   EndpointPatch,
+  EndpointInsertResult,
   DeliveryFilter,
   AttemptFilter,
   ClaimOptions,
@@ -93,8 +95,15 @@ export interface Storage {
   // ---- endpoints -------------------------------------------------------------------------
   /** Stores a new endpoint (its secrets included). */
   insertEndpoint(endpoint: EndpointRecord): Promise<void>
+  /**
+   * Stores an endpoint that has a `uid` unless its tenant already has a live endpoint with that
+   * uid, which it then returns instead. Concurrent calls with one uid store one endpoint.
+   */
+  insertEndpointOnce(endpoint: EndpointRecord): Promise<EndpointInsertResult>
   /** The endpoint, or `undefined` if it does not exist. */
   getEndpoint(id: string): Promise<EndpointRecord | undefined>
+  /** The live endpoint with this uid in `tenant` (`null`: no tenant), or `undefined`. */
+  getEndpointByUid(uid: string, tenant: string | null): Promise<EndpointRecord | undefined>
   /** Endpoints matching `filter`, newest first, a page at a time. */
   listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>>
   /** Applies `patch` and returns the updated endpoint, or `undefined` if it does not exist. */
@@ -214,12 +223,12 @@ export interface Storage {
   /**
    * Retention, one short transaction per call, at most `limit` rows each: deliveries that ended
    * (succeeded, dead, discarded) before `olderThan` with their attempts; messages created before
-   * `olderThan` without any delivery left; inbound messages processed or discarded before it.
+   * `olderThan` without any delivery left; inbound messages processed, unhandled or discarded before it.
    * Pending and in-flight work is never touched.
    */
   purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult>
   /** Deletes up to `limit` messages created before `olderThan` that have no deliveries left; returns how many. */
   purgeMessages(olderThan: Date, limit: number): Promise<number>
-  /** Deletes up to `limit` processed or discarded received webhooks that ended before `olderThan`; returns how many. */
+  /** Deletes up to `limit` processed, unhandled or discarded received webhooks that ended before `olderThan`; returns how many. */
   purgeInboundMessages(olderThan: Date, limit: number): Promise<number>
 }
