@@ -26,6 +26,7 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true')
 
 export const pageQuery = z.strictObject({ limit: limit.optional(), cursor: id.optional() })
 
+export const endpointGetQuery = z.strictObject({ tenant: z.string().min(1).optional() })
 export const endpointListQuery = pageQuery.extend({ tenant: z.string().min(1).optional(), disabled: bool.optional() })
 
 export const deliveryListQuery = pageQuery.extend({
