@@ -28,6 +28,15 @@ export type {
   InboundContext,
   InboundHandler,
   InboundOperations,
+  GitHubEvents,
+  InboundDataOf,
+  InboundEventShape,
+  InboundHandlerType,
+  InboundPayloadOf,
+  StripeEvents,
+  TypedInboundEvent,
+  TypedInboundHandler,
+  UntypedEvents,
 } from './inbound/index.js'
 export type { IncomingHeaders } from './inbound/request-headers.js'
 export { createAdminHandler, ADMIN_ROUTES } from './admin/admin-handlers.js'

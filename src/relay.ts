@@ -12,6 +12,7 @@ import type { InboundUnhandledEvent, RelayErrorEvent, RelayEvents } from './core
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
+import type { UntypedEvents } from './inbound/typed-events.js'
 import { Portal } from './dashboard/portal.js'
 import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
@@ -254,13 +255,17 @@ export class Relay extends EventEmitter<RelayEvents> {
    * one, answers at once, and runs its handlers on this relay's workers (see `ReceiverOptions`).
    * Mount it with an adapter from `hookrelay/express`, `/fastify`, `/node` or `/fetch`.
    *
+   * Give an event map (type → `data`) to type the handlers: `on()` then accepts only its types
+   * (and `'*'`), and `event.data` has the type of its entry. `StripeEvents<Stripe.Event>` and
+   * `GitHubEvents<WebhookEventMap>` build one from the senders' own type packages.
+   *
    * @example
-   * const stripe = relay.receiver({ name: 'stripe', scheme: 'stripe', secret: process.env.STRIPE_WEBHOOK_SECRET })
-   * stripe.on('invoice.paid', async (event) => { ... })
+   * const stripe = relay.receiver<StripeEvents<Stripe.Event>>({ name: 'stripe', scheme: 'stripe', secret: process.env.STRIPE_WEBHOOK_SECRET })
+   * stripe.on('invoice.paid', async (event) => { await markPaid(event.data.object.id) })
    */
-  receiver(options: ReceiverOptions): Receiver {
+  receiver<Events extends object = UntypedEvents>(options: ReceiverOptions): Receiver<Events> {
     this.#assertUsable()
-    return this.#inbound.receiver(options)
+    return this.#inbound.receiver<Events>(options)
   }
 
   #assertUsable(): void {

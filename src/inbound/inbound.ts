@@ -6,10 +6,11 @@ import { NotFoundError, ValidationError } from '../core/errors.js'
 import { REPLAYABLE_INBOUND_STATUSES, type InboundMessageRecord } from '../core/types.js'
 import type { ResolvedRelayOptions } from '../relay-options.js'
 import type { InboundFilter, Page, Storage } from '../storage/storage.js'
-import { InboundProcessor } from './inbound-processor.js'
+import { InboundProcessor, type HandlerSource } from './inbound-processor.js'
 import { InboundWorker } from './inbound-worker.js'
 import { IntakeBatcher } from './intake-batcher.js'
 import { Receiver } from './receiver.js'
+import type { UntypedEvents } from './typed-events.js'
 import { resolveReceiverOptions, type ReceiverOptions } from './receiver-options.js'
 
 /** `relay.inbound`: what operators do with received webhooks, the dead-letter queue included. */
@@ -62,7 +63,8 @@ export interface InboundDeps {
  */
 export class Inbound implements InboundOperations {
   readonly #deps: InboundDeps
-  readonly #receivers = new Map<string, Receiver>()
+  /** Receivers by name, whatever their event maps: processing only needs their handlers. */
+  readonly #receivers = new Map<string, HandlerSource & { readonly name: string; readonly hasHandlers: boolean }>()
   readonly #processor: InboundProcessor
   /** Durable intake of every receiver: webhooks arriving together are stored in one transaction. */
   readonly #intake: IntakeBatcher
@@ -84,7 +86,7 @@ export class Inbound implements InboundOperations {
   }
 
   /** Creates a receiver; its name must be unique in the relay. */
-  receiver(input: ReceiverOptions): Receiver {
+  receiver<Events extends object = UntypedEvents>(input: ReceiverOptions): Receiver<Events> {
     const options = resolveReceiverOptions(input)
     if (this.#receivers.has(options.name)) {
       throw new ValidationError(
@@ -92,7 +94,7 @@ export class Inbound implements InboundOperations {
         [{ path: ['name'], message: 'already used by another receiver' }],
       )
     }
-    const receiver = new Receiver(options, {
+    const receiver = new Receiver<Events>(options, {
       storage: this.#deps.storage,
       intake: this.#intake,
       emit: this.#deps.emit,
