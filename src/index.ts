@@ -8,7 +8,7 @@ export { storagePolling } from './queue/storage-polling.js'
 export { redisQueue } from './queue/redis-queue.js'
 export type { RedisQueue, RedisQueueOptions, RedisLike, RedisConnectionLike, RedisCoordination, SharedCircuit } from './queue/redis-queue.js'
 export type { QueueDriver } from './queue/queue-driver.js'
-export type { Endpoint, EndpointWithSecret, Endpoints } from './outbound/endpoints.js'
+export type { CreatedEndpoint, Endpoint, EndpointWithSecret, Endpoints, UidLookupOptions, UpsertedEndpoint } from './outbound/endpoints.js'
 export { REDACTED } from './outbound/endpoints.js'
 export type { CircuitBreakerInput, EndpointInput, EndpointUpdate } from './outbound/endpoint-input.js'
 export type { SendEvent, SendOptions, SendResult } from './outbound/send.js'
@@ -28,6 +28,15 @@ export type {
   InboundContext,
   InboundHandler,
   InboundOperations,
+  GitHubEvents,
+  InboundDataOf,
+  InboundEventShape,
+  InboundHandlerType,
+  InboundPayloadOf,
+  StripeEvents,
+  TypedInboundEvent,
+  TypedInboundHandler,
+  UntypedEvents,
 } from './inbound/index.js'
 export type { IncomingHeaders } from './inbound/request-headers.js'
 export { createAdminHandler, ADMIN_ROUTES } from './admin/admin-handlers.js'

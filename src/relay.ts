@@ -6,11 +6,13 @@ import { relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
 import { RelayStateError } from './core/errors.js'
 import type { Emit } from './core/emitter.js'
+import { unhandledWarning } from './inbound/unhandled-warning.js'
 import { ErrorLogger } from './core/error-logger.js'
-import type { RelayErrorEvent, RelayEvents } from './core/events.js'
+import type { InboundUnhandledEvent, RelayErrorEvent, RelayEvents } from './core/events.js'
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
+import type { UntypedEvents } from './inbound/typed-events.js'
 import { Portal } from './dashboard/portal.js'
 import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
@@ -253,13 +255,17 @@ export class Relay extends EventEmitter<RelayEvents> {
    * one, answers at once, and runs its handlers on this relay's workers (see `ReceiverOptions`).
    * Mount it with an adapter from `hookrelay/express`, `/fastify`, `/node` or `/fetch`.
    *
+   * Give an event map (type → `data`) to type the handlers: `on()` then accepts only its types
+   * (and `'*'`), and `event.data` has the type of its entry. `StripeEvents<Stripe.Event>` and
+   * `GitHubEvents<WebhookEventMap>` build one from the senders' own type packages.
+   *
    * @example
-   * const stripe = relay.receiver({ name: 'stripe', scheme: 'stripe', secret: process.env.STRIPE_WEBHOOK_SECRET })
-   * stripe.on('invoice.paid', async (event) => { ... })
+   * const stripe = relay.receiver<StripeEvents<Stripe.Event>>({ name: 'stripe', scheme: 'stripe', secret: process.env.STRIPE_WEBHOOK_SECRET })
+   * stripe.on('invoice.paid', async (event) => { await markPaid(event.data.object.id) })
    */
-  receiver(options: ReceiverOptions): Receiver {
+  receiver<Events extends object = UntypedEvents>(options: ReceiverOptions): Receiver<Events> {
     this.#assertUsable()
-    return this.#inbound.receiver(options)
+    return this.#inbound.receiver<Events>(options)
   }
 
   #assertUsable(): void {
@@ -273,6 +279,11 @@ export class Relay extends EventEmitter<RelayEvents> {
     if (name === 'error' && this.listenerCount('error') === 0) {
       this.#errorLogger.log(args[0] as RelayErrorEvent)
       return
+    }
+    if (name === 'inbound.unhandled' && this.listenerCount('inbound.unhandled') === 0) {
+      // A handler registered under a misspelt type would otherwise fail silently, for good.
+      const event = args[0] as InboundUnhandledEvent
+      this.#errorLogger.warnOnce(`${event.source}\n${event.type}`, unhandledWarning(event))
     }
     try {
       ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)

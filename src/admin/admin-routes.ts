@@ -59,11 +59,17 @@ route('GET', '/health', async (relay) => {
 route('GET', '/stats', async (relay, _p, req) => ({ body: await relay.stats(query(schemas.statsQuery, req)) }))
 
 route('GET', '/endpoints', async (relay, _p, req) => ({ body: await relay.endpoints.list(query(schemas.endpointListQuery, req)) }))
-route('POST', '/endpoints', async (relay, _p, req) => ({
-  status: 201,
-  body: await relay.endpoints.create(objectBody(req) as unknown as EndpointInput),
-}))
-route('GET', '/endpoints/:id', async (relay, p) => ({ body: await relay.endpoints.get(p.id!) }))
+route('POST', '/endpoints', async (relay, _p, req) => {
+  const endpoint = await relay.endpoints.create(objectBody(req) as unknown as EndpointInput)
+  // 200 with `created: false` when the uid named an existing endpoint, returned unchanged.
+  return { status: endpoint.created ? 201 : 200, body: endpoint }
+})
+route('PUT', '/endpoints', async (relay, _p, req) => {
+  const endpoint = await relay.endpoints.upsert(objectBody(req) as unknown as EndpointInput & { uid: string })
+  return { status: endpoint.created ? 201 : 200, body: endpoint }
+})
+// By id, or by uid within `?tenant=` (default: the endpoints without a tenant).
+route('GET', '/endpoints/:id', async (relay, p, req) => ({ body: await relay.endpoints.get(p.id!, query(schemas.endpointGetQuery, req)) }))
 route('PATCH', '/endpoints/:id', async (relay, p, req) => ({
   body: await relay.endpoints.update(p.id!, objectBody(req) as EndpointUpdate),
 }))

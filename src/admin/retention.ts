@@ -7,8 +7,8 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /**
  * Deletes what ended before `olderThan`: deliveries that succeeded, died or were discarded (with
- * their attempts), then messages left without any delivery, then inbound messages processed or
- * discarded. Each batch is one short transaction of at most `batchSize` rows, so purging never
+ * their attempts), then messages left without any delivery, then inbound messages processed,
+ * unhandled or discarded (inbound dead letters stay until replayed or discarded). Each batch is one short transaction of at most `batchSize` rows, so purging never
  * holds a long lock. Pending and in-flight deliveries (and their messages) are never touched.
  */
 export async function purge(deps: { storage: OperatorQueries; now: () => number }, options: PurgeOptions): Promise<PurgeResult> {

@@ -88,6 +88,17 @@ export interface InboundProcessedEvent extends InboundAcceptedEvent {
   attempt: number
 }
 
+/**
+ * No handler of the receiver matched the webhook's type, so nothing ran: the message is stored
+ * with status `unhandled` (not `processed`), and can be replayed once a handler exists. A typo in
+ * `receiver.on('order.craeted', …)` shows here. Without a listener, the relay's logger warns once
+ * per receiver and type.
+ */
+export interface InboundUnhandledEvent extends InboundAcceptedEvent {
+  /** The types the receiver has handlers for (`'*'` included), to spot the typo. */
+  handledTypes: string[]
+}
+
 /** A handler threw; another attempt is scheduled at `nextAttemptAt`. */
 export interface InboundFailedEvent extends InboundAcceptedEvent {
   attempt: number
@@ -139,6 +150,8 @@ export interface RelayEvents {
   'inbound.rejected': (event: InboundRejectedEvent) => void
   /** Every handler of a received webhook succeeded. */
   'inbound.processed': (event: InboundProcessedEvent) => void
+  /** No handler matched the webhook's type; stored as `unhandled`, replayable once one exists. */
+  'inbound.unhandled': (event: InboundUnhandledEvent) => void
   /** A handler threw; a retry is scheduled. */
   'inbound.failed': (event: InboundFailedEvent) => void
   /** A received webhook was dead-lettered. */

@@ -43,6 +43,8 @@ export interface CircuitBreakerSettings {
 /** An endpoint as stored. The public view (`Endpoint`) omits `secrets`. */
 export interface EndpointRecord {
   id: string
+  /** The caller's own id of the endpoint, unique per tenant (`null`: none). */
+  uid: string | null
   tenant: string | null
   url: string
   description: string | null
@@ -120,8 +122,17 @@ export interface AttemptRecord {
   trigger: AttemptTrigger
 }
 
-/** Lifecycle of a received webhook's processing by the application's handlers. */
-export type InboundStatus = 'pending' | 'processing' | 'processed' | 'dead' | 'discarded'
+/**
+ * Lifecycle of a received webhook's processing by the application's handlers. `unhandled`: no
+ * handler matched its type (nothing ran); like `dead`, it can be replayed once a handler exists.
+ */
+export type InboundStatus = (typeof INBOUND_STATUSES)[number]
+
+/** Every inbound status, in lifecycle order: for filters, counts and CLI choices. */
+export const INBOUND_STATUSES = Object.freeze(['pending', 'processing', 'processed', 'unhandled', 'dead', 'discarded'] as const)
+
+/** The inbound statuses `relay.inbound.replay` and `discard` act on: given up on, or never handled. */
+export const REPLAYABLE_INBOUND_STATUSES: readonly Extract<InboundStatus, 'dead' | 'unhandled'>[] = Object.freeze(['dead', 'unhandled'])
 
 /** A webhook accepted by a receiver, stored before the sender got its 2xx. */
 export interface InboundMessageRecord {

@@ -64,6 +64,7 @@ const EVENT_NAMES: RelayEventName[] = [
   'inbound.duplicate',
   'inbound.rejected',
   'inbound.processed',
+  'inbound.unhandled',
   'inbound.failed',
   'inbound.dead',
   'error',

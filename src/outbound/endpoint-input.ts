@@ -42,6 +42,15 @@ const channel = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'channels use lette
 
 /** The fields an endpoint is created with. */
 export interface EndpointInput {
+  /**
+   * Your own id of the endpoint, unique per tenant (endpoints without a tenant count as one
+   * tenant): creating an endpoint with a uid its tenant already has returns the existing one
+   * unchanged (`created: false`), so registering at every start keeps one endpoint and one secret.
+   * Letters, digits and `_ . : -`, at most 128. `endpoints.get(uid)` finds it.
+   * @default none
+   * @example uid: 'customer-42'
+   */
+  uid?: string
   /** Where deliveries are POSTed. http(s) only; non-public addresses are refused unless the relay allows them. */
   url: string
   /** Event types to receive: exact names, `'order.*'` wildcards or `'*'`. @default every type */
@@ -91,8 +100,11 @@ export interface CircuitBreakerInput {
   resetTimeout?: Duration | undefined
 }
 
-/** The fields that can be changed with `endpoints.update`; `null` clears an optional field. */
-export type EndpointUpdate = Partial<Omit<EndpointInput, 'secret' | 'disabled'>>
+/**
+ * The fields that can be changed with `endpoints.update`; `null` clears an optional field (a uid
+ * as well: `uid: null`).
+ */
+export type EndpointUpdate = Partial<Omit<EndpointInput, 'secret' | 'disabled' | 'uid'>> & { uid?: string | null }
 
 export const circuitBreakerSchema = z.strictObject({
   enabled: z.boolean().optional(),
@@ -102,7 +114,10 @@ export const circuitBreakerSchema = z.strictObject({
   resetTimeout: duration.optional(),
 })
 
+const uid = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'uids use letters, digits and _ . : - (1 to 128)')
+
 export const endpointInputSchema = z.strictObject({
+  uid: uid.optional(),
   url,
   eventTypes: z.array(z.string().regex(EVENT_FILTER_PATTERN, "must be an event type, a 'prefix.*' wildcard or '*'")).max(256).optional(),
   channels: z.array(channel).max(64).optional(),
@@ -119,4 +134,10 @@ export const endpointInputSchema = z.strictObject({
   circuitBreaker: circuitBreakerSchema.nullable().optional(),
 })
 
-export const endpointUpdateSchema = endpointInputSchema.omit({ secret: true, disabled: true }).partial()
+export const endpointUpdateSchema = endpointInputSchema
+  .omit({ secret: true, disabled: true, uid: true })
+  .extend({ uid: uid.nullable() })
+  .partial()
+
+/** `endpoints.upsert` takes the fields of `create`, and a uid is required: it names the endpoint. */
+export const endpointUpsertSchema = endpointInputSchema.extend({ uid })

@@ -17,6 +17,7 @@ export type {
   PageOptions,
   EndpointFilter,
   EndpointPatch,
+  EndpointInsertResult,
   DeliveryFilter,
   AttemptFilter,
   ClaimOptions,

@@ -218,6 +218,23 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect(missing.json.error).toEqual({ code: 'NOT_FOUND', message: 'Endpoint "ep_missing" does not exist.' })
       })
 
+      it('registers endpoints by uid: POST answers 201 then 200 with the same one, PUT upserts, GET finds it by uid', async () => {
+        const uid = `adm-${framework.name.replace(/\W+/g, '-')}`
+        const created = await call('POST', '/endpoints', { uid, tenant: 'acme', url: 'http://127.0.0.1:9/uid' })
+        expect(created.status).toBe(201)
+        expect(created.json).toMatchObject({ uid, created: true })
+        const again = await call('POST', '/endpoints', { uid, tenant: 'acme', url: 'http://127.0.0.1:9/other' })
+        expect(again.status).toBe(200)
+        expect(again.json).toMatchObject({ id: (created.json as { id: string }).id, url: 'http://127.0.0.1:9/uid', created: false })
+        const upserted = await call('PUT', '/endpoints', { uid, tenant: 'acme', url: 'http://127.0.0.1:9/v2' })
+        expect(upserted.status).toBe(200)
+        expect(upserted.json).toMatchObject({ id: (created.json as { id: string }).id, url: 'http://127.0.0.1:9/v2', updated: true })
+        expect((await call('GET', `/endpoints/${uid}?tenant=acme`)).json).toMatchObject({ id: (created.json as { id: string }).id })
+        expect((await call('GET', `/endpoints/${uid}`)).status).toBe(404)
+        expect((await call('PUT', '/endpoints', { url: 'http://127.0.0.1:9/v2' })).status).toBe(400)
+        await relay.endpoints.delete((created.json as { id: string }).id)
+      })
+
       it('serves every route: endpoints, secrets, messages, deliveries, attempts, DLQ, recover, stats, inbound, health', async () => {
         const exercised = new Set<string>()
         const hit = async (method: string, pattern: string, path: string, body?: unknown) => {

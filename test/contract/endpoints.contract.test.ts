@@ -32,6 +32,54 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
     expect(stored!.secrets[1]!.expiresAt).toBeInstanceOf(Date)
   })
 
+  it('stores an endpoint with a uid once per tenant, endpoints without a tenant counting as one tenant', async () => {
+    const s = await env().freshStorage()
+    const first = anEndpoint({ uid: 'customer-42' })
+    expect(await s.insertEndpointOnce(first)).toEqual({ inserted: true })
+    expect(await s.getEndpoint(first.id)).toEqual(first)
+    // NULL tenants: the uniqueness must hold here too (NULLs are distinct in unique indexes).
+    const again = anEndpoint({ uid: 'customer-42', url: 'https://example.com/other' })
+    expect(await s.insertEndpointOnce(again)).toEqual({ inserted: false, existing: first })
+    expect(await s.getEndpoint(again.id)).toBeUndefined()
+    // Another tenant may use the same uid.
+    const acme = anEndpoint({ uid: 'customer-42', tenant: 'acme' })
+    expect(await s.insertEndpointOnce(acme)).toEqual({ inserted: true })
+    expect((await s.getEndpointByUid('customer-42', null))?.id).toBe(first.id)
+    expect((await s.getEndpointByUid('customer-42', 'acme'))?.id).toBe(acme.id)
+    expect(await s.getEndpointByUid('customer-42', 'globex')).toBeUndefined()
+    expect(await s.getEndpointByUid('nobody', null)).toBeUndefined()
+    // Endpoints without a uid never conflict.
+    expect(await s.insertEndpointOnce(anEndpoint({ uid: 'x' }))).toEqual({ inserted: true })
+    await s.insertEndpoint(anEndpoint())
+    await s.insertEndpoint(anEndpoint())
+  })
+
+  it('stores one endpoint for 20 concurrent registrations of one uid', async () => {
+    const s = await env().freshStorage()
+    const copies = Array.from({ length: 20 }, (_, i) => anEndpoint({ uid: 'same', tenant: 't1', url: `https://example.com/${i}` }))
+    const results = await Promise.all(copies.map((e) => s.insertEndpointOnce(e)))
+    expect(results.filter((r) => r.inserted)).toHaveLength(1)
+    const winner = copies[results.findIndex((r) => r.inserted)]!
+    for (const r of results) if (!r.inserted) expect(r.existing.id).toBe(winner.id)
+    expect((await s.listEndpoints({ tenant: 't1' })).data.map((e) => e.id)).toEqual([winner.id])
+  })
+
+  it('frees a uid when its endpoint is deleted, and moves it with a tenant change', async () => {
+    const s = await env().freshStorage()
+    const old = anEndpoint({ uid: 'reuse-me', tenant: 'u1' })
+    await s.insertEndpointOnce(old)
+    expect(await s.deleteEndpoint(old.id, at(10))).toBe(true)
+    expect(await s.getEndpointByUid('reuse-me', 'u1')).toBeUndefined()
+    const next = anEndpoint({ uid: 'reuse-me', tenant: 'u1' })
+    expect(await s.insertEndpointOnce(next)).toEqual({ inserted: true })
+
+    expect(await s.updateEndpoint(next.id, { tenant: 'u2', uid: 'reuse-me' })).toMatchObject({ tenant: 'u2', uid: 'reuse-me' })
+    expect(await s.getEndpointByUid('reuse-me', 'u1')).toBeUndefined()
+    expect((await s.getEndpointByUid('reuse-me', 'u2'))?.id).toBe(next.id)
+    expect(await s.updateEndpoint(next.id, { tenant: 'u2', uid: null })).toMatchObject({ uid: null })
+    expect(await s.getEndpointByUid('reuse-me', 'u2')).toBeUndefined()
+  })
+
   it('returns undefined for an endpoint that does not exist', async () => {
     expect(await storage().getEndpoint('ep_missing')).toBeUndefined()
   })

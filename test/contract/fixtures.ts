@@ -22,6 +22,7 @@ function id(prefix: 'msg' | 'ep' | 'dlv' | 'att' | 'in'): string {
 export function anEndpoint(overrides: Partial<EndpointRecord> = {}): EndpointRecord {
   return {
     id: id('ep'),
+    uid: null,
     tenant: null,
     url: 'https://example.com/webhooks',
     description: null,

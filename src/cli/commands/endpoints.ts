@@ -45,17 +45,19 @@ export function endpointCommands(program: Command, cli: CliContext): void {
   examples(
     endpoints
       .command('add <url>')
-      .description('create an endpoint and print it with its signing secret')
+      .description('create an endpoint and print it with its signing secret; with --uid, idempotent (an existing one is printed unchanged)')
+      .option('--uid <uid>', 'your own id of the endpoint, unique per tenant: adding it again returns the existing endpoint')
       .option('--event-type <type...>', "event types to receive ('order.*' wildcards); default every type")
       .option('--channel <channel...>', 'channels to receive; default every channel')
       .option('--tenant <tenant>', 'the tenant it belongs to')
       .option('--description <text>', 'a description')
       .option('--allow-private', 'allow a loopback or private address (local development only)'),
-    ["hookrelay endpoints add https://example.com/hooks --event-type 'order.*' --tenant acme"],
+    ["hookrelay endpoints add https://example.com/hooks --event-type 'order.*' --tenant acme", 'hookrelay endpoints add https://example.com/hooks --uid customer-42'],
   ).action(
-    withRelay(async (relay, globals, url: string, opts: { eventType?: string[]; channel?: string[]; tenant?: string; description?: string }) => {
+    withRelay(async (relay, globals, url: string, opts: { uid?: string; eventType?: string[]; channel?: string[]; tenant?: string; description?: string }) => {
       const endpoint = await relay.endpoints.create({
         url,
+        ...(opts.uid && { uid: opts.uid }),
         ...(opts.eventType && { eventTypes: opts.eventType }),
         ...(opts.channel && { channels: opts.channel }),
         ...(opts.tenant && { tenant: opts.tenant }),
@@ -64,6 +66,8 @@ export function endpointCommands(program: Command, cli: CliContext): void {
       print(globals, endpoint, () =>
         cli.details([
           ['id', endpoint.id],
+          ['uid', endpoint.uid],
+          ['created', endpoint.created ? 'now' : 'no: it existed (printed unchanged)'],
           ['url', endpoint.url],
           ['event types', endpoint.eventTypes.length ? endpoint.eventTypes : '*'],
           ['tenant', endpoint.tenant],
@@ -73,12 +77,19 @@ export function endpointCommands(program: Command, cli: CliContext): void {
     }),
   )
 
-  examples(endpoints.command('get <id>').description('one endpoint with its settings (never its secret)'), ['hookrelay endpoints get ep_01J…']).action(
-    withRelay(async (relay, globals, id: string) => {
-      const e = await relay.endpoints.get(id)
+  examples(
+    endpoints
+      .command('get <id-or-uid>')
+      .description('one endpoint with its settings (never its secret), by id or by uid')
+      .option('--tenant <tenant>', 'the tenant a uid is looked up in (default: no tenant)'),
+    ['hookrelay endpoints get ep_01J…', 'hookrelay endpoints get customer-42 --tenant acme'],
+  ).action(
+    withRelay(async (relay, globals, id: string, opts: { tenant?: string }) => {
+      const e = await relay.endpoints.get(id, opts.tenant ? { tenant: opts.tenant } : {})
       print(globals, e, () =>
         cli.details([
           ['id', e.id],
+          ['uid', e.uid],
           ['url', e.url],
           ['description', e.description],
           ['tenant', e.tenant],

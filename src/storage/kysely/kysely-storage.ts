@@ -9,7 +9,7 @@ import { toMillis } from '../schema/row-mappers.js'
 import { TABLE_NAMES, type HookrelayDatabase } from '../schema/database.js'
 import type {
   AttemptFilter, ClaimedDelivery, ClaimOptions, DeliveryFilter, DueDelivery, DeliverySettlement, EndpointFilter,
-  EndpointHealthUpdate, EndpointPatch, InboundFilter, InboundInsertResult, InboundSettlement, OutgoingMessage, Page,
+  EndpointHealthUpdate, EndpointInsertResult, EndpointPatch, InboundFilter, InboundInsertResult, InboundSettlement, OutgoingMessage, Page,
   Storage, StorageTransaction, StorageWakeups, StoredMessage,
 } from '../storage.js'
 import { buildStatements, type KyselyStorageStatements } from './kysely-storage-statements.js'
@@ -24,6 +24,7 @@ import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-queue/delivery-claims.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound/inbound-operations.js'
 import * as endpointRows from './endpoints/endpoint-rows.js'
+import { getEndpointByUid, insertEndpointOnce } from './endpoints/endpoint-uid-rows.js'
 import * as reads from './delivery-log/record-reads.js'
 import * as transitions from './delivery-log/status-transitions.js'
 import { IDS_PER_STATEMENT, unique, type Db } from './kysely-storage-helpers.js'
@@ -134,6 +135,14 @@ export class KyselyStorage implements Storage {
 
   async getEndpoint(id: string): Promise<EndpointRecord | undefined> {
     return endpointRows.getEndpoint(this.#db, id)
+  }
+
+  insertEndpointOnce(endpoint: EndpointRecord): Promise<EndpointInsertResult> {
+    return insertEndpointOnce(this.#db, endpoint)
+  }
+
+  getEndpointByUid(uid: string, tenant: string | null): Promise<EndpointRecord | undefined> {
+    return getEndpointByUid(this.#db, uid, tenant)
   }
 
   async listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>> {

@@ -27,7 +27,7 @@ export interface OperatorQueries {
   /**
    * Retention, one short transaction per call, at most `limit` rows each: deliveries that ended
    * (succeeded, dead, discarded) before `olderThan` with their attempts; messages created before
-   * `olderThan` without any delivery left; inbound messages processed or discarded before it.
+   * `olderThan` without any delivery left; inbound messages processed, unhandled or discarded before it.
    * Pending and in-flight work is never touched.
    */
   purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult>
@@ -35,6 +35,6 @@ export interface OperatorQueries {
   /** Deletes up to `limit` messages created before `olderThan` that have no deliveries left; returns how many. */
   purgeMessages(olderThan: Date, limit: number): Promise<number>
 
-  /** Deletes up to `limit` processed or discarded received webhooks that ended before `olderThan`; returns how many. */
+  /** Deletes up to `limit` processed, unhandled or discarded received webhooks that ended before `olderThan`; returns how many. */
   purgeInboundMessages(olderThan: Date, limit: number): Promise<number>
 }

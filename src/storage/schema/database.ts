@@ -67,6 +67,10 @@ export interface EndpointsTable {
   circuit_open_until: NullableMillis
   /** When the endpoint was deleted; deleted endpoints keep their history until retention. */
   deleted_at: NullableMillis
+  /** The caller's id of the endpoint (migration 007); unique per tenant through `uid_scope`. */
+  uid: string | null
+  /** Unique: a hash of (tenant, uid), NULL without a uid or once deleted. See `endpointUidScope`. */
+  uid_scope: string | null
 }
 
 export interface MessagesTable {

@@ -1,3 +1,4 @@
+import { endpointUidScope } from './endpoint-uid-scope.js'
 import type { Selectable } from 'kysely'
 import type { EndpointRecord } from '../../core/types.js'
 import type { EndpointsTable } from './database.js'
@@ -20,6 +21,7 @@ export function secretsToJson(secrets: EndpointRecord['secrets']): string {
 export function endpointFromRow(row: EndpointRow): EndpointRecord {
   return {
     id: row.id,
+    uid: row.uid ?? null,
     tenant: row.tenant,
     url: row.url,
     description: row.description,
@@ -47,6 +49,8 @@ export function endpointFromRow(row: EndpointRow): EndpointRecord {
 export function endpointToRow(endpoint: EndpointRecord) {
   return {
     id: endpoint.id,
+    uid: endpoint.uid,
+    uid_scope: endpointUidScope(endpoint.tenant, endpoint.uid),
     tenant: endpoint.tenant,
     url: endpoint.url,
     description: endpoint.description,
@@ -71,7 +75,13 @@ export function endpointToRow(endpoint: EndpointRecord) {
 /** The columns an `EndpointPatch` changes; fields left `undefined` are not touched. */
 export function endpointPatchToRow(patch: Partial<EndpointRecord>): Partial<ReturnType<typeof endpointToRow>> {
   const row: Partial<ReturnType<typeof endpointToRow>> = {}
-  if (patch.tenant !== undefined) row.tenant = patch.tenant
+  if (patch.tenant !== undefined || patch.uid !== undefined) {
+    // The uniqueness key hashes both: whoever changes one passes the other as it stands.
+    if (patch.tenant === undefined || patch.uid === undefined) throw new TypeError('An endpoint patch changing tenant or uid must give both.')
+    row.tenant = patch.tenant
+    row.uid = patch.uid
+    row.uid_scope = endpointUidScope(patch.tenant, patch.uid)
+  }
   if (patch.url !== undefined) row.url = patch.url
   if (patch.description !== undefined) row.description = patch.description
   if (patch.eventTypes !== undefined) row.event_types = JSON.stringify(patch.eventTypes)
