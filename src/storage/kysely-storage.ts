@@ -22,6 +22,7 @@ import { KyselyStorageTransaction } from './kysely-storage-transaction.js'
 import { settleDeliveries, settleInboundMessages } from './settle-batches.js'
 import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-claims.js'
+import { SqliteHotPath } from './sqlite-hot-path.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound-operations.js'
 import * as endpointRows from './endpoint-rows.js'
 import * as reads from './record-reads.js'
@@ -53,6 +54,8 @@ export class KyselyStorage implements Storage {
   /** The inbound claim's text by shape (sources, ids), built once (see `sql/claim-inbound.ts`). */
   readonly #inboundClaimSql = new Map<string, string>()
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
+  /** SQLite: the claim and the settle run synchronously on the connection (see `sqlite-hot-path.ts`). */
+  readonly #hotPath: SqliteHotPath | undefined
   #closed: Promise<void> | undefined
   #databaseId: Promise<string> | undefined
 
@@ -71,6 +74,9 @@ export class KyselyStorage implements Storage {
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)
+    const hotTables = { attempts: quoted('attempts'), deliveries: quoted('deliveries'), endpoints: quoted('endpoints') }
+    const connection = options.sqliteConnection
+    this.#hotPath = connection && new SqliteHotPath(options.db, connection, this.#sqlDialect, hotTables, this.#statements.claimSql)
   }
 
   /**
@@ -176,9 +182,9 @@ export class KyselyStorage implements Storage {
     return listDueDeliveries(this.#db, this.#statements.claimSql, options)
   }
 
-
   /** Claims due deliveries, oldest first, or only among `ids` (one statement, see `sql/claim-deliveries.ts`). */
   async #claim(options: ClaimOptions, ids: readonly string[] | undefined): Promise<ClaimedDelivery[]> {
+    if (this.#hotPath) return this.#hotPath.claim(options, ids)
     return claimDeliveryRows(this.#db, this.#sqlDialect, this.#statements.claimSql, options, ids)
   }
 
@@ -193,6 +199,7 @@ export class KyselyStorage implements Storage {
     settlements: readonly DeliverySettlement[],
     endpointUpdates: readonly EndpointHealthUpdate[] = [],
   ): Promise<void> {
+    if (this.#hotPath) return this.#hotPath.settle(settlements, endpointUpdates)
     await settleDeliveries(this.#db, this.#statements.settleStatements, settlements, endpointUpdates)
   }
 
