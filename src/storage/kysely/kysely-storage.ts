@@ -22,6 +22,7 @@ import { KyselyStorageTransaction } from './outbox/kysely-storage-transaction.js
 import { settleDeliveries, settleInboundMessages } from './delivery-queue/settle-batches.js'
 import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-queue/delivery-claims.js'
+import { SqliteHotPath } from '../dialect/sqlite/sqlite-hot-path.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound/inbound-operations.js'
 import * as endpointRows from './endpoints/endpoint-rows.js'
 import { getEndpointByUid, insertEndpointOnce } from './endpoints/endpoint-uid-rows.js'
@@ -55,6 +56,8 @@ export class KyselyStorage implements Storage {
   /** The inbound claim's text by shape (sources, ids), built once (see `sql/claim-inbound.ts`). */
   readonly #inboundClaimSql = new Map<string, string>()
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
+  /** SQLite: the claim and the settle run synchronously on the connection (see `sqlite-hot-path.ts`). */
+  readonly #hotPath: SqliteHotPath | undefined
   #closed: Promise<void> | undefined
   #databaseId: Promise<string> | undefined
 
@@ -73,6 +76,9 @@ export class KyselyStorage implements Storage {
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `${this.#sqlDialect.quote(this.#schema)}.`) + this.#sqlDialect.quote(this.tableName(table))
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)
+    const hotTables = { attempts: quoted('attempts'), deliveries: quoted('deliveries'), endpoints: quoted('endpoints') }
+    const connection = options.sqliteConnection
+    this.#hotPath = connection && new SqliteHotPath(options.db, connection, this.#sqlDialect, hotTables, this.#statements.claimSql)
   }
 
   /**
@@ -189,9 +195,9 @@ export class KyselyStorage implements Storage {
     return listDueDeliveries(this.#db, this.#statements.claimSql, options)
   }
 
-
   /** Claims due deliveries, oldest first, or only among `ids` (one statement, see `sql/claim-deliveries.ts`). */
   async #claim(options: ClaimOptions, ids: readonly string[] | undefined): Promise<ClaimedDelivery[]> {
+    if (this.#hotPath) return this.#hotPath.claim(options, ids)
     return claimDeliveryRows(this.#db, this.#sqlDialect, this.#statements.claimSql, options, ids)
   }
 
@@ -206,6 +212,7 @@ export class KyselyStorage implements Storage {
     settlements: readonly DeliverySettlement[],
     endpointUpdates: readonly EndpointHealthUpdate[] = [],
   ): Promise<void> {
+    if (this.#hotPath) return this.#hotPath.settle(settlements, endpointUpdates)
     await settleDeliveries(this.#db, this.#statements.settleStatements, settlements, endpointUpdates)
   }
 
