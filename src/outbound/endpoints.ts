@@ -1,3 +1,5 @@
+import type { EventCatalog } from '../catalog/define-events.js'
+import { assertKnownFilters } from '../catalog/validate-payload.js'
 import { toMilliseconds, type Duration } from '../core/duration.js'
 import { NotFoundError, RelayStateError } from '../core/errors.js'
 import type { BulkResult, EndpointStats, RecoverOptions, StatsOptions } from '../core/operations.js'
@@ -11,8 +13,10 @@ import {
   endpointUpdateSchema,
   type CircuitBreakerInput,
   type EndpointInput,
+  type EndpointRetryInput,
   type EndpointUpdate,
 } from './endpoint-input.js'
+import type { SendTestOptions, SendTestResult } from './send-test.js'
 import type { SsrfGuard } from './ssrf-guard.js'
 
 /**
@@ -38,6 +42,10 @@ export interface EndpointsDeps {
   onDisabled: (endpointId: string, reason: string) => void
   /** Recovery, statistics and health, implemented by the admin layer and wired by the relay. */
   operations?: EndpointOperations
+  /** The event catalog: `eventTypes` and retry types must be in it. */
+  catalog?: EventCatalog | undefined
+  /** Sends a test message to the endpoint (wired by the relay to its sender). */
+  sendTest?: (endpoint: EndpointRecord, options: SendTestOptions) => Promise<SendTestResult>
 }
 
 /** What `relay.endpoints` delegates to the admin layer. */
@@ -58,6 +66,7 @@ export class Endpoints {
   /** Creates an endpoint; the result includes its signing secret (generated unless given). */
   async create(input: EndpointInput): Promise<EndpointWithSecret> {
     const parsed = parseOrThrow(endpointInputSchema, input, 'endpoint')
+    this.#checkTypes(parsed, 'endpoint')
     this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
     const now = new Date(this.#deps.now())
     const secret = parsed.secret ?? generateSecret()
@@ -71,7 +80,7 @@ export class Endpoints {
       secrets: [{ secret, expiresAt: null }],
       headers: parsed.headers ?? {},
       metadata: parsed.metadata ?? {},
-      retrySchedule: scheduleMs(parsed.retry),
+      ...retryMs(parsed.retry),
       rateLimit: rateLimitMs(parsed.rateLimit),
       maxConcurrency: parsed.maxConcurrency ?? null,
       ordering: parsed.ordering ?? 'none',
@@ -114,6 +123,7 @@ export class Endpoints {
   /** Changes the given fields; `null` clears an optional one. */
   async update(id: string, patch: EndpointUpdate): Promise<Endpoint> {
     const parsed = parseOrThrow(endpointUpdateSchema, patch, 'endpoint update')
+    this.#checkTypes(parsed, 'endpoint update')
     if (parsed.url) this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
     // A header sent back as it was read (REDACTED) keeps its stored value.
     if (parsed.headers && Object.values(parsed.headers).includes(REDACTED)) {
@@ -129,7 +139,7 @@ export class Endpoints {
     const { retry, rateLimit, circuitBreaker, ...rest } = parsed
     const record = await this.#deps.storage.updateEndpoint(id, {
       ...rest,
-      ...(retry !== undefined && { retrySchedule: scheduleMs(retry) }),
+      ...(retry !== undefined && retryMs(retry)),
       ...(rateLimit !== undefined && { rateLimit: rateLimitMs(rateLimit) }),
       ...(circuitBreaker !== undefined && { circuitBreaker: circuitSettings(circuitBreaker) }),
       ...(rest.tenant !== undefined && { tenant: rest.tenant ?? null }),
@@ -224,6 +234,26 @@ export class Endpoints {
     return this.#operations().sweepHealth()
   }
 
+  /**
+   * Sends a test message to this endpoint only, through the normal engine: the catalog's first
+   * example of `type`, or `payload`, or (with neither) a `webhook.test` ping. Its body carries
+   * `"test": true`. Resolves with the message id once it is queued.
+   *
+   * @example const { messageId } = await relay.endpoints.sendTest(id, { type: 'order.created' })
+   */
+  async sendTest(id: string, options: SendTestOptions = {}): Promise<SendTestResult> {
+    if (!this.#deps.sendTest) throw new RelayStateError('sendTest is not wired; use createRelay().')
+    return this.#deps.sendTest(await this.#record(id), options)
+  }
+
+  /** With a catalog, the endpoint's event types and retry types must be in it. */
+  #checkTypes(parsed: { eventTypes?: string[] | undefined; retry?: EndpointRetryInput | null | undefined }, what: string): void {
+    const { catalog } = this.#deps
+    if (!catalog) return
+    if (parsed.eventTypes) assertKnownFilters(catalog, parsed.eventTypes, what, ['eventTypes'])
+    if (parsed.retry?.byType) assertKnownFilters(catalog, Object.keys(parsed.retry.byType), what, ['retry', 'byType'])
+  }
+
   #operations(): EndpointOperations {
     if (!this.#deps.operations) throw new RelayStateError('Endpoint operations are not wired; use createRelay().')
     return this.#deps.operations
@@ -247,8 +277,15 @@ function currentSecret(record: EndpointRecord): string {
   return current?.secret ?? ''
 }
 
-function scheduleMs(retry: { schedule: Duration[] } | null | undefined): number[] | null {
-  return retry ? retry.schedule.map((d, i) => toMilliseconds(d, `retry.schedule[${i}]`)) : null
+/** Retry input (durations) to the stored schedules (milliseconds); `null` clears both. */
+function retryMs(retry: EndpointRetryInput | null | undefined): Pick<EndpointRecord, 'retrySchedule' | 'retryByType'> {
+  const ms = (schedule: Duration[], label: string) => schedule.map((d, i) => toMilliseconds(d, `${label}[${i}]`))
+  return {
+    retrySchedule: retry?.schedule ? ms(retry.schedule, 'retry.schedule') : null,
+    retryByType: retry?.byType
+      ? Object.fromEntries(Object.entries(retry.byType).map(([type, schedule]) => [type, ms(schedule, `retry.byType.${type}`)]))
+      : null,
+  }
 }
 
 function rateLimitMs(limit: { max: number; per: Duration } | null | undefined): EndpointRecord['rateLimit'] {
