@@ -328,6 +328,13 @@ describeEachStorage('admin HTTP API', (ctx) => {
         await eventually(async () => expect((await call('GET', '/inbound?status=dead')).json.data).toHaveLength(2))
         expect((await hit('POST', '/inbound/replay', '/inbound/replay', { all: true })).json).toEqual({ matched: 2, changed: 2 })
 
+        // Without a catalog: an empty catalog, the document, and a webhook.test ping.
+        expect((await hit('GET', '/catalog', '/catalog', undefined)).json).toEqual({ data: [], nextCursor: null })
+        expect((await hit('GET', '/openapi.json', '/openapi.json', undefined)).json.openapi).toBe('3.1.0')
+        const ping = await hit('POST', '/endpoints/:id/test', `/endpoints/${id}/test`, {})
+        expect(ping.status).toBe(201)
+        expect(ping.json).toMatchObject({ type: 'webhook.test', deliveryIds: [expect.stringMatching(/^dlv_/)] })
+
         expect([...exercised].sort()).toEqual([...ADMIN_ROUTES].sort())
       })
     })
