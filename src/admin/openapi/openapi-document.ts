@@ -82,13 +82,10 @@ function operation(method: string, pattern: string, doc: OperationDoc, params: s
  * Throws for a route without documentation, so a new route cannot ship undocumented.
  */
 export function openApiDocument(routes: readonly string[], catalog: readonly CatalogEntry[] = []): JsonObject {
-  const paths: Record<string, Record<string, JsonObject>> = {}
-  for (const route of routes) {
-    const doc = OPERATIONS[route]
-    if (!doc) throw new Error(`The admin route ${route} has no OpenAPI documentation: add it to OPERATIONS in src/admin/openapi/operations.ts.`)
-    const [method, pattern] = route.split(' ') as [string, string]
-    const { path, params } = openApiPath(pattern)
-    paths[path] = { ...paths[path], [method.toLowerCase()]: operation(method, pattern, doc, params) }
+  let paths = pathsByRoutes.get(routes)
+  if (!paths) {
+    paths = documentedPaths(routes)
+    pathsByRoutes.set(routes, paths)
   }
   return {
     openapi: '3.1.0',
@@ -103,6 +100,21 @@ export function openApiDocument(routes: readonly string[], catalog: readonly Cat
     ...(catalog.length > 0 && { webhooks: Object.fromEntries(catalog.map((entry) => [entry.type, webhook(entry)])) }),
     components: { schemas: { Error: jsonSchema(error, 'output') } },
   }
+}
+
+/** The paths of a route list: converted once (the routes never change at run time). */
+const pathsByRoutes = new WeakMap<readonly string[], Record<string, Record<string, JsonObject>>>()
+
+function documentedPaths(routes: readonly string[]): Record<string, Record<string, JsonObject>> {
+  const paths: Record<string, Record<string, JsonObject>> = {}
+  for (const route of routes) {
+    const doc = OPERATIONS[route]
+    if (!doc) throw new Error(`The admin route ${route} has no OpenAPI documentation: add it to OPERATIONS in src/admin/openapi/operations.ts.`)
+    const [method, pattern] = route.split(' ') as [string, string]
+    const { path, params } = openApiPath(pattern)
+    paths[path] = { ...paths[path], [method.toLowerCase()]: operation(method, pattern, doc, params) }
+  }
+  return paths
 }
 
 /** One catalog type as an OpenAPI webhook: the POST endpoints receive, with its signed envelope. */
