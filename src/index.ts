@@ -12,6 +12,23 @@ export type { CreatedEndpoint, Endpoint, EndpointWithSecret, Endpoints, UidLooku
 export { REDACTED } from './outbound/endpoints.js'
 export type { CircuitBreakerInput, EndpointInput, EndpointUpdate } from './outbound/endpoint-input.js'
 export type { SendEvent, SendOptions, SendResult } from './outbound/send.js'
+export type { EndpointRetryInput } from './outbound/endpoint-input.js'
+export type { SendTestOptions, SendTestResult } from './outbound/send-test.js'
+export { defineEvents, EventCatalog, isEventCatalog } from './catalog/index.js'
+export type {
+  CatalogEntry,
+  CatalogEvents,
+  CatalogInputs,
+  EventDefinition,
+  EventSchemas,
+  InferInput,
+  InferOutput,
+  SendEventFor,
+  StandardIssue,
+  StandardResult,
+  StandardSchemaProps,
+  StandardSchemaV1,
+} from './catalog/index.js'
 export * from './core/errors.js'
 export type { Duration } from './core/duration.js'
 export type * from './core/types.js'

@@ -1,5 +1,8 @@
 import { z } from 'zod'
+import { isEventCatalog, type EventCatalog } from './catalog/define-events.js'
+import { assertKnownFilters } from './catalog/validate-payload.js'
 import { toMilliseconds, type Duration } from './core/duration.js'
+import { EVENT_FILTER_PATTERN } from './core/event-type.js'
 import type { RelayLogger } from './core/error-logger.js'
 import { ValidationError } from './core/errors.js'
 import type { CircuitBreakerSettings, SigningScheme } from './core/types.js'
@@ -9,7 +12,15 @@ import type { Storage } from './storage/storage.js'
 import type { QueueDriver } from './queue/queue-driver.js'
 
 /** Options of {@link createRelay}. Every field is optional; defaults suit a single-process app on SQLite. */
-export interface RelayOptions {
+export interface RelayOptions<TCatalog extends EventCatalog | undefined = EventCatalog | undefined> {
+  /**
+   * The event catalog (`defineEvents`): `send()` is typed by it and validates each event's data
+   * with its type's schema (`PAYLOAD_INVALID`), an unknown type is refused (`UNKNOWN_EVENT_TYPE`),
+   * endpoints' `eventTypes` are checked against it, and `relay.catalog()` lists it.
+   * @default none: any type, any data (as JSON)
+   * @example events: defineEvents({ 'order.created': { schema: z.object({ id: z.string() }) } })
+   */
+  events?: TCatalog
   /**
    * Where messages, deliveries and attempts live.
    * @default sqliteStorage({ filename: './hookrelay.db' })
@@ -37,6 +48,14 @@ export interface RelayOptions {
      * @default ['5s', '5m', '30m', '2h', '5h', '10h', '10h']
      */
     schedule?: Duration[] | undefined
+    /**
+     * Schedules for some event types instead of `schedule`: exact types or `prefix.*` wildcards
+     * (an exact type beats a wildcard, a longer wildcard a shorter one). An endpoint's own
+     * `retry` beats these. With a catalog, the types must be in it.
+     * @default {}
+     * @example byType: { 'invoice.paid': ['1m', '10m', '1h', '6h', '1d', '2d'] }
+     */
+    byType?: Record<string, Duration[]> | undefined
     /** Random spread of each delay, as a fraction. @default 0.2 */
     jitter?: number | undefined
     /** Statuses that dead-letter at once (410 always does, and disables the endpoint). @default [] */
@@ -160,8 +179,12 @@ const schema = z
       scheme: z.enum(['standard', 'stripe', 'github']).optional(),
       headerName: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
     }),
+    events: z.custom<EventCatalog>(isEventCatalog, { message: "must be a catalog made by defineEvents({ 'order.created': { schema } })" }),
     retry: z.strictObject({
       schedule: z.array(duration).max(50).optional(),
+      byType: z
+        .record(z.string().regex(EVENT_FILTER_PATTERN, "keys must be event types or 'prefix.*' wildcards"), z.array(duration).max(50))
+        .optional(),
       jitter: z.number().min(0).max(1).optional(),
       permanentStatuses: z.array(z.number().int().min(100).max(599)).optional(),
       maxRetryAfter: duration.optional(),
@@ -206,7 +229,7 @@ const schema = z
 /** Options with every default applied and every duration in milliseconds. Frozen. */
 export interface ResolvedRelayOptions {
   signing: { scheme: SigningScheme; headerName: string }
-  retry: { schedule: number[]; jitter: number; permanentStatuses: number[]; maxRetryAfterMs: number }
+  retry: { schedule: number[]; byType: Record<string, number[]>; jitter: number; permanentStatuses: number[]; maxRetryAfterMs: number }
   circuitBreaker: Required<CircuitBreakerSettings>
   delivery: {
     timeoutMs: number
@@ -224,6 +247,8 @@ export interface ResolvedRelayOptions {
   /** `null`: no scheduled purge. */
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null
   stopTimeoutMs: number
+  /** The event catalog, if one was given. */
+  events: EventCatalog | undefined
   now: () => number
   /** `false`: silent; `undefined`: console. */
   logger: RelayLogger | false | undefined
@@ -232,6 +257,7 @@ export interface ResolvedRelayOptions {
 /** Validates user options (throwing a `ValidationError` that lists every problem) and applies defaults. */
 export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRelayOptions {
   const o = parseOrThrow(schema, input ?? {}, 'createRelay() options')
+  if (o.events && o.retry?.byType) assertKnownFilters(o.events, Object.keys(o.retry.byType), 'retry.byType', ['retry', 'byType'])
   const timeoutMs = toMilliseconds(o.delivery?.timeout ?? '15s', 'delivery.timeout')
   const leaseMs = toMilliseconds(o.delivery?.lease ?? timeoutMs + 30_000, 'delivery.lease')
   if (leaseMs < timeoutMs + LEASE_MARGIN_MS) {
@@ -245,6 +271,9 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
     signing: { scheme: o.signing?.scheme ?? 'standard', headerName: (o.signing?.headerName ?? 'stripe-signature').toLowerCase() },
     retry: {
       schedule: (o.retry?.schedule ?? DEFAULT_RETRY_SCHEDULE).map((d, i) => toMilliseconds(d, `retry.schedule[${i}]`)),
+      byType: Object.fromEntries(
+        Object.entries(o.retry?.byType ?? {}).map(([type, s]) => [type, s.map((d, i) => toMilliseconds(d, `retry.byType.${type}[${i}]`))]),
+      ),
       jitter: o.retry?.jitter ?? 0.2,
       permanentStatuses: o.retry?.permanentStatuses ?? [],
       maxRetryAfterMs: toMilliseconds(o.retry?.maxRetryAfter ?? '1h', 'retry.maxRetryAfter'),
@@ -282,6 +311,7 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
         }
       : null,
     stopTimeoutMs: toMilliseconds(o.stopTimeout ?? '10s', 'stopTimeout'),
+    events: o.events,
     now: o.now ?? Date.now,
     logger: o.logger,
   })

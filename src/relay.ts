@@ -1,4 +1,7 @@
 import { EventEmitter } from 'eventemitter3'
+import { listCatalog, type CatalogEntry } from './catalog/catalog-listing.js'
+import type { SendEventFor } from './catalog/catalog-types.js'
+import type { EventCatalog } from './catalog/define-events.js'
 import { DeadLetters } from './admin/dead-letters.js'
 import type { PeriodicTask } from './admin/periodic.js'
 import { purge } from './admin/retention.js'
@@ -18,7 +21,8 @@ import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
 import { UndiciTransport, type HttpTransport } from './outbound/http-transport.js'
-import { Sender, type SendEvent, type SendOptions, type SendResult } from './outbound/send.js'
+import { Sender, type SendOptions, type SendResult } from './outbound/send.js'
+import { sendTestMessage } from './outbound/send-test.js'
 import { SsrfGuard } from './outbound/ssrf-guard.js'
 import type { QueueDriver } from './queue/queue-driver.js'
 import { StoredCircuits } from './queue/stored-circuits.js'
@@ -43,9 +47,10 @@ export type { MessageWithDeliveries, StartOptions } from './relay-operations.js'
 
 /**
  * The relay: sends webhooks durably and (with receivers) takes them in. Create it with
- * {@link createRelay}; listen to its typed events with `relay.on(name, listener)`.
+ * {@link createRelay}; listen to its typed events with `relay.on(name, listener)`. `TCatalog` is
+ * the event catalog's type (`createRelay({ events })`), which types `send()`.
  */
-export class Relay extends EventEmitter<RelayEvents> {
+export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog | undefined> extends EventEmitter<RelayEvents> {
   /** The storage in use. Its `db` is a Kysely instance you can open outbox transactions on. */
   readonly storage: Storage
   /** Endpoints: `create`, `get`, `list`, `update`, `disable`/`enable`, `rotateSecret`, `delete`, health and stats. */
@@ -93,9 +98,10 @@ export class Relay extends EventEmitter<RelayEvents> {
   #state: 'created' | 'started' | 'stopping' | 'stopped' = 'created'
   #migrated: Promise<void> | null = null
 
-  constructor(options: RelayOptions = {}) {
+  constructor(options: RelayOptions<TCatalog> = {}) {
     super()
     this.#options = resolveRelayOptions(options)
+    const catalog = this.#options.events
     this.#errorLogger = new ErrorLogger(this.#options.logger, this.#options.now)
     this.storage = options.storage ?? sqliteStorage()
     this.#queue = options.queue ?? storagePolling()
@@ -113,6 +119,11 @@ export class Relay extends EventEmitter<RelayEvents> {
       storage: this.storage,
       guard: this.#guard,
       now,
+      catalog,
+      sendTest: (endpoint, testOptions) => {
+        this.#assertUsable()
+        return sendTestMessage({ sender: this.#sender, catalog }, endpoint, testOptions)
+      },
       onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
       operations: endpointOperations({
         storage: this.storage,
@@ -127,6 +138,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       storage: this.storage,
       now,
       maxPayloadBytes: this.#options.limits.maxPayloadBytes,
+      catalog,
       onCommitted: (created) => {
         for (const event of created) emit('message.created', event)
         const at = new Date(now())
@@ -166,6 +178,15 @@ export class Relay extends EventEmitter<RelayEvents> {
    */
   purge(options: PurgeOptions): Promise<PurgeResult> {
     return purge({ storage: this.storage, now: this.#options.now }, options)
+  }
+
+  /**
+   * The event catalog: each type with its description, examples and the JSON Schema of its data
+   * (where the schema library can give one). Empty without a catalog.
+   * @example relay.catalog() // [{ type: 'order.created', description: '…', examples: [...], schema: {...} }]
+   */
+  catalog(): CatalogEntry[] {
+    return listCatalog(this.#options.events)
   }
 
   /** Creates or upgrades hookrelay's tables. Idempotent; safe when many processes start at once. */
@@ -237,15 +258,16 @@ export class Relay extends EventEmitter<RelayEvents> {
   /**
    * Sends an event: validates it, fans it out to every enabled endpoint that matches (tenant,
    * event type, channels) or to `endpointIds`, and stores the message and its deliveries in one
-   * transaction. Resolves once they are committed: from then on nothing is lost.
+   * transaction. Resolves once they are committed: from then on nothing is lost. With an event
+   * catalog, `type` must be one of its types and `data` is validated by its schema.
    */
-  send<TData>(event: SendEvent<TData>, options?: SendOptions): Promise<SendResult> {
+  send<TData = unknown>(event: SendEventFor<TCatalog, TData>, options?: SendOptions): Promise<SendResult> {
     this.#assertUsable()
     return this.#sender.send(event, options)
   }
 
   /** Sends several events in one transaction. */
-  sendMany(events: readonly SendEvent[], options?: SendOptions): Promise<SendResult[]> {
+  sendMany(events: readonly SendEventFor<TCatalog>[], options?: SendOptions): Promise<SendResult[]> {
     this.#assertUsable()
     return this.#sender.sendMany(events, options)
   }
@@ -297,6 +319,6 @@ export class Relay extends EventEmitter<RelayEvents> {
 }
 
 /** Creates a relay. See {@link RelayOptions} for every option and its default. */
-export function createRelay(options?: RelayOptions): Relay {
+export function createRelay<TCatalog extends EventCatalog | undefined = undefined>(options?: RelayOptions<TCatalog>): Relay<TCatalog> {
   return new Relay(options)
 }

@@ -58,6 +58,12 @@ export interface EndpointRecord {
   metadata: Record<string, unknown>
   /** Per-endpoint retry schedule in ms; `null` uses the relay's. */
   retrySchedule: number[] | null
+  /**
+   * Per-endpoint retry schedules in ms by event type (exact or `prefix.*`), which beat
+   * `retrySchedule`; absent or `null`: none. Stored with `retrySchedule` in one column, so a
+   * patch sets both or neither.
+   */
+  retryByType?: Record<string, number[]> | null
   rateLimit: RateLimit | null
   maxConcurrency: number | null
   ordering: 'none' | 'fifo'

@@ -57,6 +57,8 @@ const bulkReplayBody = z.strictObject({ endpointId: z.string().min(1).max(200).o
 /** The portal's routes under `/portal/api`: one tenant's endpoints, messages, attempts and dead letters. */
 export const portalRoutes = new JsonRouter<PortalContext>()
   .add('GET', '/session', async ({ tenant }) => ({ tenant }))
+  // The event types a tenant can subscribe to: the app's catalog, the same for every tenant.
+  .add('GET', '/catalog', async ({ relay }) => ({ data: relay.catalog(), nextCursor: null }))
   .add('GET', '/endpoints', async ({ relay, tenant }, _p, request) =>
     endpointsWithStats(relay, { ...parseOrThrow(pageQuery, flatQuery(request), 'query'), tenant }),
   )

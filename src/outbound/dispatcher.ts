@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { actionableStorageError } from '../storage/storage-errors.js'
 import type { Emit } from '../core/emitter.js'
 import { decideAfterAttempt } from '../core/retry-policy.js'
+import { retryScheduleFor } from '../core/retry-schedule.js'
 import type { DeadReason } from '../core/types.js'
 import { LEASE_MARGIN_MS, type ResolvedRelayOptions } from '../relay-options.js'
 import { ClaimLoop } from '../queue/claim-loop.js'
 import type { QueueDriver } from '../queue/queue-driver.js'
 import type { ClaimedDelivery, Storage } from '../storage/storage.js'
+import type { EndpointRecord } from '../core/types.js'
 import type { EndpointCircuits } from './circuit-breakers.js'
 import { DeliveryGate, type Deferral } from './delivery-gate.js'
 import type { HttpAttemptResult, HttpTransport } from './http-transport.js'
@@ -40,7 +42,7 @@ export class Dispatcher {
   #unwritten = 0
   /** Aborts the attempts still running when `stop()` runs out of patience. */
   readonly #abort = abortController()
-  /** The retry policy of endpoints without their own schedule (made once, not per attempt). */
+  /** The retry policy with the relay's default schedule (made once, not per attempt). */
   readonly #retryPolicy: Parameters<typeof decideAfterAttempt>[2]
 
   constructor(deps: DispatcherDeps) {
@@ -153,7 +155,7 @@ export class Dispatcher {
     const decision = decideAfterAttempt(
       { statusCode: result.statusCode, retryAfterMs: result.retryAfterMs },
       number,
-      endpoint.retrySchedule ? { ...this.#retryPolicy, schedule: endpoint.retrySchedule } : this.#retryPolicy,
+      this.#policyFor(message.type, endpoint),
       Math.random(),
     )
     const submission = outcomeSubmission(
@@ -168,6 +170,18 @@ export class Dispatcher {
       },
     )
     await this.#settle(submission)
+  }
+
+  /** The retry policy of a message of `type` to `endpoint`: see `retryScheduleFor` for which schedule wins. */
+  #policyFor(type: string, endpoint: Pick<EndpointRecord, 'retrySchedule' | 'retryByType'>): Parameters<typeof decideAfterAttempt>[2] {
+    const { retry } = this.#deps.options
+    const schedule = retryScheduleFor(type, {
+      endpointByType: endpoint.retryByType,
+      endpoint: endpoint.retrySchedule,
+      relayByType: retry.byType,
+      relay: retry.schedule,
+    })
+    return schedule === retry.schedule ? this.#retryPolicy : { ...this.#retryPolicy, schedule }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { toMilliseconds, type Duration } from '../core/duration.js'
 import type { EndpointRecord } from '../core/types.js'
 import type { CircuitBreakerInput, EndpointInput, EndpointUpdate } from './endpoint-input.js'
+import { retryMs } from './endpoint-views.js'
 
 /**
  * The fields of `input` that differ from `existing`, as an `endpoints.update` patch: what
@@ -16,7 +17,11 @@ export function changedFields(existing: EndpointRecord, input: EndpointInput): E
   if (input.description !== undefined && differs(existing.description, input.description)) patch.description = input.description
   if (input.headers !== undefined && differs(existing.headers, input.headers)) patch.headers = input.headers
   if (input.metadata !== undefined && differs(existing.metadata, input.metadata)) patch.metadata = input.metadata
-  if (input.retry !== undefined && differs(existing.retrySchedule, input.retry && input.retry.schedule.map((d) => ms(d)))) patch.retry = input.retry
+  if (input.retry !== undefined) {
+    const wanted = retryMs(input.retry)
+    const stored = { retrySchedule: existing.retrySchedule, retryByType: existing.retryByType ?? null }
+    if (differs(stored, wanted)) patch.retry = input.retry
+  }
   if (input.rateLimit !== undefined && differs(existing.rateLimit, input.rateLimit && { max: input.rateLimit.max, perMs: ms(input.rateLimit.per) })) {
     patch.rateLimit = input.rateLimit
   }

@@ -66,8 +66,14 @@ export interface EndpointInput {
   headers?: Record<string, string> | undefined
   /** Your data, stored and returned as is. */
   metadata?: Record<string, unknown> | undefined
-  /** This endpoint's retry schedule instead of the relay's, e.g. `{ schedule: ['1m', '1h'] }`. */
-  retry?: { schedule: Duration[] } | null | undefined
+  /**
+   * This endpoint's retry schedule instead of the relay's, and schedules for some event types
+   * (exact or `prefix.*`) that beat it. Precedence: this `byType`, this `schedule`, the relay's
+   * `retry.byType`, the relay's `retry.schedule`.
+   * @default the relay's
+   * @example retry: { schedule: ['1m', '1h'], byType: { 'invoice.paid': ['10s', '1m', '10m'] } }
+   */
+  retry?: EndpointRetryInput | null | undefined
   /** Create it disabled. @default false */
   disabled?: boolean | undefined
   /**
@@ -84,6 +90,14 @@ export interface EndpointInput {
   ordering?: 'none' | 'fifo' | undefined
   /** Circuit-breaker settings for this endpoint instead of the relay's. */
   circuitBreaker?: CircuitBreakerInput | null | undefined
+}
+
+/** An endpoint's retry schedules, as `create` and `update` take them (one of the two at least). */
+export interface EndpointRetryInput {
+  /** Delays between attempts for every type; attempts = length + 1. @example ['1m', '1h'] */
+  schedule?: Duration[]
+  /** Delays by event type (exact or `prefix.*`). @example { 'invoice.*': ['10s', '1m'] } */
+  byType?: Record<string, Duration[]>
 }
 
 /** Circuit-breaker settings, as options take them. */
@@ -126,7 +140,17 @@ export const endpointInputSchema = z.strictObject({
   secret: z.string().min(16, 'must be at least 16 characters (use generateSecret())').max(512).optional(),
   headers: headers.optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
-  retry: z.strictObject({ schedule: z.array(duration).max(50) }).nullable().optional(),
+  retry: z
+    .strictObject({
+      schedule: z.array(duration).max(50).optional(),
+      byType: z
+        .record(z.string().regex(EVENT_FILTER_PATTERN, "keys must be event types or 'prefix.*' wildcards"), z.array(duration).max(50))
+        .refine((byType) => Object.keys(byType).length <= 256, 'at most 256 event types')
+        .optional(),
+    })
+    .refine((retry) => retry.schedule !== undefined || retry.byType !== undefined, 'give schedule, byType or both (null for the relay’s)')
+    .nullable()
+    .optional(),
   disabled: z.boolean().optional(),
   rateLimit: z.strictObject({ max: z.number().int().positive(), per: duration }).nullable().optional(),
   maxConcurrency: z.number().int().positive().max(10_000).nullable().optional(),

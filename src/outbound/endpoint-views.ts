@@ -1,6 +1,6 @@
 import { toMilliseconds, type Duration } from '../core/duration.js'
 import type { CircuitBreakerSettings, EndpointRecord } from '../core/types.js'
-import type { CircuitBreakerInput } from './endpoint-input.js'
+import type { CircuitBreakerInput, EndpointRetryInput } from './endpoint-input.js'
 
 /** How endpoints look from outside (secrets and header values hidden), and the conversions of their input. */
 
@@ -49,8 +49,15 @@ export function currentSecret(record: EndpointRecord): string {
   return current?.secret ?? ''
 }
 
-export function scheduleMs(retry: { schedule: Duration[] } | null | undefined): number[] | null {
-  return retry ? retry.schedule.map((d, i) => toMilliseconds(d, `retry.schedule[${i}]`)) : null
+/** Retry input (durations) to the stored schedules (milliseconds); `null` clears both. */
+export function retryMs(retry: EndpointRetryInput | null | undefined): Pick<EndpointRecord, 'retrySchedule' | 'retryByType'> {
+  const ms = (schedule: Duration[], label: string) => schedule.map((d, i) => toMilliseconds(d, `${label}[${i}]`))
+  return {
+    retrySchedule: retry?.schedule ? ms(retry.schedule, 'retry.schedule') : null,
+    retryByType: retry?.byType
+      ? Object.fromEntries(Object.entries(retry.byType).map(([type, schedule]) => [type, ms(schedule, `retry.byType.${type}`)]))
+      : null,
+  }
 }
 
 export function rateLimitMs(limit: { max: number; per: Duration } | null | undefined): EndpointRecord['rateLimit'] {

@@ -1,3 +1,5 @@
+import type { EventCatalog } from '../catalog/define-events.js'
+import { assertKnownFilters } from '../catalog/validate-payload.js'
 import { toMilliseconds, type Duration } from '../core/duration.js'
 import { NotFoundError, RelayStateError, ValidationError } from '../core/errors.js'
 import type { BulkResult, EndpointStats, RecoverOptions, StatsOptions } from '../core/operations.js'
@@ -11,6 +13,7 @@ import {
   endpointUpdateSchema,
   endpointUpsertSchema,
   type EndpointInput,
+  type EndpointRetryInput,
   type EndpointUpdate,
 } from './endpoint-input.js'
 import { changedFields } from './endpoint-changes.js'
@@ -19,7 +22,7 @@ import {
   currentSecret,
   rateLimitMs,
   REDACTED,
-  scheduleMs,
+  retryMs,
   toPublic,
   type CreatedEndpoint,
   type Endpoint,
@@ -27,6 +30,7 @@ import {
   type UidLookupOptions,
   type UpsertedEndpoint,
 } from './endpoint-views.js'
+import type { SendTestOptions, SendTestResult } from './send-test.js'
 import type { SsrfGuard } from './ssrf-guard.js'
 
 export { circuitSettings, REDACTED, toPublic } from './endpoint-views.js'
@@ -40,6 +44,10 @@ export interface EndpointsDeps {
   onDisabled: (endpointId: string, reason: string) => void
   /** Recovery, statistics and health, implemented by the admin layer and wired by the relay. */
   operations?: EndpointOperations | undefined
+  /** The event catalog: `eventTypes` and retry types must be in it. */
+  catalog?: EventCatalog | undefined
+  /** Sends a test message to the endpoint (wired by the relay to its sender). */
+  sendTest?: ((endpoint: EndpointRecord, options: SendTestOptions) => Promise<SendTestResult>) | undefined
 }
 
 /** What `relay.endpoints` delegates to the admin layer. */
@@ -67,6 +75,7 @@ export class Endpoints {
    */
   async create(input: EndpointInput): Promise<CreatedEndpoint> {
     const parsed = parseOrThrow(endpointInputSchema, input, 'endpoint')
+    this.#checkTypes(parsed, 'endpoint')
     this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
     const now = new Date(this.#deps.now())
     const secret = parsed.secret ?? generateSecret()
@@ -81,7 +90,7 @@ export class Endpoints {
       secrets: [{ secret, expiresAt: null }],
       headers: parsed.headers ?? {},
       metadata: parsed.metadata ?? {},
-      retrySchedule: scheduleMs(parsed.retry),
+      ...retryMs(parsed.retry),
       rateLimit: rateLimitMs(parsed.rateLimit),
       maxConcurrency: parsed.maxConcurrency ?? null,
       ordering: parsed.ordering ?? 'none',
@@ -171,6 +180,7 @@ export class Endpoints {
   /** Changes the given fields; `null` clears an optional one. */
   async update(id: string, patch: EndpointUpdate): Promise<Endpoint> {
     const parsed = parseOrThrow(endpointUpdateSchema, patch, 'endpoint update')
+    this.#checkTypes(parsed, 'endpoint update')
     if (parsed.url) this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
     // A header sent back as it was read (REDACTED) keeps its stored value.
     if (parsed.headers && Object.values(parsed.headers).includes(REDACTED)) {
@@ -188,7 +198,7 @@ export class Endpoints {
     const record = await this.#deps.storage.updateEndpoint(id, {
       ...rest,
       ...naming,
-      ...(retry !== undefined && { retrySchedule: scheduleMs(retry) }),
+      ...(retry !== undefined && retryMs(retry)),
       ...(rateLimit !== undefined && { rateLimit: rateLimitMs(rateLimit) }),
       ...(circuitBreaker !== undefined && { circuitBreaker: circuitSettings(circuitBreaker) }),
       ...(rest.description !== undefined && { description: rest.description ?? null }),
@@ -296,6 +306,26 @@ export class Endpoints {
       ])
     }
     return next
+  }
+
+  /**
+   * Sends a test message to this endpoint only, through the normal engine: the catalog's first
+   * example of `type`, or `payload`, or (with neither) a `webhook.test` ping. Its body carries
+   * `"test": true`. Resolves with the message id once it is queued.
+   *
+   * @example const { messageId } = await relay.endpoints.sendTest(id, { type: 'order.created' })
+   */
+  async sendTest(id: string, options: SendTestOptions = {}): Promise<SendTestResult> {
+    if (!this.#deps.sendTest) throw new RelayStateError('sendTest is not wired; use createRelay().')
+    return this.#deps.sendTest(await this.#record(id), options)
+  }
+
+  /** With a catalog, the endpoint's event types and retry types must be in it. */
+  #checkTypes(parsed: { eventTypes?: string[] | undefined; retry?: EndpointRetryInput | null | undefined }, what: string): void {
+    const { catalog } = this.#deps
+    if (!catalog) return
+    if (parsed.eventTypes) assertKnownFilters(catalog, parsed.eventTypes, what, ['eventTypes'])
+    if (parsed.retry?.byType) assertKnownFilters(catalog, Object.keys(parsed.retry.byType), what, ['retry', 'byType'])
   }
 
   #operations(): EndpointOperations {

@@ -210,9 +210,9 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect(badRecover.status).toBe(400)
 
         expect((await call('GET', '/nowhere')).json.error.code).toBe('ROUTE_NOT_FOUND')
-        const wrongMethod = await call('PUT', '/endpoints')
+        const wrongMethod = await call('DELETE', '/endpoints')
         expect(wrongMethod.status).toBe(405)
-        expect(wrongMethod.headers.get('allow')).toBe('GET, POST')
+        expect(wrongMethod.headers.get('allow')).toBe('GET, POST, PUT')
         const missing = await call('GET', '/endpoints/ep_missing')
         expect(missing.status).toBe(404)
         expect(missing.json.error).toEqual({ code: 'NOT_FOUND', message: 'Endpoint "ep_missing" does not exist.' })
@@ -248,6 +248,10 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect(created.json.secret).toMatch(/^whsec_/)
         const id: string = created.json.id
         const other = await hit('POST', '/endpoints', '/endpoints', { url: down.url, tenant: 'acme' })
+        const upserted = await hit('PUT', '/endpoints', '/endpoints', { uid: 'acme-eu', tenant: 'acme', url: down.url })
+        expect(upserted.status).toBe(201)
+        expect(upserted.json).toMatchObject({ uid: 'acme-eu', created: true })
+        await call('DELETE', `/endpoints/${upserted.json.id}`)
         const listed = await hit('GET', '/endpoints', '/endpoints?limit=1')
         expect(listed.json.data).toHaveLength(1)
         expect(listed.json.nextCursor).toEqual(expect.any(String))
@@ -344,6 +348,13 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect((await hit('POST', '/inbound/:id/replay', `/inbound/${inbound[1]!.id}/replay`)).json).toEqual({ replayed: true })
         await eventually(async () => expect((await call('GET', '/inbound?status=dead')).json.data).toHaveLength(2))
         expect((await hit('POST', '/inbound/replay', '/inbound/replay', { all: true })).json).toEqual({ matched: 2, changed: 2 })
+
+        // Without a catalog: an empty catalog, the document, and a webhook.test ping.
+        expect((await hit('GET', '/catalog', '/catalog', undefined)).json).toEqual({ data: [], nextCursor: null })
+        expect((await hit('GET', '/openapi.json', '/openapi.json', undefined)).json.openapi).toBe('3.1.0')
+        const ping = await hit('POST', '/endpoints/:id/test', `/endpoints/${id}/test`, {})
+        expect(ping.status).toBe(201)
+        expect(ping.json).toMatchObject({ type: 'webhook.test', deliveryIds: [expect.stringMatching(/^dlv_/)] })
 
         expect([...exercised].sort()).toEqual([...ADMIN_ROUTES].sort())
       })

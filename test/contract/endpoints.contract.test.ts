@@ -80,6 +80,19 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
     expect(await s.getEndpointByUid('reuse-me', 'u2')).toBeUndefined()
   })
 
+  it('stores retry schedules by event type beside the schedule, and patches them together', async () => {
+    const endpoint = anEndpoint({ retrySchedule: null, retryByType: { 'invoice.paid': [10_000], 'order.*': [60_000, 120_000] } })
+    await storage().insertEndpoint(endpoint)
+    expect(await storage().getEndpoint(endpoint.id)).toEqual(endpoint)
+    const both = await storage().updateEndpoint(endpoint.id, { retrySchedule: [5_000], retryByType: { 'invoice.*': [1_000] }, updatedAt: at(3) })
+    expect(both).toMatchObject({ retrySchedule: [5_000], retryByType: { 'invoice.*': [1_000] } })
+    // Without schedules by type the column holds the plain array it always held.
+    const plain = await storage().updateEndpoint(endpoint.id, { retrySchedule: [7_000], retryByType: null, updatedAt: at(4) })
+    expect(plain).toMatchObject({ retrySchedule: [7_000], retryByType: null })
+    const cleared = await storage().updateEndpoint(endpoint.id, { retrySchedule: null, retryByType: null, updatedAt: at(5) })
+    expect(cleared).toMatchObject({ retrySchedule: null, retryByType: null })
+  })
+
   it('returns undefined for an endpoint that does not exist', async () => {
     expect(await storage().getEndpoint('ep_missing')).toBeUndefined()
   })

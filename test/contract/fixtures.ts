@@ -32,6 +32,7 @@ export function anEndpoint(overrides: Partial<EndpointRecord> = {}): EndpointRec
     headers: {},
     metadata: {},
     retrySchedule: null,
+    retryByType: null,
     rateLimit: null,
     maxConcurrency: null,
     circuitBreaker: null,

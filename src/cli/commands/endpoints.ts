@@ -171,20 +171,21 @@ export function endpointCommands(program: Command, cli: CliContext): void {
   examples(
     endpoints
       .command('test <id>')
-      .description("queue a test message for one endpoint (the app's workers deliver it)")
-      .option('--type <type>', 'event type of the test message', 'hookrelay.test')
-      .option('--data <json>', 'the payload data', jsonArg),
-    ['hookrelay endpoints test ep_01J…', `hookrelay endpoints test ep_01J… --type order.created --data '{"id":"ord_1"}'`],
+      .description("send a test message to one endpoint only, marked \"test\": true (the app's workers deliver it)")
+      .option('--type <type>', "event type: with --catalog its first example is sent; default a webhook.test ping")
+      .option('--data <json>', 'the data to send instead of the example', jsonArg),
+    [
+      'hookrelay endpoints test ep_01J…',
+      'hookrelay endpoints test ep_01J… --type order.created --catalog ./dist/events.js',
+      `hookrelay endpoints test ep_01J… --type order.created --data '{"id":"ord_1"}'`,
+    ],
   ).action(
-    withRelay(async (relay, globals, id: string, opts: { type: string; data?: unknown }) => {
-      const endpoint = await relay.endpoints.get(id)
-      const sent = await relay.send({
-        type: opts.type,
-        data: opts.data ?? { test: true, endpointId: id, sentAt: new Date().toISOString() },
-        endpointIds: [id],
-        ...(endpoint.tenant !== null && { tenant: endpoint.tenant }),
+    withRelay(async (relay, globals, id: string, opts: { type?: string; data?: unknown }) => {
+      const sent = await relay.endpoints.sendTest(id, {
+        ...(opts.type !== undefined && { type: opts.type }),
+        ...(opts.data !== undefined && { payload: opts.data }),
       })
-      print(globals, sent, () => `Queued test message ${sent.messageId} for ${id} (delivery ${sent.deliveryIds[0] ?? 'none'}).`)
+      print(globals, sent, () => `Queued test message ${sent.messageId} (${sent.type}) for ${id} (delivery ${sent.deliveryIds[0] ?? 'none'}).`)
     }),
   )
 }

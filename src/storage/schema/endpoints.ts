@@ -1,3 +1,4 @@
+import { retryFromColumn, retryToColumn } from './retry-schedule-column.js'
 import { endpointUidScope } from './endpoint-uid-scope.js'
 import type { Selectable } from 'kysely'
 import type { EndpointRecord } from '../../core/types.js'
@@ -33,7 +34,7 @@ export function endpointFromRow(row: EndpointRow): EndpointRecord {
     })),
     headers: parseJson<Record<string, string>>(row.headers),
     metadata: parseJson<Record<string, unknown>>(row.metadata),
-    retrySchedule: parseNullableJson<number[]>(row.retry_schedule),
+    ...retryFromColumn(row.retry_schedule),
     rateLimit: parseNullableJson<EndpointRecord['rateLimit']>(row.rate_limit),
     maxConcurrency: row.max_concurrency,
     circuitBreaker: parseNullableJson<EndpointRecord['circuitBreaker']>(row.circuit_breaker),
@@ -59,7 +60,7 @@ export function endpointToRow(endpoint: EndpointRecord) {
     secrets: secretsToJson(endpoint.secrets),
     headers: JSON.stringify(endpoint.headers),
     metadata: JSON.stringify(endpoint.metadata),
-    retry_schedule: endpoint.retrySchedule === null ? null : JSON.stringify(endpoint.retrySchedule),
+    retry_schedule: retryToColumn(endpoint.retrySchedule, endpoint.retryByType),
     rate_limit: endpoint.rateLimit === null ? null : JSON.stringify(endpoint.rateLimit),
     max_concurrency: endpoint.maxConcurrency,
     circuit_breaker: endpoint.circuitBreaker === null ? null : JSON.stringify(endpoint.circuitBreaker),
@@ -89,8 +90,8 @@ export function endpointPatchToRow(patch: Partial<EndpointRecord>): Partial<Retu
   if (patch.secrets !== undefined) row.secrets = secretsToJson(patch.secrets)
   if (patch.headers !== undefined) row.headers = JSON.stringify(patch.headers)
   if (patch.metadata !== undefined) row.metadata = JSON.stringify(patch.metadata)
-  if (patch.retrySchedule !== undefined) {
-    row.retry_schedule = patch.retrySchedule === null ? null : JSON.stringify(patch.retrySchedule)
+  if (patch.retrySchedule !== undefined || patch.retryByType !== undefined) {
+    row.retry_schedule = retryToColumn(patch.retrySchedule, patch.retryByType)
   }
   if (patch.rateLimit !== undefined) row.rate_limit = patch.rateLimit === null ? null : JSON.stringify(patch.rateLimit)
   if (patch.maxConcurrency !== undefined) row.max_concurrency = patch.maxConcurrency
