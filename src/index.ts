@@ -14,6 +14,7 @@ export type { CircuitBreakerInput, EndpointInput, EndpointUpdate } from './outbo
 export type { SendEvent, SendOptions, SendResult } from './outbound/send.js'
 export * from './core/errors.js'
 export type { Duration } from './core/duration.js'
+export type { PayloadFilter, FilterOperators, FilterScalar } from './core/filters/payload-filter.js'
 export type * from './core/types.js'
 export type * from './core/events.js'
 export { WebhookVerificationError } from './signing/index.js'

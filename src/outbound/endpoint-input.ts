@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { type Duration } from '../core/duration.js'
 import { EVENT_FILTER_PATTERN } from '../core/event-type.js'
+import { parseFilter } from '../core/filters/parse-filter.js'
+import type { PayloadFilter } from '../core/filters/payload-filter.js'
 import { DURATION_HINT, durationCheck } from '../core/validation.js'
 
 // Headers the relay sets itself; an endpoint's custom headers may not replace them.
@@ -75,6 +77,13 @@ export interface EndpointInput {
   ordering?: 'none' | 'fifo'
   /** Circuit-breaker settings for this endpoint instead of the relay's. */
   circuitBreaker?: CircuitBreakerInput | null
+  /**
+   * Only messages whose payload (`{ type, timestamp, data }`) matches this filter are routed to
+   * the endpoint (explicit `endpointIds` bypass it). See docs/endpoints.md for the syntax.
+   * @default null (every message that matches `eventTypes` and `channels`)
+   * @example { 'data.amount': { $gte: 100 }, 'data.currency': { $in: ['EUR', 'USD'] } }
+   */
+  filter?: PayloadFilter | null
 }
 
 /** Circuit-breaker settings, as options take them. */
@@ -93,6 +102,11 @@ export interface CircuitBreakerInput {
 
 /** The fields that can be changed with `endpoints.update`; `null` clears an optional field. */
 export type EndpointUpdate = Partial<Omit<EndpointInput, 'secret' | 'disabled'>>
+
+/** A payload filter, checked by `parseFilter`: each problem is reported at its own path. */
+const filter = z.custom<PayloadFilter>().superRefine((value, ctx) => {
+  for (const issue of parseFilter(value).issues) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message })
+})
 
 export const circuitBreakerSchema = z.strictObject({
   enabled: z.boolean().optional(),
@@ -117,6 +131,7 @@ export const endpointInputSchema = z.strictObject({
   maxConcurrency: z.number().int().positive().max(10_000).nullable().optional(),
   ordering: z.enum(['none', 'fifo']).optional(),
   circuitBreaker: circuitBreakerSchema.nullable().optional(),
+  filter: filter.nullable().optional(),
 })
 
 export const endpointUpdateSchema = endpointInputSchema.omit({ secret: true, disabled: true }).partial()

@@ -76,6 +76,7 @@ export class Endpoints {
       maxConcurrency: parsed.maxConcurrency ?? null,
       ordering: parsed.ordering ?? 'none',
       circuitBreaker: circuitSettings(parsed.circuitBreaker),
+      filter: parsed.filter ?? null,
       disabledAt: parsed.disabled ? now : null,
       disabledReason: parsed.disabled ? 'created disabled' : null,
       failingSince: null,
@@ -134,6 +135,7 @@ export class Endpoints {
       ...(circuitBreaker !== undefined && { circuitBreaker: circuitSettings(circuitBreaker) }),
       ...(rest.tenant !== undefined && { tenant: rest.tenant ?? null }),
       ...(rest.description !== undefined && { description: rest.description ?? null }),
+      ...(rest.filter !== undefined && { filter: rest.filter ?? null }),
       updatedAt: new Date(this.#deps.now()),
     })
     if (!record) throw new NotFoundError('Endpoint', id)

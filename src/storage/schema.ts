@@ -64,6 +64,10 @@ export interface EndpointsTable {
   circuit_open_until: NullableMillis
   /** When the endpoint was deleted; deleted endpoints keep their history until retention. */
   deleted_at: NullableMillis
+  /** JSON `PayloadFilter` or NULL (migration 009). */
+  filter: string | null
+  /** The filter as a Postgres jsonpath (`filterToJsonPath`), which Postgres routes with; NULL without a filter. */
+  filter_jsonpath: string | null
 }
 
 export interface MessagesTable {

@@ -1,6 +1,8 @@
 import { CompiledQuery, type Kysely, type SqliteDatabase } from 'kysely'
 import { HookrelayError } from '../../core/errors.js'
 import { matchesChannels, matchesEventType } from '../../core/event-type.js'
+import { CompiledFilters, LazyDocument } from '../../core/filters/compiled-filters.js'
+import type { FilterMatcher } from '../../core/filters/evaluate-filter.js'
 import { deliveryIdOf } from '../../core/ids.js'
 import type { OutgoingMessage, StoredMessage } from '../storage.js'
 import { checkExplicitTargets, explicitIds } from './explicit-targets.js'
@@ -12,6 +14,8 @@ interface RoutableEndpoint {
   id: string
   eventTypes: string[]
   channels: string[]
+  /** The payload filter, compiled; null routes every message. */
+  filter: FilterMatcher | null
 }
 
 /** One statement the program asks to run; it is given back the rows. */
@@ -42,6 +46,7 @@ export class SqliteStoreMessages implements MessageStore {
   readonly #database: SqliteDatabase
   readonly #afterOutboxWrite: () => void
   readonly #texts = new Map<string, string>()
+  readonly #filters = new CompiledFilters()
 
   /**
    * `database` is the connection hookrelay's Kysely runs on (with its statement cache).
@@ -141,9 +146,17 @@ export class SqliteStoreMessages implements MessageStore {
         targets = [...endpointIds].sort()
       } else {
         let endpoints = routable.get(message.tenant)
-        if (!endpoints) routable.set(message.tenant, (endpoints = routableEndpoints(yield this.#routableQuery(message.tenant))))
+        if (!endpoints) {
+          routable.set(message.tenant, (endpoints = this.#routableEndpoints(yield this.#routableQuery(message.tenant))))
+        }
+        const document = new LazyDocument(message.payload)
         targets = endpoints
-          .filter((e) => matchesEventType(message.type, e.eventTypes) && matchesChannels(e.channels, message.channels))
+          .filter(
+            (e) =>
+              matchesEventType(message.type, e.eventTypes) &&
+              matchesChannels(e.channels, message.channels) &&
+              (e.filter === null || document.matches(e.filter)),
+          )
           .map((e) => e.id)
       }
       const at = message.createdAt.getTime()
@@ -192,9 +205,18 @@ export class SqliteStoreMessages implements MessageStore {
 
   #routableQuery(tenant: string | null): Query {
     const text = this.#text(tenant === null ? 'routable:null' : 'routable', () =>
-      `select id, event_types, channels from ${this.#tables.endpoints} ` +
+      `select id, event_types, channels, filter from ${this.#tables.endpoints} ` +
         `where disabled_at is null and deleted_at is null and tenant ${tenant === null ? 'is null' : '= ?'} order by id`)
     return { text, params: tenant === null ? [] : [tenant] }
+  }
+
+  #routableEndpoints(rows: readonly Record<string, unknown>[]): RoutableEndpoint[] {
+    return rows.map((row) => ({
+      id: row.id as string,
+      eventTypes: JSON.parse(row.event_types as string) as string[],
+      channels: JSON.parse(row.channels as string) as string[],
+      filter: row.filter === null ? null : this.#filters.get(row.filter as string),
+    }))
   }
 
   #text(key: string, build: () => string): string {
@@ -204,13 +226,6 @@ export class SqliteStoreMessages implements MessageStore {
   }
 }
 
-function routableEndpoints(rows: readonly Record<string, unknown>[]): RoutableEndpoint[] {
-  return rows.map((row) => ({
-    id: row.id as string,
-    eventTypes: JSON.parse(row.event_types as string) as string[],
-    channels: JSON.parse(row.channels as string) as string[],
-  }))
-}
 
 function wroteDeliveries(results: readonly StoredMessage[]): boolean {
   return results.some((r) => !r.duplicate && r.deliveries.length > 0)
