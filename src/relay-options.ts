@@ -7,6 +7,13 @@ import { circuitBreakerSchema, type CircuitBreakerInput } from './outbound/endpo
 import { DURATION_HINT, durationCheck, parseOrThrow } from './core/validation.js'
 import type { Storage } from './storage/storage.js'
 import type { QueueDriver } from './queue/queue-driver.js'
+import {
+  DEFAULT_NOTIFY_AT,
+  notifyAtSchema,
+  OPERATIONAL_EVENT_TYPES,
+  operationalWebhookSchema,
+  type OperationalWebhookOptions,
+} from './outbound/operational-webhook-options.js'
 
 /** Options of {@link createRelay}. Every field is optional; defaults suit a single-process app on SQLite. */
 export interface RelayOptions {
@@ -102,7 +109,15 @@ export interface RelayOptions {
     disableAfter?: Duration | false
     /** How often the workers check. @default '1m' */
     checkInterval?: Duration
+    /**
+     * Shares of `disableAfter`, in percent, at which `endpoint.failing` is emitted, once per share
+     * per failing episode (a success ends the episode and emits `endpoint.recovered`); `[]`: never.
+     * @default [50, 70, 90, 100]
+     */
+    notifyAt?: number[]
   }
+  /** Signed webhooks about your endpoints' health, to your own URL (see docs/operations.md). @default none */
+  operationalWebhook?: OperationalWebhookOptions
   /**
    * Retention: the workers purge, every `interval`, what ended longer than `olderThan` ago —
    * delivered, dead and discarded deliveries with their attempts, messages left without
@@ -184,7 +199,9 @@ const schema = z
     endpointHealth: z.strictObject({
       disableAfter: z.union([duration, z.literal(false)]).optional(),
       checkInterval: duration.optional(),
+      notifyAt: notifyAtSchema.optional(),
     }),
+    operationalWebhook: operationalWebhookSchema,
     retention: z.union([
       z.literal(false),
       z.strictObject({
@@ -220,7 +237,8 @@ export interface ResolvedRelayOptions {
   limits: { maxPayloadBytes: number }
   network: { allowPrivate: boolean; allowCidrs: string[] }
   /** `disableAfterMs: null`: never disable. */
-  endpointHealth: { disableAfterMs: number | null; checkIntervalMs: number }
+  endpointHealth: { disableAfterMs: number | null; checkIntervalMs: number; notifyAtPercent: readonly number[] }
+  operationalWebhook: Required<OperationalWebhookOptions> | null
   /** `null`: no scheduled purge. */
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null
   stopTimeoutMs: number
@@ -273,7 +291,11 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
           ? null
           : toMilliseconds(o.endpointHealth?.disableAfter ?? '5d', 'endpointHealth.disableAfter'),
       checkIntervalMs: Math.max(1, toMilliseconds(o.endpointHealth?.checkInterval ?? '1m', 'endpointHealth.checkInterval')),
+      notifyAtPercent: [...new Set(o.endpointHealth?.notifyAt ?? DEFAULT_NOTIFY_AT)].sort((a, b) => a - b),
     },
+    operationalWebhook: o.operationalWebhook
+      ? { ...o.operationalWebhook, events: o.operationalWebhook.events ?? [...OPERATIONAL_EVENT_TYPES] }
+      : null,
     retention: o.retention
       ? {
           olderThanMs: toMilliseconds(o.retention.olderThan, 'retention.olderThan'),

@@ -15,6 +15,7 @@ import { Portal } from './dashboard/portal.js'
 import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
+import { OperationalWebhook } from './outbound/operational-webhook.js'
 import { UndiciTransport, type HttpTransport } from './outbound/http-transport.js'
 import { Sender, type SendEvent, type SendOptions, type SendResult } from './outbound/send.js'
 import { SsrfGuard } from './outbound/ssrf-guard.js'
@@ -69,6 +70,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   #transport: HttpTransport | null = null
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
+  /** Sends endpoint notifications to `operationalWebhook`, when configured. */
+  #operational: OperationalWebhook | null = null
   readonly #housekeeping: PeriodicTask[] = []
   /** The driver's coordination, with every circuit change also recorded in the database. */
   readonly #circuitRecord: StoredCircuits
@@ -117,8 +120,13 @@ export class Relay extends EventEmitter<RelayEvents> {
         now,
         notify: this.#requeued,
         circuitState: this.#circuitState,
-        disableAfterMs: this.#options.endpointHealth.disableAfterMs,
-        onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+        health: {
+          disableAfterMs: this.#options.endpointHealth.disableAfterMs,
+          notifyAtPercent: this.#options.endpointHealth.notifyAtPercent,
+          onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+          onFailing: (notice) => emit('endpoint.failing', notice),
+          onRecovered: (endpointId) => emit('endpoint.recovered', { endpointId }),
+        },
       }),
     })
     this.#sender = new Sender({
@@ -133,6 +141,12 @@ export class Relay extends EventEmitter<RelayEvents> {
       },
     })
 
+    const operational = this.#options.operationalWebhook
+    if (operational) {
+      const report = (error: unknown, context: string) => emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
+      const send = (event: SendEvent) => this.#sender.send(event)
+      this.#operational = new OperationalWebhook({ options: operational, storage: this.storage, guard: this.#guard, now, send, report })
+    }
     this.#inbound = new Inbound({ storage: this.storage, emit, options: this.#options })
     this.inbound = this.#inbound
 
@@ -225,6 +239,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     await Promise.all(this.#housekeeping.map((task) => task.stop()))
     await this.#dispatcher?.stop()
     await this.#inbound.stop()
+    await this.#operational?.drain()
     await this.#queue.stop()
     await this.#transport?.close()
     await this.#circuitRecord.flush()
@@ -274,6 +289,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       this.#errorLogger.log(args[0] as RelayErrorEvent)
       return
     }
+    this.#operational?.observe(name, args[0])
     try {
       ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)
     } catch (error) {

@@ -24,6 +24,7 @@ import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-claims.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound-operations.js'
 import * as endpointRows from './endpoint-rows.js'
+import { endpointNoticeStore, type EndpointNoticeStore } from './endpoint-notices.js'
 import * as reads from './record-reads.js'
 import * as transitions from './status-transitions.js'
 import { checkExternalExecutor, IDS_PER_STATEMENT, unique, type Db } from './kysely-storage-helpers.js'
@@ -40,6 +41,7 @@ export type { KyselyStorageOptions } from './kysely-storage-options.js'
 export class KyselyStorage implements Storage {
   readonly dialect: 'sqlite' | 'postgres'
   readonly wakeups?: StorageWakeups
+  readonly notices: EndpointNoticeStore
   readonly #raw: Kysely<any>
   readonly #db: Db
   readonly #sqlDialect: StorageDialect
@@ -68,6 +70,7 @@ export class KyselyStorage implements Storage {
     this.#announce = options.announce
     if (options.wakeups) this.wakeups = options.wakeups
     this.#db = this.#scope(options.db)
+    this.notices = endpointNoticeStore(this.#db)
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)

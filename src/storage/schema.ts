@@ -68,6 +68,9 @@ export interface EndpointsTable {
   filter: string | null
   /** The filter as a Postgres jsonpath (`filterToJsonPath`), which Postgres routes with; NULL without a filter. */
   filter_jsonpath: string | null
+  /** The failing episode (its `failing_since`) last announced as `endpoint.failing`, and the share in percent (migration 010). */
+  failing_notified_since: NullableMillis
+  failing_notified_percent: number | null
 }
 
 export interface MessagesTable {

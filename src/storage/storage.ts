@@ -8,6 +8,7 @@ import type {
   InboundStatus,
   MessageRecord,
 } from '../core/types.js'
+import type { EndpointNoticeStore } from './endpoint-notices.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
 import type {
   StorageTransaction,
@@ -211,6 +212,8 @@ export interface Storage {
    * `reason`; returns their ids. Endpoint health runs this periodically, never on the hot path.
    */
   disableFailingEndpoints(failingBefore: Date, reason: string, at: Date): Promise<string[]>
+  /** Which failing shares were announced, per episode (owner notifications; see endpoint-notices.ts). */
+  readonly notices: EndpointNoticeStore
   /**
    * Retention, one short transaction per call, at most `limit` rows each: deliveries that ended
    * (succeeded, dead, discarded) before `olderThan` with their attempts; messages created before
