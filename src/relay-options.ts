@@ -7,6 +7,7 @@ import { circuitBreakerSchema, type CircuitBreakerInput } from './outbound/endpo
 import { DURATION_HINT, durationCheck, parseOrThrow } from './core/validation.js'
 import type { Storage } from './storage/storage.js'
 import type { QueueDriver } from './queue/queue-driver.js'
+import type { OpenTelemetryOption } from './telemetry/telemetry-options.js'
 import {
   DEFAULT_NOTIFY_AT,
   notifyAtSchema,
@@ -118,6 +119,8 @@ export interface RelayOptions {
   }
   /** Signed webhooks about your endpoints' health, to your own URL (see docs/operations.md). @default none */
   operationalWebhook?: OperationalWebhookOptions
+  /** Traces and metrics through `@opentelemetry/api` (see docs/observability.md). */
+  openTelemetry?: OpenTelemetryOption
   /**
    * Retention: the workers purge, every `interval`, what ended longer than `olderThan` ago —
    * delivered, dead and discarded deliveries with their attempts, messages left without
@@ -202,6 +205,10 @@ const schema = z
       notifyAt: notifyAtSchema.optional(),
     }),
     operationalWebhook: operationalWebhookSchema,
+    openTelemetry: z.union([
+      z.boolean(),
+      z.strictObject({ tracerProvider: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(), meterProvider: z.custom<object>((v) => typeof v === 'object' && v !== null).optional() }),
+    ]),
     retention: z.union([
       z.literal(false),
       z.strictObject({
@@ -239,6 +246,7 @@ export interface ResolvedRelayOptions {
   /** `disableAfterMs: null`: never disable. */
   endpointHealth: { disableAfterMs: number | null; checkIntervalMs: number; notifyAtPercent: readonly number[] }
   operationalWebhook: Required<OperationalWebhookOptions> | null
+  openTelemetry: OpenTelemetryOption
   /** `null`: no scheduled purge. */
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null
   stopTimeoutMs: number
@@ -296,6 +304,7 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
     operationalWebhook: o.operationalWebhook
       ? { ...o.operationalWebhook, events: o.operationalWebhook.events ?? [...OPERATIONAL_EVENT_TYPES] }
       : null,
+    openTelemetry: o.openTelemetry ?? false,
     retention: o.retention
       ? {
           olderThanMs: toMilliseconds(o.retention.olderThan, 'retention.olderThan'),

@@ -22,7 +22,9 @@ import { SsrfGuard } from './outbound/ssrf-guard.js'
 import type { QueueDriver } from './queue/queue-driver.js'
 import { StoredCircuits } from './queue/stored-circuits.js'
 import { storagePolling } from './queue/storage-polling.js'
-import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
+import { resolveRelayOptions, VERSION, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
+import { loadTelemetry } from './telemetry/load-telemetry.js'
+import type { Telemetry } from './telemetry/telemetry.js'
 import { sqliteStorage } from './storage/sqlite-storage.js'
 import type { Storage } from './storage/storage.js'
 import {
@@ -70,6 +72,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   #transport: HttpTransport | null = null
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
+  /** Spans and metrics, when `openTelemetry` is on; `null` costs one check. */
+  readonly #telemetry: Telemetry | null
   /** Sends endpoint notifications to `operationalWebhook`, when configured. */
   #operational: OperationalWebhook | null = null
   readonly #housekeeping: PeriodicTask[] = []
@@ -129,8 +133,13 @@ export class Relay extends EventEmitter<RelayEvents> {
         },
       }),
     })
+    this.#telemetry = loadTelemetry(this.#options.openTelemetry, VERSION, async () => {
+      const stats = await this.stats({ window: '1m' })
+      return { pending: stats.deliveries.pending + stats.deliveries.delivering, lagMs: stats.lagMs }
+    })
     this.#sender = new Sender({
       storage: this.storage,
+      telemetry: this.#telemetry,
       now,
       maxPayloadBytes: this.#options.limits.maxPayloadBytes,
       onCommitted: (created) => {
@@ -147,7 +156,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       const send = (event: SendEvent) => this.#sender.send(event)
       this.#operational = new OperationalWebhook({ options: operational, storage: this.storage, guard: this.#guard, now, send, report })
     }
-    this.#inbound = new Inbound({ storage: this.storage, emit, options: this.#options })
+    this.#inbound = new Inbound({ storage: this.storage, emit, options: this.#options, telemetry: this.#telemetry })
     this.inbound = this.#inbound
 
     const storage = this.storage
@@ -215,6 +224,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       circuits,
       options: this.#options,
       emit: this.#emit,
+      telemetry: this.#telemetry,
     })
     this.#dispatcher = dispatcher
     await this.#queue.start({ storage: this.storage, onWake: () => dispatcher.wake(), emit: this.#emit, now: this.#options.now })
@@ -290,6 +300,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       return
     }
     this.#operational?.observe(name, args[0])
+    this.#telemetry?.observe(name, args[0])
     try {
       ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)
     } catch (error) {

@@ -83,6 +83,8 @@ export interface MessageRecord {
   channels: string[]
   idempotencyKey: string | null
   createdAt: Date
+  /** The W3C `traceparent` of the `send()` span, when OpenTelemetry is on; attempts continue its trace. */
+  traceContext?: string | null
 }
 
 /** One message to one endpoint: its status, attempts so far and next due time (`relay.deliveries.get/list`). */

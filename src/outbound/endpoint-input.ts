@@ -8,7 +8,7 @@ import { DURATION_HINT, durationCheck } from '../core/validation.js'
 // Headers the relay sets itself; an endpoint's custom headers may not replace them.
 const RESERVED_HEADERS = new Set([
   'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'user-agent',
-  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'stripe-signature', 'x-hub-signature-256',
+  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'stripe-signature', 'x-hub-signature-256', 'traceparent',
 ])
 
 const duration = z.custom<Duration>(durationCheck, { message: DURATION_HINT })

@@ -7,6 +7,7 @@ import type { MessageRecord } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { OutgoingMessage, Storage, StoredMessage } from '../storage/storage.js'
 import { throwActionable } from '../storage/storage-errors.js'
+import type { Telemetry } from '../telemetry/telemetry.js'
 import { SendBatcher } from './send-batcher.js'
 
 /** An event to send. */
@@ -59,6 +60,8 @@ export interface SenderDeps {
   storage: Storage
   now: () => number
   maxPayloadBytes: number
+  /** Spans around sends, when OpenTelemetry is on. */
+  telemetry?: Telemetry | null
   /** Called with what was committed, when `send()` ran its own transaction. */
   onCommitted: (created: MessageCreatedEvent[]) => void
 }
@@ -127,6 +130,15 @@ export class Sender {
     if (!Array.isArray(events)) throw new ValidationError('sendMany() takes an array of events.')
     const prepared = events.map((event, index) => this.#prepare(event, events.length > 1 ? `event [${index}]` : 'event'))
     if (prepared.length === 0) return []
+    const telemetry = this.#deps.telemetry
+    if (!telemetry) return this.#write(prepared, options)
+    return telemetry.send(prepared.length, (traceparent) => {
+      for (const item of prepared) item.message.traceContext = traceparent
+      return this.#write(prepared, options)
+    })
+  }
+
+  #write(prepared: Prepared[], options: SendOptions): Promise<SendResult[]> {
     if (options.transaction !== undefined) {
       // Inside the caller's transaction we cannot know when (or whether) it commits, so no event then.
       return this.#deps.storage.transaction((tx) => this.#store((m) => tx.storeMessages(m), prepared, []), {

@@ -172,6 +172,7 @@ export function messageFromRow(row: MessageRow): MessageRecord {
     channels: parseJson<string[]>(row.channels),
     idempotencyKey: row.idempotency_key,
     createdAt: toDate(row.created_at),
+    ...(row.trace_context ? { traceContext: row.trace_context } : {}),
   }
 }
 
@@ -185,6 +186,7 @@ export function messageToRow(message: MessageRecord, idempotencyScope: string | 
     idempotency_key: message.idempotencyKey,
     idempotency_scope: idempotencyScope,
     created_at: toMillis(message.createdAt),
+    trace_context: message.traceContext ?? null,
   }
 }
 

@@ -84,6 +84,8 @@ export interface MessagesTable {
   /** Unique; computed by the caller (e.g. tenant + key). NULL never conflicts. */
   idempotency_scope: string | null
   created_at: Millis
+  /** The W3C `traceparent` of the send span (migration 012); NULL without OpenTelemetry. */
+  trace_context: string | null
 }
 
 export interface DeliveriesTable {

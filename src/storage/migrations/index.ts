@@ -6,6 +6,7 @@ import { endpointCircuitState } from './005-endpoint-circuit-state.js'
 import { endpointSoftDelete } from './006-endpoint-soft-delete.js'
 import { endpointFilter } from './009-endpoint-filter.js'
 import { endpointNotifications } from './010-endpoint-notifications.js'
+import { messageTrace } from './012-message-trace.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   endpointSoftDelete,
   endpointFilter,
   endpointNotifications,
+  messageTrace,
 ])

@@ -41,10 +41,10 @@ function storeStatement(tables: SendTables, notify: boolean): string {
   return `with input as (
   select * from json_to_recordset($1::json) as x(
     ord int, id text, tenant text, type text, payload text, channels text,
-    idempotency_key text, idempotency_scope text, created_at bigint, endpoint_ids json)
+    idempotency_key text, idempotency_scope text, created_at bigint, endpoint_ids json, trace_context text)
 ), inserted as (
   insert into ${M} (${MESSAGE_COLUMNS})
-  select id, tenant, type, payload, channels, idempotency_key, idempotency_scope, created_at from input order by ord
+  select id, tenant, type, payload, channels, idempotency_key, idempotency_scope, created_at, trace_context from input order by ord
   on conflict (idempotency_scope) do nothing
   returning id
 ), fresh as (
@@ -162,6 +162,7 @@ export class PostgresStoreMessages implements MessageStore {
         idempotency_scope: idempotencyScope,
         created_at: m.createdAt.getTime(),
         endpoint_ids: endpointIds,
+        trace_context: m.traceContext ?? null,
       })),
     )
     const params = this.#channel === undefined ? [input] : [input, this.#channel]

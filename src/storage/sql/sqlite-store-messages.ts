@@ -119,11 +119,11 @@ export class SqliteStoreMessages implements MessageStore {
       const some = items.filter((item) => (item.idempotencyScope !== null) === scoped)
       for (const chunk of powerOfTwoChunks(some)) {
         const text = this.#text(`messages:${scoped}:${chunk.length}`, () =>
-          `insert into ${this.#tables.messages} (${MESSAGE_COLUMNS}) values ${marks(chunk.length, 8)}` +
+          `insert into ${this.#tables.messages} (${MESSAGE_COLUMNS}) values ${marks(chunk.length, 9)}` +
             (scoped ? ' on conflict (idempotency_scope) do nothing returning id' : ''))
         const params: unknown[] = []
         for (const { message: m, idempotencyScope } of chunk) {
-          params.push(m.id, m.tenant, m.type, m.payload, JSON.stringify(m.channels), m.idempotencyKey, idempotencyScope, m.createdAt.getTime())
+          params.push(m.id, m.tenant, m.type, m.payload, JSON.stringify(m.channels), m.idempotencyKey, idempotencyScope, m.createdAt.getTime(), m.traceContext ?? null)
         }
         const rows = yield { text, params }
         if (scoped) for (const row of rows) inserted.add(row.id as string)
