@@ -17,6 +17,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { runContendersBench } from './contenders.js'
 import { runFailuresBench } from './failures.js'
+import { runFiltersBench } from './filters.js'
 import { runFleetBench } from './fleet.js'
 import { runHistoryBench } from './history.js'
 import { runIntakeBench } from './intake.js'
@@ -78,6 +79,14 @@ const SECTIONS: SectionSpec[] = [
       title: 'Durable enqueue: send()',
       how: `Each cell runs for ${env.sendSeconds} s with the workers off. hookrelay has one subscribed endpoint, so each send also writes one delivery. Targets: one at a time SQLite ≥ 5,000/s, Postgres ≥ 1,000/s; 32 concurrent callers SQLite ≥ 10,000/s, Postgres ≥ 5,000/s.`,
       tables: await runSendBench(),
+    }),
+  },
+  {
+    name: 'filters',
+    run: async () => ({
+      title: 'Fan-out with payload filters',
+      how: `Workers off; sends to the same number of endpoints (BENCH_FILTER_ENDPOINTS) with no filter, then with a three-clause filter (\`$gte\`, \`$in\`, \`$or\` of \`$exists\` and equality) on every endpoint that every message matches, so both write the same deliveries; interleaved rounds of max(0.5, BENCH_SEND_SECONDS / 3) s (BENCH_ROUNDS, at least 5), medians; the client CPU per message (\`process.cpuUsage()\`) reads through a busy machine better than the rate. SQLite evaluates filters in JavaScript (compiled once per filter), Postgres as jsonpath inside the fan-out statement. Target: ratio ≥ 0.9.`,
+      tables: [await runFiltersBench()],
     }),
   },
   {

@@ -31,6 +31,7 @@ export type {
 } from './catalog/index.js'
 export * from './core/errors.js'
 export type { Duration } from './core/duration.js'
+export type { PayloadFilter, FilterOperators, FilterScalar } from './core/filters/payload-filter.js'
 export type * from './core/types.js'
 export type * from './core/events.js'
 export { WebhookVerificationError } from './signing/index.js'

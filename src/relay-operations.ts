@@ -1,4 +1,4 @@
-import { sweepEndpointHealth } from './admin/endpoint-health.js'
+import { sweepEndpointHealth, type EndpointHealthDeps } from './admin/endpoint-health.js'
 import { recoverEndpoint } from './admin/recover.js'
 import { resendMessage, type ResendOptions, type ResendResult } from './admin/resend.js'
 import { PeriodicTask } from './admin/periodic.js'
@@ -104,15 +104,14 @@ export function attemptOperations(storage: Storage): AttemptOperations {
 export function endpointOperations(
   ctx: RelayOperationsContext & {
     circuitState: CircuitStateProvider
-    disableAfterMs: number | null
-    onDisabled: (endpointId: string, reason: string) => void
+    health: Omit<EndpointHealthDeps, 'storage' | 'now'>
   },
 ): EndpointOperations {
   const { storage, now, notify, circuitState } = ctx
   return {
     recover: (id, opts) => recoverEndpoint({ storage, now, notify }, id, opts),
     stats: (id, opts) => endpointStats({ storage, now, circuitState }, id, opts),
-    sweepHealth: () => sweepEndpointHealth({ storage, now, disableAfterMs: ctx.disableAfterMs, onDisabled: ctx.onDisabled }),
+    sweepHealth: () => sweepEndpointHealth({ storage, now, ...ctx.health }),
   }
 }
 

@@ -10,6 +10,14 @@ import { circuitBreakerSchema, type CircuitBreakerInput } from './outbound/endpo
 import { DURATION_HINT, durationCheck, parseOrThrow } from './core/validation.js'
 import type { Storage } from './storage/storage.js'
 import type { QueueDriver } from './queue/queue-driver.js'
+import type { OpenTelemetryOption } from './telemetry/telemetry-options.js'
+import {
+  DEFAULT_NOTIFY_AT,
+  notifyAtSchema,
+  OPERATIONAL_EVENT_TYPES,
+  operationalWebhookSchema,
+  type OperationalWebhookOptions,
+} from './outbound/operational-webhook-options.js'
 
 /** Options of {@link createRelay}. Every field is optional; defaults suit a single-process app on SQLite. */
 export interface RelayOptions<TCatalog extends EventCatalog | undefined = EventCatalog | undefined> {
@@ -121,7 +129,26 @@ export interface RelayOptions<TCatalog extends EventCatalog | undefined = EventC
     disableAfter?: Duration | false | undefined
     /** How often the workers check. @default '1m' */
     checkInterval?: Duration | undefined
+    /**
+     * Shares of `disableAfter`, in percent, at which `endpoint.failing` is emitted, once per share
+     * per failing episode (a success ends the episode and emits `endpoint.recovered`); `[]`: never.
+     * @default [50, 70, 90, 100]
+     * @example notifyAt: [80, 100]
+     */
+    notifyAt?: number[] | undefined
   } | undefined
+  /**
+   * Signed webhooks about your endpoints' health, to your own URL (see docs/operations.md).
+   * @default none
+   * @example operationalWebhook: { url: 'https://ops.example.com/hooks', secret: process.env.OPS_WEBHOOK_SECRET }
+   */
+  operationalWebhook?: OperationalWebhookOptions | undefined
+  /**
+   * Traces and metrics through `@opentelemetry/api` (see docs/observability.md).
+   * @default false
+   * @example openTelemetry: true
+   */
+  openTelemetry?: OpenTelemetryOption | undefined
   /**
    * Retention: the workers purge, every `interval`, what ended longer than `olderThan` ago —
    * delivered, dead and discarded deliveries with their attempts, messages left without
@@ -207,7 +234,13 @@ const schema = z
     endpointHealth: z.strictObject({
       disableAfter: z.union([duration, z.literal(false)]).optional(),
       checkInterval: duration.optional(),
+      notifyAt: notifyAtSchema.optional(),
     }),
+    operationalWebhook: operationalWebhookSchema,
+    openTelemetry: z.union([
+      z.boolean(),
+      z.strictObject({ tracerProvider: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(), meterProvider: z.custom<object>((v) => typeof v === 'object' && v !== null).optional() }),
+    ]),
     retention: z.union([
       z.literal(false),
       z.strictObject({
@@ -243,7 +276,9 @@ export interface ResolvedRelayOptions {
   limits: { maxPayloadBytes: number }
   network: { allowPrivate: boolean; allowCidrs: string[] }
   /** `disableAfterMs: null`: never disable. */
-  endpointHealth: { disableAfterMs: number | null; checkIntervalMs: number }
+  endpointHealth: { disableAfterMs: number | null; checkIntervalMs: number; notifyAtPercent: readonly number[] }
+  operationalWebhook: Required<OperationalWebhookOptions> | null
+  openTelemetry: OpenTelemetryOption
   /** `null`: no scheduled purge. */
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null
   stopTimeoutMs: number
@@ -302,7 +337,12 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
           ? null
           : toMilliseconds(o.endpointHealth?.disableAfter ?? '5d', 'endpointHealth.disableAfter'),
       checkIntervalMs: Math.max(1, toMilliseconds(o.endpointHealth?.checkInterval ?? '1m', 'endpointHealth.checkInterval')),
+      notifyAtPercent: [...new Set(o.endpointHealth?.notifyAt ?? DEFAULT_NOTIFY_AT)].sort((a, b) => a - b),
     },
+    operationalWebhook: o.operationalWebhook
+      ? { ...o.operationalWebhook, events: o.operationalWebhook.events ?? [...OPERATIONAL_EVENT_TYPES] }
+      : null,
+    openTelemetry: o.openTelemetry ?? false,
     retention: o.retention
       ? {
           olderThanMs: toMilliseconds(o.retention.olderThan, 'retention.olderThan'),

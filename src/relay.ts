@@ -20,14 +20,17 @@ import { Portal } from './dashboard/portal.js'
 import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
+import { OperationalWebhook } from './outbound/operational-webhook.js'
 import { UndiciTransport, type HttpTransport } from './outbound/http-transport.js'
-import { Sender, type SendOptions, type SendResult } from './outbound/send.js'
+import { Sender, type SendEvent, type SendOptions, type SendResult } from './outbound/send.js'
 import { sendTestMessage } from './outbound/send-test.js'
 import { SsrfGuard } from './outbound/ssrf-guard.js'
 import type { QueueDriver } from './queue/queue-driver.js'
 import { StoredCircuits } from './queue/stored-circuits.js'
 import { storagePolling } from './queue/storage-polling.js'
-import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
+import { resolveRelayOptions, VERSION, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
+import { loadTelemetry } from './telemetry/load-telemetry.js'
+import type { Telemetry } from './telemetry/telemetry.js'
 import { sqliteStorage } from './storage/dialect/sqlite/sqlite-storage.js'
 import type { Storage } from './storage/storage.js'
 import {
@@ -76,6 +79,10 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
   #transport: HttpTransport | null = null
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
+  /** Spans and metrics, when `openTelemetry` is on; `null` costs one check. */
+  readonly #telemetry: Telemetry | null
+  /** Sends endpoint notifications to `operationalWebhook`, when configured. */
+  #operational: OperationalWebhook | null = null
   readonly #housekeeping: PeriodicTask[] = []
   /** The driver's coordination, with every circuit change also recorded in the database. */
   readonly #circuitRecord: StoredCircuits
@@ -130,12 +137,22 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
         now,
         notify: this.#requeued,
         circuitState: this.#circuitState,
-        disableAfterMs: this.#options.endpointHealth.disableAfterMs,
-        onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+        health: {
+          disableAfterMs: this.#options.endpointHealth.disableAfterMs,
+          notifyAtPercent: this.#options.endpointHealth.notifyAtPercent,
+          onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+          onFailing: (notice) => emit('endpoint.failing', notice),
+          onRecovered: (endpointId) => emit('endpoint.recovered', { endpointId }),
+        },
       }),
+    })
+    this.#telemetry = loadTelemetry(this.#options.openTelemetry, VERSION, async () => {
+      const stats = await this.stats({ window: '1m' })
+      return { pending: stats.deliveries.pending + stats.deliveries.delivering, lagMs: stats.lagMs }
     })
     this.#sender = new Sender({
       storage: this.storage,
+      telemetry: this.#telemetry,
       now,
       maxPayloadBytes: this.#options.limits.maxPayloadBytes,
       catalog,
@@ -147,7 +164,13 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
       },
     })
 
-    this.#inbound = new Inbound({ storage: this.storage, emit, options: this.#options })
+    const operational = this.#options.operationalWebhook
+    if (operational) {
+      const report = (error: unknown, context: string) => emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
+      const send = (event: SendEvent) => this.#sender.send(event)
+      this.#operational = new OperationalWebhook({ options: operational, storage: this.storage, guard: this.#guard, now, send, report })
+    }
+    this.#inbound = new Inbound({ storage: this.storage, emit, options: this.#options, telemetry: this.#telemetry })
     this.inbound = this.#inbound
 
     const storage = this.storage
@@ -224,6 +247,7 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
       circuits,
       options: this.#options,
       emit: this.#emit,
+      telemetry: this.#telemetry,
     })
     this.#dispatcher = dispatcher
     await this.#queue.start({ storage: this.storage, onWake: () => dispatcher.wake(), emit: this.#emit, now: this.#options.now })
@@ -248,6 +272,7 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
     await Promise.all(this.#housekeeping.map((task) => task.stop()))
     await this.#dispatcher?.stop()
     await this.#inbound.stop()
+    await this.#operational?.drain()
     await this.#queue.stop()
     await this.#transport?.close()
     await this.#circuitRecord.flush()
@@ -307,6 +332,8 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
       const event = args[0] as InboundUnhandledEvent
       this.#errorLogger.warnOnce(`${event.source}\n${event.type}`, unhandledWarning(event))
     }
+    this.#operational?.observe(name, args[0])
+    this.#telemetry?.observe(name, args[0])
     try {
       ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)
     } catch (error) {

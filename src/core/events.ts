@@ -54,6 +54,22 @@ export interface EndpointDisabledEvent {
   reason: string
 }
 
+/** An endpoint has failed without a success for `percent` % of `endpointHealth.disableAfter`. */
+export interface EndpointFailingEvent {
+  endpointId: string
+  tenant: string | null
+  /** One of `endpointHealth.notifyAt`: the highest share crossed. */
+  percent: number
+  failingSince: Date
+  /** When the health check disables the endpoint unless a delivery succeeds before. */
+  disableAt: Date
+}
+
+/** A failing episode that was announced (`endpoint.failing`) ended: a delivery succeeded, or the endpoint was enabled. */
+export interface EndpointRecoveredEvent {
+  endpointId: string
+}
+
 /** An endpoint's circuit breaker changed state (`circuit.opened`, `circuit.half_open`, `circuit.closed`). */
 export interface CircuitEvent {
   endpointId: string
@@ -136,6 +152,10 @@ export interface RelayEvents {
   'delivery.dead': (event: DeliveryDeadEvent) => void
   /** An endpoint was disabled by a 410, an operator or the health check. */
   'endpoint.disabled': (event: EndpointDisabledEvent) => void
+  /** An endpoint crossed a share of the auto-disable threshold (`endpointHealth.notifyAt`), once per share and episode. */
+  'endpoint.failing': (event: EndpointFailingEvent) => void
+  /** An announced failing episode ended. */
+  'endpoint.recovered': (event: EndpointRecoveredEvent) => void
   /** An endpoint's circuit opened: its deliveries are deferred. */
   'circuit.opened': (event: CircuitEvent) => void
   /** An endpoint's circuit lets one probe through. */

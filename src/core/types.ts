@@ -1,3 +1,5 @@
+import type { PayloadFilter } from './filters/payload-filter.js'
+
 /** Lifecycle of one message to one endpoint. `dead` is the dead-letter queue. */
 export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'dead' | 'discarded'
 
@@ -69,6 +71,8 @@ export interface EndpointRecord {
   ordering: 'none' | 'fifo'
   /** Circuit-breaker settings overriding the relay's for this endpoint; `null` uses the relay's. */
   circuitBreaker: CircuitBreakerSettings | null
+  /** Only messages whose payload matches this filter are routed to the endpoint; `null` routes all. */
+  filter: PayloadFilter | null
   disabledAt: Date | null
   disabledReason: string | null
   /** When the endpoint started failing without a success since; `null` while healthy. */
@@ -87,6 +91,8 @@ export interface MessageRecord {
   channels: string[]
   idempotencyKey: string | null
   createdAt: Date
+  /** The W3C `traceparent` of the `send()` span, when OpenTelemetry is on; attempts continue its trace. */
+  traceContext?: string | null
 }
 
 /** One message to one endpoint: its status, attempts so far and next due time (`relay.deliveries.get/list`). */

@@ -1,3 +1,4 @@
+import type { Telemetry } from '../telemetry/telemetry.js'
 import type { Emit } from '../core/emitter.js'
 import { decideAfterAttempt } from '../core/retry-policy.js'
 import type { InboundMessageRecord } from '../core/types.js'
@@ -31,6 +32,8 @@ export interface InboundProcessorDeps {
   stopTimeoutMs: number
   /** The receiver of this relay named `source`, if any. */
   source(name: string): HandlerSource | undefined
+  /** A span around each run of handlers, continuing the sender's `traceparent`, when OpenTelemetry is on. */
+  telemetry?: Telemetry | null
   /** A message became due again at `at` (a retry, a hand-back): workers should look then. */
   onDue?(at: number): void
 }
@@ -139,12 +142,21 @@ export class InboundProcessor {
         headers: message.headers,
       }
       // Every handler runs, even after one failed; the message is then retried as a whole.
-      for (const handler of handlers) {
-        try {
-          await handler(event, ctx)
-        } catch (error) {
-          errors.push(error)
+      const runHandlers = async () => {
+        for (const handler of handlers) {
+          try {
+            await handler(event, ctx)
+          } catch (error) {
+            errors.push(error)
+          }
         }
+        if (errors.length > 0) throw errors[0]
+      }
+      const telemetry = this.#deps.telemetry
+      if (telemetry) {
+        await telemetry.handle(base, message.headers.traceparent, runHandlers).catch(() => undefined)
+      } else {
+        await runHandlers().catch(() => undefined)
       }
     }
     if (handedBack()) return 'handed_back'

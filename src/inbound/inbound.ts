@@ -1,3 +1,4 @@
+import type { Telemetry } from '../telemetry/telemetry.js'
 import { randomBytes } from 'node:crypto'
 import { inBatches } from '../core/batches.js'
 import type { Emit } from '../core/emitter.js'
@@ -55,6 +56,7 @@ export interface InboundDeps {
   storage: Storage
   emit: Emit
   options: ResolvedRelayOptions
+  telemetry?: Telemetry | null
 }
 
 /**
@@ -81,6 +83,7 @@ export class Inbound implements InboundOperations {
       stopTimeoutMs: deps.options.stopTimeoutMs,
       source: (name) => this.#receivers.get(name),
       onDue: (at) => this.#worker?.wakeAt(at),
+      telemetry: deps.telemetry ?? null,
     })
     this.#intake = new IntakeBatcher(deps.storage)
   }

@@ -15,6 +15,9 @@ import type { HttpAttemptResult, HttpTransport } from './http-transport.js'
 import type { BatchWriter } from '../core/batch-writer.js'
 import { settlementWriter, type SettlementItem } from './settlement-batcher.js'
 import { abortController, outcomeSubmission, signedHeaders } from './delivery-outcome.js'
+import type { Telemetry } from '../telemetry/telemetry.js'
+
+type AttemptSpan = ReturnType<Telemetry['attempt']>
 
 export interface DispatcherDeps {
   storage: Storage
@@ -23,6 +26,8 @@ export interface DispatcherDeps {
   circuits: EndpointCircuits
   options: ResolvedRelayOptions
   emit: Emit
+  /** A span per attempt and the `traceparent` header, when OpenTelemetry is on. */
+  telemetry?: Telemetry | null
 }
 
 /**
@@ -127,12 +132,20 @@ export class Dispatcher {
     if (leaseLeft < options.delivery.timeoutMs) return this.#handBack(item)
     let startedAt = 0
     let outcome: HttpAttemptResult | 'rejected'
+    let span: AttemptSpan | undefined
     try {
       outcome = await this.#deps.circuits.run(endpoint, () => {
         startedAt = options.now()
+        const headers = signedHeaders(options, endpoint, message, startedAt)
+        const telemetry = this.#deps.telemetry
+        if (telemetry) {
+          const attributes = { messageId: message.id, deliveryId: delivery.id, endpointId: endpoint.id, attempt: delivery.attempts + 1, url: endpoint.url }
+          span = telemetry.attempt(attributes, message.traceContext)
+          headers.traceparent = span.traceparent
+        }
         return this.#deps.transport.post({
           url: endpoint.url,
-          headers: signedHeaders(options, endpoint, message, startedAt),
+          headers,
           body: message.payload,
           timeoutMs: options.delivery.timeoutMs,
           signal,
@@ -147,6 +160,7 @@ export class Dispatcher {
       return this.#defer(item, { reason: 'circuit_open', until: Math.max(now + 1_000, this.#deps.circuits.halfOpenAt(endpoint.id)) })
     }
     const result = outcome
+    span?.end(result.statusCode, result.error)
     const number = delivery.attempts + 1
     const at = new Date(options.now())
     // The relay is stopping: not the receiver's fault, so no attempt is counted.

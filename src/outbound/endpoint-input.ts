@@ -1,12 +1,14 @@
 import { z } from 'zod'
 import { type Duration } from '../core/duration.js'
 import { EVENT_FILTER_PATTERN } from '../core/event-type.js'
+import { parseFilter } from '../core/filters/parse-filter.js'
+import type { PayloadFilter } from '../core/filters/payload-filter.js'
 import { DURATION_HINT, durationCheck } from '../core/validation.js'
 
 // Headers the relay sets itself; an endpoint's custom headers may not replace them.
 const RESERVED_HEADERS = new Set([
   'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'user-agent',
-  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'stripe-signature', 'x-hub-signature-256',
+  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'stripe-signature', 'x-hub-signature-256', 'traceparent',
 ])
 
 const duration = z.custom<Duration>(durationCheck, { message: DURATION_HINT })
@@ -90,14 +92,21 @@ export interface EndpointInput {
   ordering?: 'none' | 'fifo' | undefined
   /** Circuit-breaker settings for this endpoint instead of the relay's. */
   circuitBreaker?: CircuitBreakerInput | null | undefined
+  /**
+   * Only messages whose payload (`{ type, timestamp, data }`) matches this filter are routed to
+   * the endpoint (explicit `endpointIds` bypass it). See docs/sending.md for the syntax.
+   * @default null (every message that matches `eventTypes` and `channels`)
+   * @example { 'data.amount': { $gte: 100 }, 'data.currency': { $in: ['EUR', 'USD'] } }
+   */
+  filter?: PayloadFilter | null | undefined
 }
 
 /** An endpoint's retry schedules, as `create` and `update` take them (one of the two at least). */
 export interface EndpointRetryInput {
   /** Delays between attempts for every type; attempts = length + 1. @example ['1m', '1h'] */
-  schedule?: Duration[]
+  schedule?: Duration[] | undefined
   /** Delays by event type (exact or `prefix.*`). @example { 'invoice.*': ['10s', '1m'] } */
-  byType?: Record<string, Duration[]>
+  byType?: Record<string, Duration[]> | undefined
 }
 
 /** Circuit-breaker settings, as options take them. */
@@ -119,6 +128,11 @@ export interface CircuitBreakerInput {
  * as well: `uid: null`).
  */
 export type EndpointUpdate = Partial<Omit<EndpointInput, 'secret' | 'disabled' | 'uid'>> & { uid?: string | null }
+
+/** A payload filter, checked by `parseFilter`: each problem is reported at its own path. */
+const filter = z.custom<PayloadFilter>().superRefine((value, ctx) => {
+  for (const issue of parseFilter(value).issues) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message })
+})
 
 export const circuitBreakerSchema = z.strictObject({
   enabled: z.boolean().optional(),
@@ -156,6 +170,7 @@ export const endpointInputSchema = z.strictObject({
   maxConcurrency: z.number().int().positive().max(10_000).nullable().optional(),
   ordering: z.enum(['none', 'fifo']).optional(),
   circuitBreaker: circuitBreakerSchema.nullable().optional(),
+  filter: filter.nullable().optional(),
 })
 
 export const endpointUpdateSchema = endpointInputSchema

@@ -95,6 +95,7 @@ export class Endpoints {
       maxConcurrency: parsed.maxConcurrency ?? null,
       ordering: parsed.ordering ?? 'none',
       circuitBreaker: circuitSettings(parsed.circuitBreaker),
+      filter: parsed.filter ?? null,
       disabledAt: parsed.disabled ? now : null,
       disabledReason: parsed.disabled ? 'created disabled' : null,
       failingSince: null,
@@ -202,6 +203,7 @@ export class Endpoints {
       ...(rateLimit !== undefined && { rateLimit: rateLimitMs(rateLimit) }),
       ...(circuitBreaker !== undefined && { circuitBreaker: circuitSettings(circuitBreaker) }),
       ...(rest.description !== undefined && { description: rest.description ?? null }),
+      ...(rest.filter !== undefined && { filter: rest.filter ?? null }),
       updatedAt: new Date(this.#deps.now()),
     })
     if (!record) throw new NotFoundError('Endpoint', id)

@@ -9,6 +9,7 @@ import type { MessageRecord } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { OutgoingMessage, Outbox, StoredMessage } from '../storage/storage.js'
 import { throwActionable } from '../storage/storage-errors.js'
+import type { Telemetry } from '../telemetry/telemetry.js'
 import { SendBatcher } from './send-batcher.js'
 
 /** An event to send. */
@@ -80,6 +81,8 @@ export interface SenderDeps {
   maxPayloadBytes: number
   /** The event catalog: every sent event's type must be in it and its data match the type's schema. */
   catalog?: EventCatalog | undefined
+  /** Spans around sends, when OpenTelemetry is on. */
+  telemetry?: Telemetry | null | undefined
   /** Called with what was committed, when `send()` ran its own transaction. */
   onCommitted: (created: MessageCreatedEvent[]) => void
 }
@@ -162,6 +165,15 @@ export class Sender {
     const events = catalog && !test ? await this.#validate(catalog, input, what) : input
     const prepared = events.map((event, index) => this.#prepare(event, what(index), test))
     if (prepared.length === 0) return []
+    const telemetry = this.#deps.telemetry
+    if (!telemetry) return this.#write(prepared, options)
+    return telemetry.send(prepared.length, (traceparent) => {
+      for (const item of prepared) item.message.traceContext = traceparent
+      return this.#write(prepared, options)
+    })
+  }
+
+  #write(prepared: Prepared[], options: SendOptions): Promise<SendResult[]> {
     if (options.transaction !== undefined) {
       // Inside the caller's transaction we cannot know when (or whether) it commits, so no event then.
       return this.#deps.storage.transaction((tx) => this.#store((m) => tx.storeMessages(m), prepared, []), {

@@ -40,6 +40,7 @@ export function anEndpoint(overrides: Partial<EndpointRecord> = {}): EndpointRec
     disabledAt: null,
     disabledReason: null,
     failingSince: null,
+    filter: null,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

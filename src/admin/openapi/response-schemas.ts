@@ -4,6 +4,7 @@ import type { BulkResult, EndpointStats, RelayStats } from '../../core/operation
 import type { AttemptRecord, DeliveryRecord, InboundMessageRecord } from '../../core/types.js'
 import type { Endpoint, EndpointWithSecret } from '../../outbound/endpoints.js'
 import type { SendTestResult } from '../../outbound/send-test.js'
+import type { PayloadFilter } from '../../core/filters/payload-filter.js'
 import type { MessageWithDeliveries } from '../../relay-operations.js'
 import type { ResendResult } from '../resend.js'
 
@@ -36,6 +37,10 @@ export function page<T extends z.ZodType>(item: T) {
 export const endpoint = z.object({
   id: z.string(),
   uid: z.string().nullable().describe('Your own id for the endpoint, unique per tenant'),
+  filter: z
+    .custom<PayloadFilter>()
+    .nullable()
+    .meta({ description: 'Payload filter (docs/sending.md): only matching messages are routed here', type: 'object' }),
   tenant: z.string().nullable(),
   url: z.string(),
   description: z.string().nullable(),

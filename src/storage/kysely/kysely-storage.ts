@@ -25,6 +25,7 @@ import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './de
 import { SqliteHotPath } from '../dialect/sqlite/sqlite-hot-path.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound/inbound-operations.js'
 import * as endpointRows from './endpoints/endpoint-rows.js'
+import { endpointNoticeStore, type EndpointNoticeStore } from './endpoints/endpoint-notices.js'
 import { getEndpointByUid, insertEndpointOnce } from './endpoints/endpoint-uid-rows.js'
 import * as reads from './delivery-log/record-reads.js'
 import * as transitions from './delivery-log/status-transitions.js'
@@ -43,6 +44,7 @@ export type { KyselyStorageOptions } from './kysely-storage-options.js'
 export class KyselyStorage implements Storage {
   readonly dialect: StorageDialect['name']
   readonly wakeups?: StorageWakeups
+  readonly notices: EndpointNoticeStore
   readonly #raw: Kysely<any>
   readonly #db: Db
   readonly #sqlDialect: StorageDialect
@@ -73,6 +75,7 @@ export class KyselyStorage implements Storage {
     this.#announce = options.announce
     if (options.wakeups) this.wakeups = options.wakeups
     this.#db = this.#scope(options.db)
+    this.notices = endpointNoticeStore(this.#db)
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `${this.#sqlDialect.quote(this.#schema)}.`) + this.#sqlDialect.quote(this.tableName(table))
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)

@@ -5,6 +5,9 @@ import { databaseIdentity } from './004-database-identity.js'
 import { endpointCircuitState } from './005-endpoint-circuit-state.js'
 import { endpointSoftDelete } from './006-endpoint-soft-delete.js'
 import { endpointUid } from './007-endpoint-uid.js'
+import { endpointFilter } from './009-endpoint-filter.js'
+import { endpointNotifications } from './010-endpoint-notifications.js'
+import { messageTrace } from './014-message-trace.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -18,4 +21,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   endpointCircuitState,
   endpointSoftDelete,
   endpointUid,
+  endpointFilter,
+  endpointNotifications,
+  messageTrace,
 ])

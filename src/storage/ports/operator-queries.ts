@@ -1,3 +1,4 @@
+import type { EndpointNoticeStore } from '../kysely/endpoints/endpoint-notices.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from '../operations.js'
 import type { Page, InboundFilter } from '../storage-types.js'
 
@@ -23,6 +24,9 @@ export interface OperatorQueries {
    * `reason`; returns their ids. Endpoint health runs this periodically, never on the hot path.
    */
   disableFailingEndpoints(failingBefore: Date, reason: string, at: Date): Promise<string[]>
+
+  /** Which failing shares were announced, per episode (owner notifications; see kysely/endpoints/endpoint-notices.ts). */
+  readonly notices: EndpointNoticeStore
 
   /**
    * Retention, one short transaction per call, at most `limit` rows each: deliveries that ended

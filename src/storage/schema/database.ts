@@ -71,6 +71,13 @@ export interface EndpointsTable {
   uid: string | null
   /** Unique: a hash of (tenant, uid), NULL without a uid or once deleted. See `endpointUidScope`. */
   uid_scope: string | null
+  /** JSON `PayloadFilter` or NULL (migration 009). */
+  filter: string | null
+  /** The filter as a Postgres jsonpath (`filterToJsonPath`), which Postgres routes with; NULL without a filter. */
+  filter_jsonpath: string | null
+  /** The failing episode (its `failing_since`) last announced as `endpoint.failing`, and the share in percent (migration 010). */
+  failing_notified_since: NullableMillis
+  failing_notified_percent: number | null
 }
 
 export interface MessagesTable {
@@ -84,6 +91,8 @@ export interface MessagesTable {
   /** Unique; computed by the caller (e.g. tenant + key). NULL never conflicts. */
   idempotency_scope: string | null
   created_at: Millis
+  /** The W3C `traceparent` of the send span (migration 012); NULL without OpenTelemetry. */
+  trace_context: string | null
 }
 
 export interface DeliveriesTable {

@@ -1,3 +1,6 @@
+import { ValidationError } from '../../core/errors.js'
+import { filterToJsonPath } from '../../core/filters/filter-jsonpath.js'
+import { parseFilter } from '../../core/filters/parse-filter.js'
 import { retryFromColumn, retryToColumn } from './retry-schedule-column.js'
 import { endpointUidScope } from './endpoint-uid-scope.js'
 import type { Selectable } from 'kysely'
@@ -38,6 +41,7 @@ export function endpointFromRow(row: EndpointRow): EndpointRecord {
     rateLimit: parseNullableJson<EndpointRecord['rateLimit']>(row.rate_limit),
     maxConcurrency: row.max_concurrency,
     circuitBreaker: parseNullableJson<EndpointRecord['circuitBreaker']>(row.circuit_breaker),
+    filter: parseNullableJson<EndpointRecord['filter']>(row.filter),
     ordering: row.ordering,
     disabledAt: toNullableDate(row.disabled_at),
     disabledReason: row.disabled_reason,
@@ -64,6 +68,7 @@ export function endpointToRow(endpoint: EndpointRecord) {
     rate_limit: endpoint.rateLimit === null ? null : JSON.stringify(endpoint.rateLimit),
     max_concurrency: endpoint.maxConcurrency,
     circuit_breaker: endpoint.circuitBreaker === null ? null : JSON.stringify(endpoint.circuitBreaker),
+    ...filterColumns(endpoint.filter),
     ordering: endpoint.ordering,
     disabled_at: toNullableMillis(endpoint.disabledAt),
     disabled_reason: endpoint.disabledReason,
@@ -98,10 +103,22 @@ export function endpointPatchToRow(patch: Partial<EndpointRecord>): Partial<Retu
   if (patch.circuitBreaker !== undefined) {
     row.circuit_breaker = patch.circuitBreaker === null ? null : JSON.stringify(patch.circuitBreaker)
   }
+  if (patch.filter !== undefined) Object.assign(row, filterColumns(patch.filter))
   if (patch.ordering !== undefined) row.ordering = patch.ordering
   if (patch.disabledAt !== undefined) row.disabled_at = toNullableMillis(patch.disabledAt)
   if (patch.disabledReason !== undefined) row.disabled_reason = patch.disabledReason
   if (patch.failingSince !== undefined) row.failing_since = toNullableMillis(patch.failingSince)
   if (patch.updatedAt !== undefined) row.updated_at = toMillis(patch.updatedAt)
   return row
+}
+
+/**
+ * The stored filter and its jsonpath form, written together so they never disagree. A filter
+ * reaching here was checked by the endpoint schema; one that does not parse is refused.
+ */
+function filterColumns(filter: EndpointRecord['filter']): { filter: string | null; filter_jsonpath: string | null } {
+  if (filter === null) return { filter: null, filter_jsonpath: null }
+  const parsed = parseFilter(filter)
+  if (!parsed.node) throw new ValidationError('Invalid endpoint filter.', parsed.issues.map((i) => ({ path: ['filter', ...i.path], message: i.message })))
+  return { filter: JSON.stringify(filter), filter_jsonpath: filterToJsonPath(parsed.node) }
 }

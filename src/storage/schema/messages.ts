@@ -16,6 +16,7 @@ export function messageFromRow(row: MessageRow): MessageRecord {
     channels: parseJson<string[]>(row.channels),
     idempotencyKey: row.idempotency_key,
     createdAt: toDate(row.created_at),
+    ...(row.trace_context ? { traceContext: row.trace_context } : {}),
   }
 }
 
@@ -29,5 +30,6 @@ export function messageToRow(message: MessageRecord, idempotencyScope: string | 
     idempotency_key: message.idempotencyKey,
     idempotency_scope: idempotencyScope,
     created_at: toMillis(message.createdAt),
+    trace_context: message.traceContext ?? null,
   }
 }
