@@ -8,6 +8,7 @@ import { dashboardRoutes } from './dashboard-routes.js'
 import { jsonResponse } from './json-router.js'
 import { LiveFeed, type LiveFrame } from './live-feed.js'
 import { handlePortal } from './portal-handler.js'
+import { isAnswer, readDashboardBody, withoutBody } from './dashboard-body.js'
 
 /** SSE comment sent when nothing else was, so proxies keep the connection open. */
 const KEEPALIVE_MS = 15_000
@@ -124,7 +125,8 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
     if (authorize !== 'none') {
       let verdict: unknown
       try {
-        verdict = await authorize(request)
+        // Before the body is read: a refused request's body is never read nor parsed.
+        verdict = await authorize(withoutBody(request))
       } catch (error) {
         // A throwing authorize is never a grant: 500, and the error goes where errors go.
         relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard.authorize' })
@@ -135,6 +137,7 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
     }
     const refusal = csrfRefusal(request)
     if (refusal) return adminError(403, 'CSRF', refusal)
-    return route(request)
+    const read = await readDashboardBody(request)
+    return isAnswer(read) ? read : route(read)
   }
 }

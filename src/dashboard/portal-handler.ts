@@ -5,6 +5,7 @@ import { csrfRefusal, issueCsrfToken, readCookie } from './csrf.js'
 import type { DashboardRequest, DashboardResponse } from './dashboard-http.js'
 import type { ResolvedDashboardOptions } from './dashboard-options.js'
 import { portalRoutes } from './portal-routes.js'
+import { isAnswer, readDashboardBody } from './dashboard-body.js'
 
 export const PORTAL_COOKIE = 'hookrelay_portal'
 const PORTAL_CSRF_COOKIE = 'hookrelay_portal_csrf'
@@ -74,6 +75,8 @@ export async function handlePortal(
   if (!session) return adminError(401, 'UNAUTHORIZED', 'Your portal session has ended. Ask for a new link.')
   const refusal = csrfRefusal(request, PORTAL_CSRF_COOKIE)
   if (refusal) return adminError(403, 'CSRF', refusal)
-  const answer = await portalRoutes.handle({ relay, tenant: session.tenant }, segments.slice(1), request)
+  const read = await readDashboardBody(request)
+  if (isAnswer(read)) return read
+  const answer = await portalRoutes.handle({ relay, tenant: session.tenant }, segments.slice(1), read)
   return answer ?? adminError(404, 'ROUTE_NOT_FOUND', `No portal route ${request.method} ${request.path}.`)
 }
