@@ -142,7 +142,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.deliveries = deliveryOperations(storage)
     this.attempts = attemptOperations(storage)
     this.dlq = new DeadLetters({ storage, now, notify: this.#requeued })
-    this.portal = new Portal({ now })
+    this.portal = new Portal({ now, store: this.storage.portalSessions })
   }
 
   /**

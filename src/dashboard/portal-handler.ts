@@ -35,7 +35,7 @@ export async function handlePortal(
   // The link: exchanged once for a session, then gone.
   if (segments.length === 1 && segments[0] !== 'api' && segments[0] !== 'assets') {
     if (method !== 'GET') return adminError(405, 'METHOD_NOT_ALLOWED', 'Open the portal link with GET.')
-    const redeemed = relay.portal.redeem(segments[0]!)
+    const redeemed = await relay.portal.redeem(segments[0]!)
     if (!redeemed) return text(401, 'This portal link has expired or was already used. Ask for a new link.')
     const maxAge = Math.max(0, Math.floor((redeemed.session.expiresAt.getTime() - Date.now()) / 1000))
     const secure = sameSite === 'None' || request.headers['x-forwarded-proto'] === 'https' ? '; Secure' : ''
@@ -53,7 +53,7 @@ export async function handlePortal(
 
   if (segments[0] === 'assets' && segments.length === 2) return assetResponse(segments[1]!)
 
-  const session = relay.portal.verify(readCookie(request, PORTAL_COOKIE))
+  const session = await relay.portal.verify(readCookie(request, PORTAL_COOKIE))
   if (segments.length === 0) {
     if (!session) return text(401, 'Your portal session has ended. Ask for a new link.')
     if (method !== 'GET' && method !== 'HEAD') return adminError(405, 'METHOD_NOT_ALLOWED', 'Use GET.')

@@ -6,6 +6,7 @@ import { runTransaction } from './run-transaction.js'
 import type { StorageDialect } from './dialect.js'
 import { migrations as allMigrations, type Migration } from './migrations/index.js'
 import { toMillis } from './row-mappers.js'
+import { kyselyPortalSessions, type PortalSessionStore } from './portal-sessions.js'
 import { TABLE_NAMES, type HookrelayDatabase } from './schema.js'
 import type {
   AttemptFilter, ClaimedDelivery, ClaimOptions, DeliveryFilter, DueDelivery, DeliverySettlement, EndpointFilter,
@@ -40,6 +41,7 @@ export type { KyselyStorageOptions } from './kysely-storage-options.js'
 export class KyselyStorage implements Storage {
   readonly dialect: 'sqlite' | 'postgres'
   readonly wakeups?: StorageWakeups
+  readonly portalSessions: PortalSessionStore
   readonly #raw: Kysely<any>
   readonly #db: Db
   readonly #sqlDialect: StorageDialect
@@ -68,6 +70,7 @@ export class KyselyStorage implements Storage {
     this.#announce = options.announce
     if (options.wakeups) this.wakeups = options.wakeups
     this.#db = this.#scope(options.db)
+    this.portalSessions = kyselyPortalSessions(() => this.#db)
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `"${this.#schema}".`) + `"${this.tableName(table)}"`
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)

@@ -8,6 +8,7 @@ import type {
   InboundStatus,
   MessageRecord,
 } from '../core/types.js'
+import type { PortalSessionStore } from './portal-sessions.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from './operations.js'
 import type {
   StorageTransaction,
@@ -73,6 +74,9 @@ export interface Storage {
    * has ended (other processes on the file poll).
    */
   readonly wakeups?: StorageWakeups
+
+  /** Tenant portal links and sessions, shared by every process on the database (see `portal-sessions.ts`). */
+  readonly portalSessions: PortalSessionStore
 
   /** Creates or upgrades the tables. Idempotent; safe when several processes call it at once. */
   migrate(): Promise<void>

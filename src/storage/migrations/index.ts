@@ -4,6 +4,7 @@ import { hotPathIndexes } from './003-hot-path-indexes.js'
 import { databaseIdentity } from './004-database-identity.js'
 import { endpointCircuitState } from './005-endpoint-circuit-state.js'
 import { endpointSoftDelete } from './006-endpoint-soft-delete.js'
+import { portalSessions } from './012-portal-sessions.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   databaseIdentity,
   endpointCircuitState,
   endpointSoftDelete,
+  portalSessions,
 ])
