@@ -140,7 +140,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     const operations = { storage, now, notify: this.#requeued }
     this.messages = messageOperations(operations, () => this.#assertUsable())
     this.deliveries = deliveryOperations(storage)
-    this.attempts = attemptOperations(storage)
+    this.attempts = attemptOperations(storage, this.#options)
     this.dlq = new DeadLetters({ storage, now, notify: this.#requeued })
     this.portal = new Portal({ now, store: this.storage.portalSessions })
   }
