@@ -12,6 +12,7 @@ import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
 import { Portal } from './dashboard/portal.js'
+import { startLivePublisher } from './dashboard/fleet/live-publisher.js'
 import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
@@ -70,6 +71,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
   readonly #housekeeping: PeriodicTask[] = []
+  #stopLive: () => Promise<void> = async () => undefined
   /** The driver's coordination, with every circuit change also recorded in the database. */
   readonly #circuitRecord: StoredCircuits
   /** This process's breakers, once its workers run. */
@@ -213,6 +215,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       emit: this.#emit,
     })
     this.#housekeeping.push(...tasks)
+    this.#stopLive = startLivePublisher(this) // for dashboards in other processes (Postgres NOTIFY)
   }
 
   /**
@@ -222,7 +225,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   async stop(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return
     this.#state = 'stopping'
-    await Promise.all(this.#housekeeping.map((task) => task.stop()))
+    await Promise.all([...this.#housekeeping.map((task) => task.stop()), this.#stopLive()])
     await this.#dispatcher?.stop()
     await this.#inbound.stop()
     await this.#queue.stop()

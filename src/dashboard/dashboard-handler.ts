@@ -7,6 +7,7 @@ import { resolveDashboardOptions, type DashboardOptions } from './dashboard-opti
 import { dashboardRoutes } from './dashboard-routes.js'
 import { jsonResponse } from './json-router.js'
 import { LiveFeed, type LiveFrame } from './live-feed.js'
+import { liveChannelOf, originOf } from './fleet/live-channel.js'
 import { handlePortal } from './portal-handler.js'
 import { isAnswer, readDashboardBody, withoutBody } from './dashboard-body.js'
 
@@ -62,7 +63,13 @@ function assetResponse(request: DashboardRequest, name: string): DashboardRespon
 export function createDashboardHandler(relay: Relay, options: DashboardOptions): DashboardHandler {
   const resolved = resolveDashboardOptions(options)
   const { authorize } = resolved
-  const feed = new LiveFeed(relay, { intervalMs: resolved.liveIntervalMs, maxEvents: resolved.liveEventsPerFrame })
+  // Fleet-wide where the relay's database has a live channel (Postgres): workers elsewhere publish.
+  const channel = liveChannelOf(relay)
+  const feed = new LiveFeed(relay, {
+    intervalMs: resolved.liveIntervalMs,
+    maxEvents: resolved.liveEventsPerFrame,
+    remote: channel ? { channel, origin: originOf(relay) } : undefined,
+  })
   const admin = createAdminHandler(relay, { authorize: 'none' })
   const logo = resolved.portal.logoUrl ? [new URL(resolved.portal.logoUrl).origin] : []
   const security = securityHeaders(resolved.frameAncestors, logo)

@@ -5,6 +5,7 @@ import { databaseIdentity } from './004-database-identity.js'
 import { endpointCircuitState } from './005-endpoint-circuit-state.js'
 import { endpointSoftDelete } from './006-endpoint-soft-delete.js'
 import { portalSessions } from './012-portal-sessions.js'
+import { searchIndexes } from './013-search-indexes.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   endpointCircuitState,
   endpointSoftDelete,
   portalSessions,
+  searchIndexes,
 ])
