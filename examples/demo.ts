@@ -5,6 +5,7 @@
  *   npm run demo -- --postgres postgres://…/db           Postgres, in a fresh schema dropped at the end
  *   npm run demo -- --postgres URL --redis redis://…     Postgres + redisQueue() (the fleet setup)
  *   npm run demo -- --only attack,dlq                    some scenarios only
+ *   npm run demo -- --dashboard                          then keep a dashboard open with buttons to rerun them
  *   npm run demo -- --events 1000 --endpoints 2          a smaller campaign blast
  *   npm run demo -- --keep                               keep the SQLite files to browse with the CLI
  *
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util'
 import { postgresBackend, sqliteBackend, type Backend } from './demo/backend.js'
 import { relayErrors } from './demo/relays.js'
 import type { DemoSettings, Scenario } from './demo/scenario.js'
+import { keepDashboardOpen } from './demo-dashboard.js'
 import { campaignBlast } from './demo/scenarios/campaign.js'
 import { circuitBreaker } from './demo/scenarios/circuit-breaker.js'
 import { deadLetter } from './demo/scenarios/dead-letter.js'
@@ -35,6 +37,7 @@ const USAGE = `Usage: npm run demo -- [options]
   --events <n>        events in the campaign blast (default 5000)
   --endpoints <n>     endpoints in the campaign blast (default 4)
   --keep              SQLite: keep the database files and print CLI commands to browse them
+  --dashboard         afterwards keep a dashboard open, with buttons that run each scenario again live (Ctrl-C stops)
   -h, --help          this help`
 
 interface Outcome {
@@ -55,6 +58,7 @@ async function main(): Promise<number> {
         events: { type: 'string', default: '5000' },
         endpoints: { type: 'string', default: '4' },
         keep: { type: 'boolean' },
+        dashboard: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -169,6 +173,13 @@ async function main(): Promise<number> {
   const verdict = failed.length === 0 ? c.green(`All ${outcomes.length} scenarios passed`) : c.red(`${failed.length} of ${outcomes.length} scenarios FAILED`)
   view.line(`  ${c.bold(verdict)} in ${ms(Date.now() - started)}.`)
   whatNext(view, backend)
+  if (args.dashboard && !interrupted) {
+    // Stays open until Ctrl-C: no watchdog, and the dashboard handles Ctrl-C itself.
+    clearTimeout(watchdog)
+    process.removeAllListeners('SIGINT')
+    const { postgres, redis } = args
+    await keepDashboardOpen({ scenarios, settings, view, newBackend: async () => (postgres ? postgresBackend(postgres, redis) : sqliteBackend(false)) })
+  }
   return failed.length === 0 ? 0 : 1
 }
 
