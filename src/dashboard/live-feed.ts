@@ -121,7 +121,8 @@ export class LiveFeed {
   readonly #listeners = new Map<RelayEventName, (payload: unknown) => void>()
   #timer: ReturnType<typeof setInterval> | null = null
   #counts = zeroCounts()
-  #events: LiveEvent[] = []
+  /** Kept events: remote ones already plain, local ones as their raw payload (made plain only if still kept at flush). */
+  #events: (LiveEvent | { name: RelayEventName; at: number; payload: unknown })[] = []
   #dropped = 0
   #circuits: LiveFrame['circuits'] = {}
   #last = Date.now()
@@ -219,7 +220,8 @@ export class LiveFeed {
     if (counter) this.#counts[counter]++
     const circuit = CIRCUIT_OF[name]
     if (circuit) this.#circuits[(payload as Parameters<RelayEvents['circuit.opened']>[0]).endpointId] = circuit
-    this.#events.push({ name, at: Date.now(), data: plain(payload) })
+    // The payload is made plain JSON only for the events still listed at the flush: a blast costs a push each.
+    this.#events.push({ name, at: Date.now(), payload })
     if (this.#events.length > this.#maxEvents) {
       this.#events.shift()
       this.#dropped++
@@ -240,7 +242,7 @@ export class LiveFeed {
       at: now,
       intervalMs: now - this.#last,
       counts: this.#counts,
-      events: this.#events,
+      events: this.#events.map((e) => ('data' in e ? e : { name: e.name, at: e.at, data: plain(e.payload) })),
       dropped: this.#dropped,
       circuits: this.#circuits,
     }
