@@ -17,6 +17,7 @@ import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
 import type { UntypedEvents } from './inbound/typed-events.js'
 import { Portal } from './dashboard/portal.js'
+import { startLivePublisher } from './dashboard/fleet/live-publisher.js'
 import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
@@ -84,6 +85,7 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
   /** Sends endpoint notifications to `operationalWebhook`, when configured. */
   #operational: OperationalWebhook | null = null
   readonly #housekeeping: PeriodicTask[] = []
+  #stopLive: () => Promise<void> = async () => undefined
   /** The driver's coordination, with every circuit change also recorded in the database. */
   readonly #circuitRecord: StoredCircuits
   /** This process's breakers, once its workers run. */
@@ -177,9 +179,9 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
     const operations = { storage, now, notify: this.#requeued }
     this.messages = messageOperations(operations, () => this.#assertUsable())
     this.deliveries = deliveryOperations(storage)
-    this.attempts = attemptOperations(storage)
+    this.attempts = attemptOperations(storage, this.#options)
     this.dlq = new DeadLetters({ storage, now, notify: this.#requeued })
-    this.portal = new Portal({ now })
+    this.portal = new Portal({ now, store: this.storage.portalSessions })
   }
 
   /**
@@ -260,6 +262,7 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
       emit: this.#emit,
     })
     this.#housekeeping.push(...tasks)
+    this.#stopLive = startLivePublisher(this) // for dashboards in other processes (Postgres NOTIFY)
   }
 
   /**
@@ -269,7 +272,7 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
   async stop(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return
     this.#state = 'stopping'
-    await Promise.all(this.#housekeeping.map((task) => task.stop()))
+    await Promise.all([...this.#housekeeping.map((task) => task.stop()), this.#stopLive()])
     await this.#dispatcher?.stop()
     await this.#inbound.stop()
     await this.#operational?.drain()

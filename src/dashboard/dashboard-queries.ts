@@ -29,8 +29,8 @@ export async function endpointDetail(relay: Relay, id: string, tenant?: string) 
 }
 
 /**
- * A message with its exact payload, every delivery with its endpoint URL and its attempts, oldest
- * first. With `tenant`, only deliveries to that tenant's endpoints are shown.
+ * A message with its exact payload, every delivery with its endpoint URL and its attempts (with
+ * their request headers, redacted), oldest first. With `tenant`, only deliveries to that tenant's endpoints are shown.
  */
 export async function messageDetail(relay: Relay, id: string, tenant?: string) {
   const message = await relay.messages.get(id)
@@ -49,11 +49,19 @@ export async function messageDetail(relay: Relay, id: string, tenant?: string) {
       createdAt: message.createdAt,
       payload: message.payload,
     },
-    deliveries: visible.map((delivery) => ({
-      delivery,
-      endpoint: endpoints.has(delivery.endpointId) ? { id: delivery.endpointId, url: endpoints.get(delivery.endpointId)! } : null,
-      attempts: attempts.data.filter((a) => a.deliveryId === delivery.id).reverse(),
-    })),
+    deliveries: await Promise.all(
+      visible.map(async (delivery) => ({
+        delivery,
+        endpoint: endpoints.has(delivery.endpointId) ? { id: delivery.endpointId, url: endpoints.get(delivery.endpointId)! } : null,
+        attempts: await Promise.all(
+          attempts.data
+            .filter((a) => a.deliveryId === delivery.id)
+            .reverse()
+            // Request headers as sent, signature and custom header values redacted (see attempts.requestHeaders).
+            .map(async (attempt) => ({ ...attempt, requestHeaders: await relay.attempts.requestHeaders(attempt) })),
+        ),
+      })),
+    ),
   }
 }
 

@@ -58,6 +58,7 @@ export interface Storage
    */
   readonly wakeups?: StorageWakeups
 
+
   /** Creates or upgrades the tables. Idempotent; safe when several processes call it at once. */
   migrate(): Promise<void>
 

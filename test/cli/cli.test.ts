@@ -280,7 +280,7 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     const left = await d.db.selectFrom(d.name).select(['status', (eb) => eb.fn.countAll().as('n')]).groupBy('status').execute()
     // discarded: the dead letter discarded above, and the test delivery of the endpoint deleted above.
     expect(Object.fromEntries(left.map((s) => [s.status, Number(s.n)]))).toEqual({ pending: 499, discarded: 2 })
-    expect(await cliJson('purge', '--older-than', '2d')).toEqual({ deliveries: 0, attempts: 0, messages: 0, inbound: 0 })
+    expect(await cliJson('purge', '--older-than', '2d')).toEqual({ deliveries: 0, attempts: 0, messages: 0, inbound: 0, portalSessions: 0 })
   })
 
   it('resends a message and deletes an endpoint, keeping its history', async () => {

@@ -6,6 +6,7 @@ import { runTransaction } from './run-transaction.js'
 import type { StorageDialect } from '../dialect/dialect.js'
 import { migrations as allMigrations, type Migration } from '../migrations/index.js'
 import { toMillis } from '../schema/row-mappers.js'
+import { kyselyPortalSessions, type PortalSessionStore } from './portal-sessions.js'
 import { TABLE_NAMES, type HookrelayDatabase } from '../schema/database.js'
 import type {
   AttemptFilter, ClaimedDelivery, ClaimOptions, DeliveryFilter, DueDelivery, DeliverySettlement, EndpointFilter,
@@ -45,6 +46,7 @@ export class KyselyStorage implements Storage {
   readonly dialect: StorageDialect['name']
   readonly wakeups?: StorageWakeups
   readonly notices: EndpointNoticeStore
+  readonly portalSessions: PortalSessionStore
   readonly #raw: Kysely<any>
   readonly #db: Db
   readonly #sqlDialect: StorageDialect
@@ -76,6 +78,7 @@ export class KyselyStorage implements Storage {
     if (options.wakeups) this.wakeups = options.wakeups
     this.#db = this.#scope(options.db)
     this.notices = endpointNoticeStore(this.#db)
+    this.portalSessions = kyselyPortalSessions(() => this.#db)
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `${this.#sqlDialect.quote(this.#schema)}.`) + this.#sqlDialect.quote(this.tableName(table))
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)

@@ -7,6 +7,8 @@ import { endpointSoftDelete } from './006-endpoint-soft-delete.js'
 import { endpointUid } from './007-endpoint-uid.js'
 import { endpointFilter } from './009-endpoint-filter.js'
 import { endpointNotifications } from './010-endpoint-notifications.js'
+import { portalSessions } from './012-portal-sessions.js'
+import { searchIndexes } from './013-search-indexes.js'
 import { messageTrace } from './014-message-trace.js'
 import type { Migration } from './migration.js'
 
@@ -23,5 +25,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   endpointUid,
   endpointFilter,
   endpointNotifications,
+  portalSessions,
+  searchIndexes,
   messageTrace,
 ])

@@ -1,3 +1,4 @@
+import type { PortalSessionStore } from '../kysely/portal-sessions.js'
 import type { EndpointNoticeStore } from '../kysely/endpoints/endpoint-notices.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from '../operations.js'
 import type { Page, InboundFilter } from '../storage-types.js'
@@ -27,6 +28,9 @@ export interface OperatorQueries {
 
   /** Which failing shares were announced, per episode (owner notifications; see kysely/endpoints/endpoint-notices.ts). */
   readonly notices: EndpointNoticeStore
+
+  /** Tenant portal links and sessions, shared by every process on the database (see `kysely/portal-sessions.ts`). */
+  readonly portalSessions: PortalSessionStore
 
   /**
    * Retention, one short transaction per call, at most `limit` rows each: deliveries that ended

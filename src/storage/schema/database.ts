@@ -19,6 +19,7 @@ export interface HookrelayDatabase {
   inbound_messages: InboundMessagesTable
   migrations: MigrationsTable
   meta: MetaTable
+  portal_sessions: PortalSessionsTable
 }
 
 /** The logical table names, which the prefix plugin renames. */
@@ -30,6 +31,7 @@ export const TABLE_NAMES = [
   'inbound_messages',
   'migrations',
   'meta',
+  'portal_sessions',
 ] as const satisfies readonly (keyof HookrelayDatabase)[]
 
 /** Epoch milliseconds: written as a number, read as a number (SQLite) or a string (Postgres int8). */
@@ -157,4 +159,22 @@ export interface MigrationsTable {
 export interface MetaTable {
   name: string
   value: string
+}
+
+/**
+ * Tenant portal links and sessions (migration 012), so a link made by one process is opened on
+ * another. Only a SHA-256 of each token is stored: a database read gives no usable credential.
+ */
+export interface PortalSessionsTable {
+  /** Hex SHA-256 of the link's or the session's token. */
+  token_hash: string
+  /** `link` (single use, exchanged for a session) or `session` (what the portal cookie proves). */
+  kind: string
+  tenant: string
+  /** For a link: how long the session it opens lasts. */
+  session_ttl_ms: NullableMillis
+  expires_at: Millis
+  /** When a link was exchanged; a used link is never exchanged again. */
+  used_at: NullableMillis
+  created_at: Millis
 }
