@@ -23,6 +23,7 @@ import { settleDeliveries, settleInboundMessages } from './delivery-queue/settle
 import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-queue/delivery-claims.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound/inbound-operations.js'
+import type { ClaimSteps } from '../sql/claim-steps.js'
 import * as endpointRows from './endpoints/endpoint-rows.js'
 import * as reads from './delivery-log/record-reads.js'
 import * as transitions from './delivery-log/status-transitions.js'
@@ -51,7 +52,7 @@ export class KyselyStorage implements Storage {
   /** The raw-SQL statements and the message store, on the real table names (see `kysely-storage-statements.ts`). */
   readonly #statements: KyselyStorageStatements
   /** The inbound claim's text by shape (sources, ids), built once (see `sql/claim-inbound.ts`). */
-  readonly #inboundClaimSql = new Map<string, string>()
+  readonly #inboundClaimSql = new Map<string, string | ClaimSteps>()
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   #closed: Promise<void> | undefined
   #databaseId: Promise<string> | undefined
@@ -110,10 +111,10 @@ export class KyselyStorage implements Storage {
     const external = options?.external
     if (external !== undefined && external !== null) {
       checkExternalExecutor(external)
-      return fn(new KyselyStorageTransaction(this.#scope(external), this.#announce, this.#statements.messageStore, true))
+      return fn(new KyselyStorageTransaction(this.#scope(external), this.#sqlDialect, this.#announce, this.#statements.messageStore, true))
     }
     return runTransaction(this.#db, (tx) =>
-      fn(new KyselyStorageTransaction(tx, this.#announce, this.#statements.messageStore, false)),
+      fn(new KyselyStorageTransaction(tx, this.#sqlDialect, this.#announce, this.#statements.messageStore, false)),
     )
   }
 
@@ -137,7 +138,7 @@ export class KyselyStorage implements Storage {
   }
 
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined> {
-    return endpointRows.updateEndpoint(this.#db, id, patch)
+    return endpointRows.updateEndpoint(this.#db, this.#sqlDialect, id, patch)
   }
 
   deleteEndpoint(id: string, at: Date = new Date()): Promise<boolean> {
@@ -215,11 +216,11 @@ export class KyselyStorage implements Storage {
   }
 
   async requeueDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]> {
-    return transitions.requeueDeliveries(this.#db, ids, fromStatuses, at)
+    return transitions.requeueDeliveries(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   async discardDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]> {
-    return transitions.discardDeliveries(this.#db, ids, fromStatuses, at)
+    return transitions.discardDeliveries(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   // ---- inbound --------------------------------------------------------------------------------
@@ -253,11 +254,11 @@ export class KyselyStorage implements Storage {
   }
 
   async requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    return transitions.requeueInboundMessages(this.#db, ids, fromStatuses, at)
+    return transitions.requeueInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   async discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    return transitions.discardInboundMessages(this.#db, ids, fromStatuses, at)
+    return transitions.discardInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   // ---- operators (queries in kysely-admin-queries.ts) -----------------------------------------
@@ -279,7 +280,7 @@ export class KyselyStorage implements Storage {
   }
 
   disableFailingEndpoints(failingBefore: Date, reason: string, at: Date): Promise<string[]> {
-    return admin.disableFailingEndpoints(this.#db, failingBefore, reason, at)
+    return admin.disableFailingEndpoints(this.#db, this.#sqlDialect, failingBefore, reason, at)
   }
 
   purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult> {

@@ -4,22 +4,26 @@ import type { DeliveryRecord, EndpointRecord, MessageRecord } from '../../../cor
 import { deliveryToRow, endpointFromRow, messageFromRow, messageToRow } from '../../schema/row-mappers.js'
 import type { OutgoingMessage, StorageTransaction, StoredMessage } from '../../storage.js'
 import type { MessageStore } from '../../sql/message-store.js'
+import type { StorageDialect } from '../../dialect/dialect.js'
 import { chunks, IDS_PER_STATEMENT, ROWS_PER_STATEMENT, unique, type Db } from '../kysely-storage-helpers.js'
 
 /** The writes of `send()`, on hookrelay's own transaction or on the caller's. */
 export class KyselyStorageTransaction implements StorageTransaction {
   readonly #db: Db
+  readonly #dialect: StorageDialect
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   readonly #messageStore: MessageStore
   readonly #external: boolean
 
   constructor(
     db: Db,
+    dialect: StorageDialect,
     announce: ((tx: Kysely<any>) => Promise<void>) | undefined,
     messageStore: MessageStore,
     external: boolean,
   ) {
     this.#db = db
+    this.#dialect = dialect
     this.#announce = announce
     this.#messageStore = messageStore
     this.#external = external
@@ -63,11 +67,7 @@ export class KyselyStorageTransaction implements StorageTransaction {
     }
     // On Postgres a concurrent insert of the same scope waits here until the first transaction
     // commits (then inserts nothing) or rolls back (then inserts).
-    const inserted = await insert
-      .onConflict((oc) => oc.column('idempotency_scope').doNothing())
-      .returning('id')
-      .executeTakeFirst()
-    if (inserted) return { inserted: true }
+    if (await this.#dialect.insertIfAbsent(insert, 'idempotency_scope')) return { inserted: true }
     const row = await this.#db
       .selectFrom('messages')
       .selectAll()
