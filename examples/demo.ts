@@ -4,6 +4,7 @@
  *   npm run demo                                         SQLite in a temp dir (the embedded default)
  *   npm run demo -- --postgres postgres://…/db           Postgres, in a fresh schema dropped at the end
  *   npm run demo -- --postgres URL --redis redis://…     Postgres + redisQueue() (the fleet setup)
+ *   npm run demo -- --mysql mysql://…/db                 MySQL or MariaDB, in a fresh database dropped at the end
  *   npm run demo -- --only attack,dlq                    some scenarios only
  *   npm run demo -- --events 1000 --endpoints 2          a smaller campaign blast
  *   npm run demo -- --keep                               keep the SQLite files to browse with the CLI
@@ -14,6 +15,7 @@
  */
 import { parseArgs } from 'node:util'
 import { postgresBackend, sqliteBackend, type Backend } from './demo/backend.js'
+import { mysqlBackend } from './demo/mysql-backend.js'
 import { relayErrors } from './demo/relays.js'
 import type { DemoSettings, Scenario } from './demo/scenario.js'
 import { campaignBlast } from './demo/scenarios/campaign.js'
@@ -31,6 +33,7 @@ const USAGE = `Usage: npm run demo -- [options]
 
   --postgres <url>    run on Postgres (a fresh schema, dropped at the end) instead of SQLite
   --redis <url>       with --postgres: coordinate workers through Redis (redisQueue())
+  --mysql <url>       run on MySQL 8 / MariaDB 10.6+ (a fresh database, dropped at the end)
   --only <keys>       run only these scenarios: ${SCENARIOS.map((s) => s.key).join(', ')}
   --events <n>        events in the campaign blast (default 5000)
   --endpoints <n>     endpoints in the campaign blast (default 4)
@@ -50,6 +53,7 @@ async function main(): Promise<number> {
     args = parseArgs({
       options: {
         postgres: { type: 'string' },
+        mysql: { type: 'string' },
         redis: { type: 'string' },
         only: { type: 'string' },
         events: { type: 'string', default: '5000' },
@@ -90,8 +94,13 @@ async function main(): Promise<number> {
   const started = Date.now()
   let backend: Backend
   try {
-    if (args.keep && args.postgres) throw new Error('--keep applies to SQLite; on Postgres, browse with your own schema instead.')
-    backend = args.postgres ? await postgresBackend(args.postgres, args.redis) : sqliteBackend(args.keep ?? false)
+    if (args.keep && (args.postgres || args.mysql)) throw new Error('--keep applies to SQLite; on Postgres or MySQL, browse with your own schema instead.')
+    if (args.postgres && args.mysql) throw new Error('Give one of --postgres and --mysql.')
+    backend = args.mysql
+      ? await mysqlBackend(args.mysql)
+      : args.postgres
+        ? await postgresBackend(args.postgres, args.redis)
+        : sqliteBackend(args.keep ?? false)
   } catch (error) {
     console.error(c.red((error as Error).message))
     return 1
@@ -188,6 +197,7 @@ function whatNext(view: View, backend: Backend): void {
     view.line('  npm run demo -- --keep          keep the databases, browse them with the CLI')
   }
   view.line('  npm run demo -- --postgres URL  the same on Postgres (--redis URL: a fleet)')
+  view.line('  npm run demo -- --mysql URL     the same on MySQL or MariaDB')
   view.line('  docs/getting-started.md         send your first webhook from your own app')
 }
 
