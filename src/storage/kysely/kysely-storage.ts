@@ -32,8 +32,8 @@ import { checkExternalExecutor, IDS_PER_STATEMENT, unique, type Db } from './kys
 export type { KyselyStorageOptions } from './kysely-storage-options.js'
 
 /**
- * The one implementation of the `Storage` port, on Kysely, for Postgres and SQLite alike.
- * What differs between the two lives in the `StorageDialect`; everything else is here.
+ * The one implementation of the `Storage` port, on Kysely, for SQLite, Postgres and MySQL alike.
+ * What differs between them lives in the `StorageDialect`; everything else is here.
  *
  * Lists are newest first (ids are time-sortable) and paginate by id: `nextCursor` is the id of
  * the last row of the page.
