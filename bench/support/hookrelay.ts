@@ -56,7 +56,7 @@ export function createTarget(dialect: Dialect, dir: string): Target {
   }
   if (dialect === 'mysql') {
     // Tables of their own in MYSQL_URL's database (a prefix per target), dropped at cleanup.
-    const tablePrefix = `${runTag.slice(-6)}_hr${id}_`
+    const tablePrefix = `b${runTag.slice(-6)}_hr${id}_`
     const open = () => mysqlStorage({ connectionString: env.mysqlUrl, tablePrefix, max: 10 })
     return {
       dialect,
