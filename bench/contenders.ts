@@ -22,6 +22,7 @@ import { hookrelayContender } from './contenders/hookrelay.js'
 import { pgBossContender } from './contenders/pgboss.js'
 import { clientCpu, PostgresServerCpu } from './support/cpu.js'
 import { deadline, env, postgresReachable, redisReachable } from './support/env.js'
+import { mysqlReachable } from './support/mysql.js'
 import { fmt, printTable, type BenchTable } from './support/figures.js'
 import { startReceiver, type Receiver } from './support/receiver.js'
 
@@ -71,6 +72,8 @@ export async function runRace(receiver: Receiver, n: number, dir: string, log: (
   contenders.push(hookrelayContender('sqlite', dir))
   if (postgres) contenders.push(hookrelayContender('postgres', dir))
   if (postgres && redis) contenders.push(hookrelayContender('postgres+redis', dir))
+  if (env.mysql && (await mysqlReachable())) contenders.push(hookrelayContender('mysql', dir))
+  else if (env.mysql) log('MySQL not reachable at MYSQL_URL: skipping hookrelay on MySQL')
   if (!postgres) log('Postgres not reachable: skipping graphile-worker, pg-boss and hookrelay on Postgres')
   if (!redis) log('Redis not reachable: skipping BullMQ and hookrelay on Postgres + Redis')
 

@@ -8,7 +8,8 @@
  *
  * Sizes: BENCH_N, BENCH_ROUNDS, BENCH_WARMUP, BENCH_N_SLOW, BENCH_CONCURRENCY, BENCH_HISTORY, BENCH_PENDING,
  * BENCH_PENDING_SMALL, BENCH_FAIL_SECONDS, BENCH_FAIL_LONG, BENCH_SEND_SECONDS, BENCH_MEMORY_PENDING,
- * BENCH_MEMORY_SECONDS, BENCH_TIMEOUT (see bench/support/env.ts). Services: POSTGRES_URL, REDIS_URL.
+ * BENCH_MEMORY_SECONDS, BENCH_TIMEOUT (see bench/support/env.ts). Services: POSTGRES_URL, REDIS_URL, and with
+ * BENCH_MYSQL=1 MYSQL_URL (hookrelay on MySQL/MariaDB joins the contenders).
  * A partial run rewrites the sections it ran and keeps the others, marked with their run's date.
  */
 import { execSync } from 'node:child_process'

@@ -43,6 +43,9 @@ export const env = {
   timeoutSeconds: int('BENCH_TIMEOUT', 600),
   postgresUrl: process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  mysqlUrl: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+  /** BENCH_MYSQL=1 adds hookrelay on MySQL/MariaDB to the contenders. */
+  mysql: process.env.BENCH_MYSQL === '1',
 }
 
 /** A tag unique to this run: Postgres schemas, application names and Redis prefixes start with it. */

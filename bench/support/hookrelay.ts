@@ -5,17 +5,19 @@
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { createRelay, postgresStorage, redisQueue, sqliteStorage, type Relay, type Storage } from '../../src/index.js'
+import { createRelay, mysqlStorage, postgresStorage, redisQueue, sqliteStorage, type Relay, type Storage } from '../../src/index.js'
 import { deleteKeys } from '../../test/fleet/support/redis-keys.js'
 import { clientCpu } from './cpu.js'
 import { deadline, dropSchemas, env, runTag, withApplicationName } from './env.js'
+import { dropMysqlTables } from './mysql.js'
 
-export type Dialect = 'sqlite' | 'postgres' | 'postgres+redis'
+export type Dialect = 'sqlite' | 'postgres' | 'postgres+redis' | 'mysql'
 
 export const DIALECT_LABEL: Record<Dialect, string> = {
   sqlite: 'hookrelay SQLite',
   postgres: 'hookrelay Postgres',
   'postgres+redis': 'hookrelay Postgres + Redis',
+  mysql: 'hookrelay MySQL',
 }
 
 /** Tables are `<TABLE_PREFIX>messages`, … in the SQLite file and in the Postgres schema. */
@@ -50,6 +52,17 @@ export function createTarget(dialect: Dialect, dir: string): Target {
       async cleanup() {
         for (const suffix of ['', '-wal', '-shm']) rmSync(`${filename}${suffix}`, { force: true })
       },
+    }
+  }
+  if (dialect === 'mysql') {
+    // Tables of their own in MYSQL_URL's database (a prefix per target), dropped at cleanup.
+    const tablePrefix = `b${runTag.slice(-6)}_hr${id}_`
+    const open = () => mysqlStorage({ connectionString: env.mysqlUrl, tablePrefix, max: 10 })
+    return {
+      dialect,
+      open,
+      relay: (options) => makeRelay(open(), undefined, options),
+      cleanup: () => dropMysqlTables(tablePrefix),
     }
   }
   const schema = `${runTag}_hr${id}`

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs'
 import { ValidationError } from '../core/errors.js'
+import { mysqlStorage } from '../storage/dialect/mysql/mysql-storage.js'
 import { postgresStorage } from '../storage/dialect/postgres/postgres-storage.js'
 import { sqliteStorage } from '../storage/dialect/sqlite/sqlite-storage.js'
 import type { Storage } from '../storage/storage.js'
 
 /** How the CLI reaches the database. */
 export interface ConnectOptions {
-  /** `postgres://…` / `postgresql://…`, or a SQLite file (`./hookrelay.db`, `sqlite:./hookrelay.db`, `file:./hookrelay.db`). */
+  /** `postgres://…` / `postgresql://…`, `mysql://…` (MySQL or MariaDB), or a SQLite file (`./hookrelay.db`, `sqlite:./hookrelay.db`, `file:./hookrelay.db`). */
   databaseUrl?: string
   tablePrefix?: string
   /** Postgres only. */
@@ -32,10 +33,18 @@ export function connect(options: ConnectOptions): Storage {
   if (/^postgres(ql)?:\/\//i.test(url)) {
     return postgresStorage({ connectionString: url, ...prefix, ...(options.schema === undefined ? {} : { schema: options.schema }) })
   }
+  if (/^(mysql|mariadb):\/\//i.test(url)) {
+    if (options.schema !== undefined) {
+      throw new ValidationError('--schema only applies to Postgres (on MySQL the database in the URL is the schema).', [
+        { path: ['schema'], message: 'Postgres only' },
+      ])
+    }
+    return mysqlStorage({ connectionString: url.replace(/^mariadb:/i, 'mysql:'), ...prefix })
+  }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]
   if (scheme !== undefined && !/^(sqlite|file)$/i.test(scheme)) {
     throw new ValidationError(
-      `The CLI cannot open a ${scheme}:// database: use postgres://user@host/db, or a SQLite file such as ./hookrelay.db.`,
+      `The CLI cannot open a ${scheme}:// database: use postgres://user@host/db, mysql://user@host/db, or a SQLite file such as ./hookrelay.db.`,
       [{ path: ['databaseUrl'], message: `unsupported scheme ${scheme}` }],
     )
   }

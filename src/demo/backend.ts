@@ -15,8 +15,8 @@ import { join } from 'node:path'
 import { postgresStorage, redisQueue, sqliteStorage, type QueueDriver, type Storage } from '../index.js'
 
 export interface Backend {
-  /** `sqlite`, `postgres` or `postgres+redis`. */
-  readonly kind: 'sqlite' | 'postgres' | 'postgres+redis'
+  /** `sqlite`, `postgres`, `postgres+redis` or `mysql`. */
+  readonly kind: 'sqlite' | 'postgres' | 'postgres+redis' | 'mysql'
   /** What to print about the storage and queue. */
   readonly facts: Array<[string, string]>
   /** A storage (and queue driver) for the relay called `name`, separate from every other relay's. */

@@ -6,6 +6,7 @@
  *   npm run demo                                         SQLite in a temp dir (the embedded default)
  *   npm run demo -- --postgres postgres://…/db           Postgres, in a fresh schema dropped at the end
  *   npm run demo -- --postgres URL --redis redis://…     Postgres + redisQueue() (the fleet setup)
+ *   npm run demo -- --mysql mysql://…/db                 MySQL or MariaDB, in a fresh database dropped at the end
  *   npm run demo -- --only attack,dlq                    some scenarios only
  *   npm run demo -- --events 1000 --endpoints 2          a smaller campaign blast
  *   npm run demo -- --dashboard                          then keep a dashboard open with buttons to rerun them
@@ -17,6 +18,7 @@
  */
 import { parseArgs } from 'node:util'
 import { postgresBackend, sqliteBackend, type Backend } from './backend.js'
+import { mysqlBackend } from './mysql-backend.js'
 import { relayErrors } from './relays.js'
 import type { DemoSettings, Scenario } from './scenario.js'
 import { campaignBlast } from './scenarios/campaign.js'
@@ -41,6 +43,7 @@ export interface DemoCommand {
 export const DEMO_OPTIONS = `
   --postgres <url>    run on Postgres (a fresh schema, dropped at the end) instead of SQLite
   --redis <url>       with --postgres: coordinate workers through Redis (redisQueue())
+  --mysql <url>       run on MySQL 8 / MariaDB 10.6+ (a fresh database, dropped at the end)
   --only <keys>       run only these scenarios: ${SCENARIOS.map((s) => s.key).join(', ')}
   --events <n>        events in the campaign blast (default 5000)
   --endpoints <n>     endpoints in the campaign blast (default 4)
@@ -86,6 +89,7 @@ async function main(argv: readonly string[], command: DemoCommand, stopWatchdog:
         only: { type: 'string' },
         events: { type: 'string', default: '5000' },
         endpoints: { type: 'string', default: '4' },
+        mysql: { type: 'string' },
         keep: { type: 'boolean' },
         dashboard: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -123,8 +127,13 @@ async function main(argv: readonly string[], command: DemoCommand, stopWatchdog:
   const started = Date.now()
   let backend: Backend
   try {
-    if (args.keep && args.postgres) throw new Error('--keep applies to SQLite; on Postgres, browse with your own schema instead.')
-    backend = args.postgres ? await postgresBackend(args.postgres, args.redis) : sqliteBackend(args.keep ?? false)
+    if (args.keep && (args.postgres || args.mysql)) throw new Error('--keep applies to SQLite; on Postgres or MySQL, browse with your own schema instead.')
+    if (args.postgres && args.mysql) throw new Error('Give one of --postgres and --mysql.')
+    backend = args.mysql
+      ? await mysqlBackend(args.mysql)
+      : args.postgres
+        ? await postgresBackend(args.postgres, args.redis)
+        : sqliteBackend(args.keep ?? false)
   } catch (error) {
     console.error(c.red((error as Error).message))
     return 1

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRelay, type Relay } from '../../src/index.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { postgresTarget, sqliteTarget, type StorageEnvironment } from '../support/storages.js'
+import { mysqlTarget, postgresTarget, sqliteTarget, type StorageEnvironment } from '../support/storages.js'
 import { POSTGRES_URL } from '../support/urls.js'
 import { readLedger, reconcile } from './support/ledger.js'
 import { canRun, reportFigures } from './support/services.js'
@@ -15,9 +15,9 @@ const KILLS = 5
 // Must match storm-worker.ts: attempts in flight, and outcomes a worker may hold unwritten.
 const CONCURRENCY = 16
 
-for (const target of [sqliteTarget, postgresTarget]) {
+for (const target of [sqliteTarget, postgresTarget, mysqlTarget]) {
   const scenario = `SIGKILL storm [${target.name}]`
-  describe.skipIf(!canRun(scenario, { postgres: target.dialect === 'postgres' }))(scenario, () => {
+  describe.skipIf(!canRun(scenario, { postgres: target.dialect === 'postgres', mysql: target.dialect === 'mysql' }))(scenario, () => {
     let env: StorageEnvironment
     let receiver: TestReceiver
     let producer: Relay | undefined
@@ -51,7 +51,9 @@ for (const target of [sqliteTarget, postgresTarget]) {
       const spec =
         target.dialect === 'sqlite'
           ? { kind: 'sqlite', filename: env.location, tablePrefix }
-          : { kind: 'postgres', connectionString: POSTGRES_URL, schema: env.location, tablePrefix }
+          : target.dialect === 'mysql'
+            ? { kind: 'mysql', connectionString: env.location, tablePrefix }
+            : { kind: 'postgres', connectionString: POSTGRES_URL, schema: env.location, tablePrefix }
       const startupsMs: number[] = []
       const started = performance.now()
       const startWorker = async () => {

@@ -89,9 +89,9 @@ it('refuses a database it cannot open instead of creating an empty one', async (
   const missing = await hookrelay(['endpoints', 'list'], { HOOKRELAY_DATABASE_URL: '/tmp/hookrelay-no-such-dir/typo.db' })
   expect(missing.code).toBe(1)
   expect(missing.stderr).toMatch(/No SQLite database at \/tmp\/hookrelay-no-such-dir\/typo\.db: check the path.*hookrelay migrate/)
-  const mysql = await hookrelay(['endpoints', 'list', '--database-url', 'mysql://root@127.0.0.1/test'])
-  expect(mysql.code).toBe(1)
-  expect(mysql.stderr).toMatch(/cannot open a mysql:\/\/ database: use postgres:\/\//)
+  const mongo = await hookrelay(['endpoints', 'list', '--database-url', 'mongodb://root@127.0.0.1/test'])
+  expect(mongo.code).toBe(1)
+  expect(mongo.stderr).toMatch(/cannot open a mongodb:\/\/ database: use postgres:\/\/.*mysql:\/\//)
 })
 
 describeEachStorage('the hookrelay CLI', (ctx) => {
@@ -103,6 +103,7 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
 
   beforeAll(async () => {
     prefix = `cli_${randomBytes(3).toString('hex')}_`
+    // MySQL's location is its database's URL, SQLite's the file.
     const url = ctx.target.dialect === 'postgres' ? POSTGRES_URL : ctx.env().location
     connection =
       ctx.target.dialect === 'postgres'

@@ -24,7 +24,7 @@ async function sendLike(storage: KyselyStorage, message: MessageRecord, scope: s
   )
 }
 
-describeEachStorage('storage: messages and transactions', ({ env, storage }) => {
+describeEachStorage('storage: messages and transactions', ({ env, storage, target }) => {
   it('stores a message byte for byte', async () => {
     const message = aMessage({ payload: '{"b":1,  "a":"é\\u2028"}', channels: ['eu', 'vip'], tenant: 'acme' })
     const result = await storage().transaction((tx) => tx.insertMessage(message, null))
@@ -116,7 +116,7 @@ describeEachStorage('storage: messages and transactions', ({ env, storage }) => 
     await db.schema
       .createTable('app_orders')
       .ifNotExists()
-      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('id', target.dialect === 'mysql' ? 'varchar(191)' : 'text', (c) => c.primaryKey())
       .execute()
     const endpoint = anEndpoint()
     await storage().insertEndpoint(endpoint)

@@ -38,7 +38,9 @@ describeEachStorage('a delivery worker killed mid-attempt', (ctx) => {
     const spec =
       ctx.target.dialect === 'sqlite'
         ? { kind: 'sqlite', filename: env.location, tablePrefix }
-        : { kind: 'postgres', connectionString: POSTGRES_URL, schema: env.location, tablePrefix }
+        : ctx.target.dialect === 'mysql'
+          ? { kind: 'mysql', connectionString: env.location, tablePrefix }
+          : { kind: 'postgres', connectionString: POSTGRES_URL, schema: env.location, tablePrefix }
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
       env: { ...process.env, HOOKRELAY_TEST_STORAGE: JSON.stringify(spec) },
       stdio: ['ignore', 'pipe', 'inherit'],

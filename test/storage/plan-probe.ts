@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3'
 import { Kysely, PostgresDialect } from 'kysely'
+import mysql from 'mysql2'
 import pg from 'pg'
 import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
 import { postgresStorage } from '../../src/storage/dialect/postgres/postgres-storage.js'
 import { sqliteStorage, type BetterSqlite3DatabaseLike } from '../../src/storage/dialect/sqlite/sqlite-storage.js'
+import { mysqlStorage, type MysqlPoolLike } from '../../src/storage/dialect/mysql/mysql-storage.js'
 import type { StorageEnvironment } from '../support/storages.js'
 import { POSTGRES_URL } from '../support/urls.js'
 
@@ -41,6 +43,7 @@ export interface PlanProbe {
 const STATEMENT = /^\s*(select|insert|update|delete|with)\b/i
 
 export async function openPlanProbe(env: StorageEnvironment, tablePrefix: string): Promise<PlanProbe> {
+  if (env.target.dialect === 'mysql') return mysqlProbe(env, tablePrefix)
   return env.target.dialect === 'sqlite' ? sqliteProbe(env, tablePrefix) : postgresProbe(env, tablePrefix)
 }
 
@@ -138,6 +141,86 @@ function postgresProbe(env: StorageEnvironment, tablePrefix: string): PlanProbe 
   }
 }
 
+/**
+ * MySQL/MariaDB: statements recorded at the mysql2 pool (each connection's `query`), plans read
+ * with `EXPLAIN FORMAT=JSON`: a full scan is `"access_type": "ALL"` (or a full index scan) of a
+ * history table, a sort is a `filesort`.
+ */
+function mysqlProbe(env: StorageEnvironment, tablePrefix: string): PlanProbe {
+  let recorded: RanStatement[] | undefined
+  const pool = mysql.createPool({ uri: env.location, connectionLimit: 3 })
+  const promisePool = pool.promise()
+  const recording: MysqlPoolLike = {
+    getConnection(callback) {
+      pool.getConnection((error, connection) => {
+        if (error || !connection) return callback(error, connection as never)
+        const wrapped = new Proxy(connection, {
+          get(target, property) {
+            const value: unknown = Reflect.get(target, property, target)
+            if (property === 'query') {
+              return (sql: string, parameters: unknown[], cb: unknown) => {
+                recorded?.push({ sql, parameters: parameters ?? [] })
+                return (value as (...a: unknown[]) => unknown).call(target, sql, parameters, cb)
+              }
+            }
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+          },
+        })
+        callback(null, wrapped as never)
+      })
+    },
+    end(callback) {
+      callback(null)
+    },
+  }
+  const storage = mysqlStorage({ pool: recording, tablePrefix })
+  const guarded = HISTORY_TABLES.map((t) => tablePrefix + t)
+  return {
+    storage,
+    table: (name) => `\`${tablePrefix}${name}\``,
+    async record(work) {
+      recorded = []
+      try {
+        await work()
+        return recorded.filter((s) => STATEMENT.test(s.sql))
+      } finally {
+        recorded = undefined
+      }
+    },
+    async exec(sql) {
+      // `analyze` (as the suite says it for every database) is per table on MySQL.
+      const text = sql === 'analyze' ? `analyze table ${[...guarded, `${tablePrefix}endpoints`].map((t) => `\`${t}\``).join(', ')}` : sql
+      await promisePool.query(text)
+    },
+    async problems(statement, options) {
+      const [rows] = await promisePool.query(`explain format=json ${statement.sql}`, [...statement.parameters])
+      const plan = JSON.parse(Object.values((rows as Record<string, string>[])[0]!)[0]!) as unknown
+      const names = namesOfGuardedTables(statement.sql, guarded)
+      const found: string[] = []
+      const visit = (node: unknown, underSort: boolean) => {
+        if (Array.isArray(node)) return node.forEach((child) => visit(child, underSort))
+        if (typeof node !== 'object' || node === null) return
+        const record = node as Record<string, unknown>
+        const sorting = underSort || 'filesort' in record || record.using_filesort === true
+        const table = record.table_name
+        if (typeof table === 'string' && names.has(table)) {
+          const key = typeof record.key === 'string' ? record.key : ''
+          if (record.access_type === 'ALL') found.push(`full scan of ${table}`)
+          if (record.access_type === 'index' && !/_(claim|unfinished)_idx$/.test(key)) found.push(`full index scan of ${table} (${key})`)
+          if (sorting && options?.ordered) found.push(`sort of rows read from ${table}`)
+        }
+        for (const child of Object.values(record)) visit(child, sorting)
+      }
+      visit(plan, false)
+      return found
+    },
+    async close() {
+      await storage.close()
+      await promisePool.end()
+    },
+  }
+}
+
 interface PlanNode {
   'Node Type': string
   'Relation Name'?: string
@@ -175,7 +258,7 @@ function bindable(parameters: readonly unknown[]): unknown[] {
 /** The names a statement gives the history tables: their own and their aliases (`"t" as d`). */
 function namesOfGuardedTables(sql: string, guarded: readonly string[]): Set<string> {
   const names = new Set<string>(guarded)
-  for (const match of sql.matchAll(/"(\w+)"\s+as\s+"?(\w+)"?/gi)) {
+  for (const match of sql.matchAll(/["`](\w+)["`]\s+as\s+["`]?(\w+)["`]?/gi)) {
     if (guarded.includes(match[1]!)) names.add(match[2]!)
   }
   return names

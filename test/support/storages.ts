@@ -4,15 +4,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Kysely } from 'kysely'
+import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, inject } from 'vitest'
 import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
 import { postgresStorage } from '../../src/storage/dialect/postgres/postgres-storage.js'
 import { sqliteStorage } from '../../src/storage/dialect/sqlite/sqlite-storage.js'
-import { POSTGRES_URL } from './urls.js'
+import { mysqlStorage } from '../../src/storage/dialect/mysql/mysql-storage.js'
+import { MYSQL_URL, POSTGRES_URL } from './urls.js'
 
 /** A service a target needs; the suites skip the target when it is down (and fail under CI=true). */
-export type TestService = 'postgres' | 'redis'
+export type TestService = 'postgres' | 'redis' | 'mysql'
 
 /**
  * One way of running hookrelay's storage in tests. The list below is the matrix every storage
@@ -22,15 +24,15 @@ export type TestService = 'postgres' | 'redis'
 export interface StorageTarget {
   /** Shown in test names. */
   readonly name: string
-  readonly dialect: 'sqlite' | 'postgres'
+  readonly dialect: 'sqlite' | 'postgres' | 'mysql'
   readonly requires: readonly TestService[]
-  /** Opens an isolated database for one test file: a temp SQLite file, or a fresh Postgres schema. */
+  /** Opens an isolated database for one test file: a temp SQLite file, a fresh Postgres schema or MySQL database. */
   open(): Promise<StorageEnvironment>
 }
 
 export interface StorageEnvironment {
   readonly target: StorageTarget
-  /** Postgres: the schema of this environment; SQLite: the file. */
+  /** Postgres: the schema of this environment; SQLite: the file; MySQL: the database's URL. */
   readonly location: string
   /**
    * A new storage on this environment's database (not migrated). Storages with different
@@ -162,13 +164,62 @@ export const postgresTarget: StorageTarget = {
   },
 }
 
+/** `MYSQL_URL` pointed at another database. */
+export function mysqlUrl(database: string): string {
+  const url = new URL(MYSQL_URL)
+  url.pathname = `/${database}`
+  return url.toString()
+}
+
+export const mysqlTarget: StorageTarget = {
+  name: 'mysql',
+  dialect: 'mysql',
+  requires: ['mysql'],
+  async open() {
+    // A database of its own per test file, created here and dropped at teardown.
+    const database = `t_${randomSuffix()}`
+    const admin = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 })
+    await admin.query(`create database \`${database}\` character set utf8mb4`)
+    const url = mysqlUrl(database)
+    const registry = storageRegistry((tablePrefix) =>
+      mysqlStorage(tablePrefix === undefined ? { connectionString: url } : { connectionString: url, tablePrefix }),
+    )
+    return {
+      target: mysqlTarget,
+      location: url,
+      createStorage: registry.create,
+      freshStorage: registry.fresh,
+      inSchema: (db) => db,
+      async listTables() {
+        const [rows] = await admin.query(
+          'select table_name as name from information_schema.tables where table_schema = ? order by table_name',
+          [database],
+        )
+        return (rows as { name: string }[]).map((r) => r.name)
+      },
+      async listIndexes() {
+        const [rows] = await admin.query(
+          "select distinct index_name as name from information_schema.statistics where table_schema = ? and index_name <> 'PRIMARY' order by index_name",
+          [database],
+        )
+        return (rows as { name: string }[]).map((r) => r.name)
+      },
+      async teardown() {
+        await registry.closeAll()
+        await admin.query(`drop database if exists \`${database}\``)
+        await admin.end()
+      },
+    }
+  },
+}
+
 /** Every storage target, in the order the suites run them. */
-export const storageTargets: readonly StorageTarget[] = [sqliteTarget, postgresTarget]
+export const storageTargets: readonly StorageTarget[] = [sqliteTarget, postgresTarget, mysqlTarget]
 
 /** True when every service `target` needs is reachable (as found by test/support/global-setup.ts). */
 export function isAvailable(target: Pick<StorageTarget, 'requires'>): boolean {
   return target.requires.every((service) =>
-    service === 'postgres' ? inject('postgresAvailable') : inject('redisAvailable'),
+    service === 'postgres' ? inject('postgresAvailable') : service === 'mysql' ? inject('mysqlAvailable') : inject('redisAvailable'),
   )
 }
 

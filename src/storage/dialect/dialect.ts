@@ -1,4 +1,4 @@
-import type { ColumnDataType, Kysely, SelectQueryBuilder } from 'kysely'
+import type { ColumnDataType, InsertQueryBuilder, Kysely, SelectQueryBuilder } from 'kysely'
 
 /** The SQL types of a batch's columns (see `StorageDialect.batch`). */
 export type BatchColumnType = 'text' | 'bigint' | 'integer'
@@ -18,6 +18,12 @@ export interface StorageCapabilities {
   readonly partialIndexes: boolean
   /** `FOR UPDATE SKIP LOCKED`: concurrent claimers pass over each other's rows. SQLite serialises writes instead. */
   readonly skipLocked: boolean
+  /**
+   * DDL runs inside the migration transaction (SQLite, Postgres). MySQL commits every DDL
+   * statement on its own, so a migration interrupted by a crash is left half applied and its
+   * steps must be safe to run again (see `withMigrationLock`).
+   */
+  readonly transactionalDdl: boolean
 }
 
 /**
@@ -43,9 +49,23 @@ export interface StorageDialect {
   /**
    * An insert of `values` (a `values (…), (…)` list) into `table` (quoted) that skips rows whose
    * `conflictColumns` are taken, without `returning`: `insert into t (a, b) values (…) on conflict
-   * (a) do nothing` on SQLite and Postgres (MySQL: `insert ignore`).
+   * (a) do nothing` on SQLite and Postgres (MySQL: `… on duplicate key update a = a`).
    */
   insertIgnoringConflicts(table: string, columns: readonly string[], values: string, conflictColumns: readonly string[]): string
+
+  /**
+   * Runs an insert built with Kysely that skips a row whose `conflictColumn` is taken; true when
+   * the row was written. SQLite and Postgres: `on conflict (c) do nothing returning c`; MySQL:
+   * `on duplicate key update c = c` and the affected-row count (no `RETURNING`).
+   */
+  insertIfAbsent(insert: InsertQueryBuilder<any, any, any>, conflictColumn: string): Promise<boolean>
+
+  /**
+   * An expression with the value of `column` that no index can serve, to keep a planner on the
+   * claim index: `source || ''` on SQLite and Postgres, `concat(source, '')` on MySQL (where `||`
+   * is a logical or).
+   */
+  unindexed(column: string): string
 
   /**
    * Makes a picking subquery built with Kysely (retention's batches) safe against concurrent
@@ -62,6 +82,15 @@ export interface StorageDialect {
    * `db` is hookrelay's own (prefixed) Kysely; `migrate` receives the transaction to use.
    */
   withMigrationLock(db: Kysely<any>, migrate: (tx: Kysely<any>) => Promise<void>): Promise<void>
+
+  /**
+   * Where a claim reads and orders due rows. With partial indexes: the claimable predicate and
+   * `next_attempt_at`, as the partial claim index is written. Without (MySQL): the generated
+   * column `claim_due_at`, which holds `next_attempt_at` only while the row is claimable and is
+   * what the claim index indexes (see `migrations/partial-index.ts`). `bound` is the SQL of the
+   * upper bound (a placeholder).
+   */
+  claimDue(claimable: string, bound: string): { readonly where: string; readonly orderBy: string }
 
   /** The placeholder of the `index`-th (1-based) parameter in hand-written SQL: `?` or `$1`. */
   parameter(index: number): string
@@ -91,14 +120,23 @@ export interface StorageDialect {
    * `<column> <pickedBy(select)>`: the rows a claim's `select` picks, locked. Postgres:
    * `= any(array(<select> for update skip locked))`, so two workers never pick the same row nor
    * wait for each other, and the update searches the primary key for a list the planner cannot
-   * size (never a join it might hash). SQLite serialises writes: `in (<select>)`.
+   * size (never a join it might hash). SQLite serialises writes: `in (<select>)`. Unused where
+   * `capabilities.returning` is false: there a claim picks (`<select> for update skip locked`),
+   * updates the picked ids and reads them back, in one transaction.
    */
   pickedBy(select: string): string
+
+  /**
+   * `update <table> as <alias> set <assignments> from <source> where <where>`, or its MySQL form
+   * `update <table> as <alias> join <source> on <where> set <alias>.<column> = …`. `assignments`
+   * are `[column, expression]`; `source` is a `batch(…)`.
+   */
+  updateFrom(table: string, alias: string, assignments: readonly (readonly [string, string])[], source: string, where: string): string
 
   /** `<column> <inList(index)>`: the column is one of a list passed as parameter `index` (see `listParameter`). */
   inList(index: number): string
 
-  /** The parameter of `inList`: Postgres a text array, SQLite a JSON array read by `json_each`. */
+  /** The parameter of `inList`: Postgres a text array, SQLite a JSON array read by `json_each`, MySQL an array mysql2 expands. */
   listParameter(values: readonly string[]): unknown
 
   /**

@@ -25,6 +25,7 @@ import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-queue/delivery-claims.js'
 import { SqliteHotPath } from '../dialect/sqlite/sqlite-hot-path.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound/inbound-operations.js'
+import type { ClaimSteps } from '../sql/claim-steps.js'
 import * as endpointRows from './endpoints/endpoint-rows.js'
 import { endpointNoticeStore, type EndpointNoticeStore } from './endpoints/endpoint-notices.js'
 import { getEndpointByUid, insertEndpointOnce } from './endpoints/endpoint-uid-rows.js'
@@ -36,8 +37,8 @@ import { openOutboxTransaction } from '../transactions/open-outbox.js'
 export type { KyselyStorageOptions } from './kysely-storage-options.js'
 
 /**
- * The one implementation of the `Storage` port, on Kysely, for Postgres and SQLite alike.
- * What differs between the two lives in the `StorageDialect`; everything else is here.
+ * The one implementation of the `Storage` port, on Kysely, for SQLite, Postgres and MySQL alike.
+ * What differs between them lives in the `StorageDialect`; everything else is here.
  *
  * Lists are newest first (ids are time-sortable) and paginate by id: `nextCursor` is the id of
  * the last row of the page.
@@ -58,7 +59,7 @@ export class KyselyStorage implements Storage {
   /** The raw-SQL statements and the message store, on the real table names (see `kysely-storage-statements.ts`). */
   readonly #statements: KyselyStorageStatements
   /** The inbound claim's text by shape (sources, ids), built once (see `sql/claim-inbound.ts`). */
-  readonly #inboundClaimSql = new Map<string, string>()
+  readonly #inboundClaimSql = new Map<string, string | ClaimSteps>()
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   /** SQLite: the claim and the settle run synchronously on the connection (see `sqlite-hot-path.ts`). */
   readonly #hotPath: SqliteHotPath | undefined
@@ -127,10 +128,10 @@ export class KyselyStorage implements Storage {
       const opened = openOutboxTransaction(external, this.dialect)
       const target = opened instanceof Promise ? await opened : opened
       const outbox = target.connection === undefined ? {} : { connection: target.connection }
-      return fn(new KyselyStorageTransaction(this.#scope(target.db), this.#announce, this.#statements.messageStore, outbox))
+      return fn(new KyselyStorageTransaction(this.#scope(target.db), this.#sqlDialect, this.#announce, this.#statements.messageStore, outbox))
     }
     return runTransaction(this.#db, (tx) =>
-      fn(new KyselyStorageTransaction(tx, this.#announce, this.#statements.messageStore, undefined)),
+      fn(new KyselyStorageTransaction(tx, this.#sqlDialect, this.#announce, this.#statements.messageStore, undefined)),
     )
   }
 
@@ -162,7 +163,7 @@ export class KyselyStorage implements Storage {
   }
 
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined> {
-    return endpointRows.updateEndpoint(this.#db, id, patch)
+    return endpointRows.updateEndpoint(this.#db, this.#sqlDialect, id, patch)
   }
 
   deleteEndpoint(id: string, at: Date = new Date()): Promise<boolean> {
@@ -241,11 +242,11 @@ export class KyselyStorage implements Storage {
   }
 
   async requeueDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]> {
-    return transitions.requeueDeliveries(this.#db, ids, fromStatuses, at)
+    return transitions.requeueDeliveries(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   async discardDeliveries(ids: readonly string[], fromStatuses: readonly DeliveryStatus[], at: Date): Promise<string[]> {
-    return transitions.discardDeliveries(this.#db, ids, fromStatuses, at)
+    return transitions.discardDeliveries(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   // ---- inbound --------------------------------------------------------------------------------
@@ -279,11 +280,11 @@ export class KyselyStorage implements Storage {
   }
 
   async requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    return transitions.requeueInboundMessages(this.#db, ids, fromStatuses, at)
+    return transitions.requeueInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   async discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    return transitions.discardInboundMessages(this.#db, ids, fromStatuses, at)
+    return transitions.discardInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   // ---- operators (queries in kysely-admin-queries.ts) -----------------------------------------
@@ -305,7 +306,7 @@ export class KyselyStorage implements Storage {
   }
 
   disableFailingEndpoints(failingBefore: Date, reason: string, at: Date): Promise<string[]> {
-    return admin.disableFailingEndpoints(this.#db, failingBefore, reason, at)
+    return admin.disableFailingEndpoints(this.#db, this.#sqlDialect, failingBefore, reason, at)
   }
 
   purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult> {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Migration, MigrationContext } from './migration.js'
 import { CLAIMABLE_DELIVERY, CLAIMABLE_INBOUND } from '../sql/claimable.js'
-import { partialIndex } from './partial-index.js'
+import { claimIndexColumn, partialIndex, withClaimDueColumn } from './partial-index.js'
 
 /** The first schema: endpoints, messages, deliveries, attempts, inbound messages. */
 export const initial: Migration = {
@@ -62,6 +62,7 @@ export const initial: Migration = {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addColumn('completed_at', 'bigint')
+      .$call((table) => withClaimDueColumn(table, CLAIMABLE_DELIVERY, context))
       .execute()
     // The claim: status IN ('pending', 'delivering') AND next_attempt_at <= now ORDER BY next_attempt_at
     // LIMIT n. A partial index in next_attempt_at order lets it stop after n rows; an index on
@@ -69,7 +70,7 @@ export const initial: Migration = {
     await db.schema
       .createIndex(`${prefix}deliveries_claim_idx`)
       .on('deliveries')
-      .column('next_attempt_at')
+      .column(claimIndexColumn(context))
       .$call((index) => partialIndex(index, CLAIMABLE_DELIVERY, context))
       .execute()
     await db.schema
@@ -114,11 +115,12 @@ export const initial: Migration = {
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addColumn('processed_at', 'bigint')
       .addUniqueConstraint(`${prefix}inbound_messages_source_webhook_id_key`, ['source', 'webhook_id'])
+      .$call((table) => withClaimDueColumn(table, CLAIMABLE_INBOUND, context))
       .execute()
     await db.schema
       .createIndex(`${prefix}inbound_messages_claim_idx`)
       .on('inbound_messages')
-      .column('next_attempt_at')
+      .column(claimIndexColumn(context))
       .$call((index) => partialIndex(index, CLAIMABLE_INBOUND, context))
       .execute()
   },

@@ -1,4 +1,5 @@
 import { CLAIMABLE_DELIVERY } from './claimable.js'
+import { claimStepsSql, type ClaimSteps } from './claim-steps.js'
 import type { StorageDialect } from '../dialect/dialect.js'
 import type { ClaimOptions } from '../storage.js'
 
@@ -10,6 +11,20 @@ export interface ClaimTables {
 }
 
 /**
+ * The pick of a delivery claim: the ids of up to a limit of due deliveries, oldest due first,
+ * optionally only among a list of ids. Its parameters start at `first`: now, [ids], limit.
+ */
+function pickDeliveriesSql(dialect: StorageDialect, deliveries: string, byIds: boolean, first: number): string {
+  const due = dialect.claimDue(CLAIMABLE_DELIVERY, dialect.parameter(first))
+  return (
+    `select id from ${deliveries} ` +
+    `where ${due.where}` +
+    (byIds ? ` and id ${dialect.inList(first + 1)}` : '') +
+    ` order by ${due.orderBy} limit ${dialect.claimLimit(byIds ? first + 2 : first + 1)}`
+  )
+}
+
+/**
  * Claims up to a limit of due deliveries (`pending` and due, or `delivering` with an expired
  * lease), oldest due first, optionally only among a list of ids: one `UPDATE` that leases them.
  *
@@ -17,15 +32,12 @@ export interface ClaimTables {
  * every database and whatever the statistics (see `StorageDialect.claimLimit` and `pickedBy`).
  * Where the dialect can (`claimReturnsRelated`), the statement also returns each delivery's
  * message and endpoint as JSON columns `message` and `endpoint` (`null` if the endpoint is gone),
- * so a claim is one round trip. Parameters: see `claimDeliveriesParameters`.
+ * so a claim is one round trip. Parameters: see `claimDeliveriesParameters`. Databases without
+ * `RETURNING` claim in steps instead (`claimDeliveriesSteps`).
  */
 export function claimDeliveriesSql(dialect: StorageDialect, tables: ClaimTables, byIds: boolean): string {
   const p = (index: number) => dialect.parameter(index)
-  const pick =
-    `select id from ${tables.deliveries} ` +
-    `where ${CLAIMABLE_DELIVERY} and next_attempt_at <= ${p(4)}` +
-    (byIds ? ` and id ${dialect.inList(5)}` : '') +
-    ` order by next_attempt_at limit ${dialect.claimLimit(byIds ? 6 : 5)}`
+  const pick = pickDeliveriesSql(dialect, tables.deliveries, byIds, 4)
   const update =
     `update ${tables.deliveries} as d ` +
     `set status = 'delivering', lease_owner = ${p(1)}, next_attempt_at = ${p(2)}, updated_at = ${p(3)} ` +
@@ -38,6 +50,16 @@ export function claimDeliveriesSql(dialect: StorageDialect, tables: ClaimTables,
     `join ${tables.messages} as m on m.id = c.message_id ` +
     `left join ${tables.endpoints} as e on e.id = c.endpoint_id`
   )
+}
+
+/**
+ * The same claim for a database without `UPDATE … RETURNING` (MySQL), as three statements run
+ * in one transaction: pick and lock, lease, read back. Parameters: the last ones of
+ * `claimDeliveriesParameters` (from now) for the pick; its first three (owner, lease end, now)
+ * and the picked ids for the lease; the picked ids for the read.
+ */
+export function claimDeliveriesSteps(dialect: StorageDialect, deliveries: string, byIds: boolean): ClaimSteps {
+  return claimStepsSql(dialect, deliveries, pickDeliveriesSql(dialect, deliveries, byIds, 1), 'delivering')
 }
 
 /** The parameters of `claimDeliveriesSql`, in order. */

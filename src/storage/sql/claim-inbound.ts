@@ -1,4 +1,5 @@
 import { CLAIMABLE_INBOUND } from './claimable.js'
+import { claimStepsSql, type ClaimSteps } from './claim-steps.js'
 import type { StorageDialect } from '../dialect/dialect.js'
 import type { ClaimOptions } from '../storage.js'
 
@@ -8,6 +9,19 @@ export interface InboundClaimShape {
   readonly byIds: boolean
 }
 
+/** The pick of an inbound claim; its parameters start at `first`: now, [sources], [ids], limit. */
+function pickInboundSql(dialect: StorageDialect, inbound: string, shape: InboundClaimShape, first: number): string {
+  let index = first
+  const due = dialect.claimDue(CLAIMABLE_INBOUND, dialect.parameter(index))
+  let pick = `select id from ${inbound} where ${due.where}`
+  // `source || ''` is not an index key: offered the (source, webhook_id) key, planners read every
+  // webhook ever received from the source and sort the due ones; the claim index stays the way in.
+  if (shape.bySources) pick += ` and ${dialect.unindexed('source')} ${dialect.inList(++index)}`
+  if (shape.byIds) pick += ` and id ${dialect.inList(++index)}`
+  pick += ` order by ${due.orderBy} limit ${dialect.claimLimit(++index)}`
+  return pick
+}
+
 /**
  * Claims up to a limit of due inbound messages (`pending` and due, or `processing` with an
  * expired lease), oldest due first, optionally only of some sources and among some ids: one
@@ -15,20 +29,18 @@ export interface InboundClaimShape {
  * claim index in due order whatever the statistics. Parameters: see `claimInboundParameters`.
  */
 export function claimInboundSql(dialect: StorageDialect, inbound: string, shape: InboundClaimShape): string {
-  let index = 4
   const p = (i: number) => dialect.parameter(i)
-  let pick = `select id from ${inbound} where ${CLAIMABLE_INBOUND} and next_attempt_at <= ${p(4)}`
-  // `source || ''` is not an index key: offered the (source, webhook_id) key, planners read every
-  // webhook ever received from the source and sort the due ones; the claim index stays the way in.
-  if (shape.bySources) pick += ` and source || '' ${dialect.inList(++index)}`
-  if (shape.byIds) pick += ` and id ${dialect.inList(++index)}`
-  pick += ` order by next_attempt_at limit ${dialect.claimLimit(++index)}`
   return (
     `update ${inbound} as i ` +
     `set status = 'processing', lease_owner = ${p(1)}, next_attempt_at = ${p(2)}, updated_at = ${p(3)} ` +
-    `where i.id ${dialect.pickedBy(pick)} ` +
+    `where i.id ${dialect.pickedBy(pickInboundSql(dialect, inbound, shape, 4))} ` +
     'returning *'
   )
+}
+
+/** The inbound claim in steps, for databases without `UPDATE … RETURNING` (see `claimDeliveriesSteps`). */
+export function claimInboundSteps(dialect: StorageDialect, inbound: string, shape: InboundClaimShape): ClaimSteps {
+  return claimStepsSql(dialect, inbound, pickInboundSql(dialect, inbound, shape, 1), 'processing')
 }
 
 /** The parameters of `claimInboundSql`, in order. */

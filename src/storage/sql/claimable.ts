@@ -4,3 +4,10 @@
  */
 export const CLAIMABLE_DELIVERY = "status in ('pending', 'delivering')"
 export const CLAIMABLE_INBOUND = "status in ('pending', 'processing')"
+
+/**
+ * Where partial indexes are missing (MySQL), the claim index is on this generated column instead:
+ * `next_attempt_at` while the row is claimable, `null` otherwise, so the index holds due work only
+ * and a claim reads it as the partial index is read elsewhere (see `StorageDialect.claimDue`).
+ */
+export const CLAIM_DUE_COLUMN = 'claim_due_at'

@@ -8,10 +8,11 @@ import type { StorageDialect } from '../dialect/dialect.js'
  * it), whatever the statistics. Parameters: horizon, now, limit.
  */
 export function listDueDeliveriesSql(dialect: StorageDialect, deliveries: string): string {
+  const due = dialect.claimDue(CLAIMABLE_DELIVERY, dialect.parameter(1))
   return (
     `select id, next_attempt_at from ${deliveries} ` +
-    `where ${CLAIMABLE_DELIVERY} and next_attempt_at <= ${dialect.parameter(1)} ` +
+    `where ${due.where} ` +
     `and (status = 'pending' or next_attempt_at <= ${dialect.parameter(2)}) ` +
-    `order by next_attempt_at limit ${dialect.claimLimit(3)}`
+    `order by ${due.orderBy} limit ${dialect.claimLimit(3)}`
   )
 }

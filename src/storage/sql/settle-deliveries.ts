@@ -16,6 +16,20 @@ const COLUMNS = {
   updated_at: 'bigint',
 } as const satisfies BatchColumns
 
+/** What a settlement writes, column by column (`v` is the batch, `d` the row it settles). */
+const ASSIGNMENTS: readonly (readonly [string, string])[] = [
+  ['status', 'v.status'],
+  ['attempts', 'case when v.attempted = 1 then v.attempt_number else d.attempts end'],
+  ['next_attempt_at', 'v.next_attempt_at'],
+  ['lease_owner', 'null'],
+  ['last_status_code', 'case when v.attempted = 1 then v.status_code else d.last_status_code end'],
+  ['last_error', 'case when v.attempted = 1 then v.error else d.last_error end'],
+  ['dead_reason', 'v.dead_reason'],
+  ['next_trigger', "case when v.attempted = 1 then 'scheduled' else d.next_trigger end"],
+  ['completed_at', 'v.completed_at'],
+  ['updated_at', 'v.updated_at'],
+]
+
 /**
  * Writes the outcome of a batch of claims: one `UPDATE … FROM <batch>` that finds each delivery by
  * its primary key. Each row is guarded by its lease owner, so a worker whose lease expired cannot
@@ -23,21 +37,8 @@ const COLUMNS = {
  * count and the last answer.
  */
 export function settleDeliveriesSql(dialect: StorageDialect, deliveries: string, rows: number): string {
-  return (
-    `update ${deliveries} as d set ` +
-    'status = v.status, ' +
-    'attempts = case when v.attempted = 1 then v.attempt_number else d.attempts end, ' +
-    'next_attempt_at = v.next_attempt_at, ' +
-    'lease_owner = null, ' +
-    'last_status_code = case when v.attempted = 1 then v.status_code else d.last_status_code end, ' +
-    'last_error = case when v.attempted = 1 then v.error else d.last_error end, ' +
-    'dead_reason = v.dead_reason, ' +
-    "next_trigger = case when v.attempted = 1 then 'scheduled' else d.next_trigger end, " +
-    'completed_at = v.completed_at, ' +
-    'updated_at = v.updated_at ' +
-    `from ${dialect.batch(COLUMNS, rows)} ` +
-    "where d.id = v.id and d.lease_owner = v.owner and d.status = 'delivering'"
-  )
+  const where = "d.id = v.id and d.lease_owner = v.owner and d.status = 'delivering'"
+  return dialect.updateFrom(deliveries, 'd', ASSIGNMENTS, dialect.batch(COLUMNS, rows), where)
 }
 
 /** The parameters of `settleDeliveriesSql` for `batch`. */

@@ -15,24 +15,25 @@ const COLUMNS = {
   updated_at: 'bigint',
 } as const satisfies BatchColumns
 
+/** What a settlement writes, column by column (`v` is the batch, `i` the row it settles). */
+const ASSIGNMENTS: readonly (readonly [string, string])[] = [
+  ['status', 'v.status'],
+  ['attempts', 'i.attempts + v.attempted'],
+  ['next_attempt_at', 'v.next_attempt_at'],
+  ['lease_owner', 'null'],
+  ['last_error', 'case when v.has_error = 1 then v.error else i.last_error end'],
+  ['dead_reason', 'v.dead_reason'],
+  ['processed_at', 'v.processed_at'],
+  ['updated_at', 'v.updated_at'],
+]
+
 /**
  * The inbound counterpart of `settleDeliveriesSql`: one `UPDATE … FROM <batch>` by primary key,
  * each row guarded by its lease owner.
  */
 export function settleInboundSql(dialect: StorageDialect, inbound: string, rows: number): string {
-  return (
-    `update ${inbound} as i set ` +
-    'status = v.status, ' +
-    'attempts = i.attempts + v.attempted, ' +
-    'next_attempt_at = v.next_attempt_at, ' +
-    'lease_owner = null, ' +
-    'last_error = case when v.has_error = 1 then v.error else i.last_error end, ' +
-    'dead_reason = v.dead_reason, ' +
-    'processed_at = v.processed_at, ' +
-    'updated_at = v.updated_at ' +
-    `from ${dialect.batch(COLUMNS, rows)} ` +
-    "where i.id = v.id and i.lease_owner = v.owner and i.status = 'processing'"
-  )
+  const where = "i.id = v.id and i.lease_owner = v.owner and i.status = 'processing'"
+  return dialect.updateFrom(inbound, 'i', ASSIGNMENTS, dialect.batch(COLUMNS, rows), where)
 }
 
 /** The parameters of `settleInboundSql` for `batch`. */

@@ -5,10 +5,11 @@ import { inject } from 'vitest'
  * Decides whether a chaos scenario can run here. A missing tool or service skips the scenario
  * loudly; under CI=true it fails the run instead, so CI never passes by skipping the faults.
  */
-export function canRun(scenario: string, needs: { postgres?: boolean; redis?: boolean; tools?: readonly string[] }): boolean {
+export function canRun(scenario: string, needs: { postgres?: boolean; redis?: boolean; mysql?: boolean; tools?: readonly string[] }): boolean {
   const missing: string[] = []
   if (needs.postgres && !inject('postgresAvailable')) missing.push('the shared PostgreSQL (POSTGRES_URL)')
   if (needs.redis && !inject('redisAvailable')) missing.push('the shared Redis (REDIS_URL)')
+  if (needs.mysql && !inject('mysqlAvailable')) missing.push('the shared MariaDB/MySQL (MYSQL_URL)')
   for (const tool of needs.tools ?? []) if (!toolPath(tool)) missing.push(`the ${tool} program`)
   if (missing.length === 0) return true
   const line = `chaos scenario "${scenario}" cannot run: missing ${missing.join(', ')}.`

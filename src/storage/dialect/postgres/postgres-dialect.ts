@@ -1,5 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
 import type { BatchColumns, StorageDialect } from '../dialect.js'
+import { standardSql } from '../standard-sql.js'
 
 /**
  * The advisory lock key every hookrelay migration takes ("hookrela" in ASCII), whatever the schema
@@ -13,7 +14,7 @@ export function postgresDialect(options: { schema: string }): StorageDialect {
   return Object.freeze({
     name: 'postgres',
 
-    capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: true }),
+    capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: true, transactionalDdl: true }),
 
     keyTextType: 'text',
 
@@ -21,9 +22,7 @@ export function postgresDialect(options: { schema: string }): StorageDialect {
       return `"${identifier.replaceAll('"', '""')}"`
     },
 
-    insertIgnoringConflicts(table: string, columns: readonly string[], values: string, conflictColumns: readonly string[]): string {
-      return `insert into ${table} (${columns.join(', ')}) values ${values} on conflict (${conflictColumns.join(', ')}) do nothing`
-    },
+    ...standardSql,
 
     lockClaimQuery<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
       return query.forUpdate().skipLocked()

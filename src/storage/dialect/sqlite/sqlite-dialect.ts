@@ -1,11 +1,12 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
 import type { BatchColumns, StorageDialect } from '../dialect.js'
+import { standardSql } from '../standard-sql.js'
 
 /** SQLite: writes are serialised by the database, so claims need no row locks. */
 export const sqliteDialect: StorageDialect = Object.freeze({
   name: 'sqlite',
 
-  capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: false }),
+  capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: false, transactionalDdl: true }),
 
   keyTextType: 'text',
 
@@ -13,9 +14,7 @@ export const sqliteDialect: StorageDialect = Object.freeze({
     return `"${identifier.replaceAll('"', '""')}"`
   },
 
-  insertIgnoringConflicts(table: string, columns: readonly string[], values: string, conflictColumns: readonly string[]): string {
-    return `insert into ${table} (${columns.join(', ')}) values ${values} on conflict (${conflictColumns.join(', ')}) do nothing`
-  },
+  ...standardSql,
 
   lockClaimQuery<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
     return query

@@ -1,17 +1,20 @@
 import type { Kysely, UpdateObject } from 'kysely'
 import type { DeliveryStatus, InboundStatus } from '../../../core/types.js'
+import type { StorageDialect } from '../../dialect/dialect.js'
+import { runTransaction } from '../run-transaction.js'
 import { toMillis } from '../../schema/row-mappers.js'
 import type { HookrelayDatabase } from '../../schema/database.js'
 import { chunks, IDS_PER_STATEMENT, unique, without, type Db } from '../kysely-storage-helpers.js'
 
 export async function requeueDeliveries(
   db: Db,
+  dialect: StorageDialect,
   ids: readonly string[],
   fromStatuses: readonly DeliveryStatus[],
   at: Date,
 ): Promise<string[]> {
   const when = toMillis(at)
-  return transition(db, 'deliveries', ids, fromStatuses, {
+  return transition(db, dialect, 'deliveries', ids, fromStatuses, {
     status: 'pending',
     next_attempt_at: when,
     lease_owner: null,
@@ -24,12 +27,13 @@ export async function requeueDeliveries(
 
 export async function discardDeliveries(
   db: Db,
+  dialect: StorageDialect,
   ids: readonly string[],
   fromStatuses: readonly DeliveryStatus[],
   at: Date,
 ): Promise<string[]> {
   const when = toMillis(at)
-  return transition(db, 'deliveries', ids, without(fromStatuses, 'discarded'), {
+  return transition(db, dialect, 'deliveries', ids, without(fromStatuses, 'discarded'), {
     status: 'discarded',
     next_attempt_at: null,
     lease_owner: null,
@@ -40,12 +44,13 @@ export async function discardDeliveries(
 
 export async function requeueInboundMessages(
   db: Db,
+  dialect: StorageDialect,
   ids: readonly string[],
   fromStatuses: readonly InboundStatus[],
   at: Date,
 ): Promise<string[]> {
   const when = toMillis(at)
-  return transition(db, 'inbound_messages', ids, fromStatuses, {
+  return transition(db, dialect, 'inbound_messages', ids, fromStatuses, {
     status: 'pending',
     next_attempt_at: when,
     lease_owner: null,
@@ -57,12 +62,13 @@ export async function requeueInboundMessages(
 
 export async function discardInboundMessages(
   db: Db,
+  dialect: StorageDialect,
   ids: readonly string[],
   fromStatuses: readonly InboundStatus[],
   at: Date,
 ): Promise<string[]> {
   const when = toMillis(at)
-  return transition(db, 'inbound_messages', ids, without(fromStatuses, 'discarded'), {
+  return transition(db, dialect, 'inbound_messages', ids, without(fromStatuses, 'discarded'), {
     status: 'discarded',
     next_attempt_at: null,
     lease_owner: null,
@@ -77,6 +83,7 @@ export async function discardInboundMessages(
  */
 async function transition<T extends 'deliveries' | 'inbound_messages'>(
   db: Db,
+  dialect: StorageDialect,
   table: T,
   ids: readonly string[],
   fromStatuses: readonly DeliveryStatus[] | readonly InboundStatus[],
@@ -84,16 +91,35 @@ async function transition<T extends 'deliveries' | 'inbound_messages'>(
 ): Promise<string[]> {
   if (ids.length === 0 || fromStatuses.length === 0) return []
   const changed: string[] = []
-  for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
-    const rows = await (db as Kysely<HookrelayDatabase>)
+  // Typed as the deliveries table (both tables have `id` and a status column).
+  const statuses = [...fromStatuses] as DeliveryStatus[]
+  const update = (executor: Kysely<HookrelayDatabase>, among: readonly string[]) =>
+    executor
       .updateTable(table as 'deliveries')
       .set(set as UpdateObject<HookrelayDatabase, 'deliveries'>)
-      .where('id', 'in', chunk)
-      // Typed as the deliveries table like the lines above (both tables have `id` and a status column).
-      .where('status', 'in', [...fromStatuses] as DeliveryStatus[])
-      .returning('id')
-      .execute()
-    changed.push(...rows.map((r) => r.id))
+      .where('id', 'in', among)
+      .where('status', 'in', statuses)
+  for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
+    if (dialect.capabilities.returning) {
+      const rows = await update(db, chunk).returning('id').execute()
+      changed.push(...rows.map((r) => r.id))
+      continue
+    }
+    // Without RETURNING: lock the rows that will change, then change exactly those.
+    changed.push(
+      ...(await runTransaction(db, async (tx) => {
+        const rows = await tx
+          .selectFrom(table as 'deliveries')
+          .select('id')
+          .where('id', 'in', chunk)
+          .where('status', 'in', statuses)
+          .forUpdate()
+          .execute()
+        const locked = rows.map((r) => r.id)
+        if (locked.length > 0) await update(tx, locked).execute()
+        return locked
+      })),
+    )
   }
   return changed.sort()
 }

@@ -15,7 +15,9 @@ import {
 import type { ClaimedDelivery, ClaimOptions, DueDelivery } from '../../storage.js'
 import { CLAIMABLE_DELIVERY } from '../../sql/claimable.js'
 import { listDueDeliveriesSql } from '../../sql/list-due-deliveries.js'
-import { claimDeliveriesParameters, claimDeliveriesSql, selectByIdsSql } from '../../sql/claim-deliveries.js'
+import { claimDeliveriesParameters, claimDeliveriesSql, claimDeliveriesSteps, selectByIdsSql } from '../../sql/claim-deliveries.js'
+import type { ClaimSteps } from '../../sql/claim-steps.js'
+import { claimInSteps } from '../claim-in-steps.js'
 import { byId, checkClaimOptions, chunks, IDS_PER_STATEMENT, unique, type Db } from '../kysely-storage-helpers.js'
 
 /** A row of the claim statement: the delivery, with its message and endpoint (returned or read next). */
@@ -28,6 +30,8 @@ export interface ClaimSql {
   readonly messages: string
   readonly endpoints: string
   readonly listDue: string
+  /** The claims in steps, where the database has no `UPDATE … RETURNING` (see `sql/claim-steps.ts`). */
+  readonly steps: { readonly due: ClaimSteps; readonly byIds: ClaimSteps } | undefined
 }
 
 export function buildClaimSql(
@@ -40,6 +44,12 @@ export function buildClaimSql(
     messages: selectByIdsSql(dialect, claimTables.messages),
     endpoints: selectByIdsSql(dialect, claimTables.endpoints),
     listDue: listDueDeliveriesSql(dialect, claimTables.deliveries),
+    steps: dialect.capabilities.returning
+      ? undefined
+      : {
+          due: claimDeliveriesSteps(dialect, claimTables.deliveries, false),
+          byIds: claimDeliveriesSteps(dialect, claimTables.deliveries, true),
+        },
   }
 }
 
@@ -66,11 +76,14 @@ export async function claimDeliveryRows(
   ids: readonly string[] | undefined,
 ): Promise<ClaimedDelivery[]> {
   checkClaimOptions(options)
-  const text = ids ? claimSql.byIds : claimSql.due
-  const result = await db.executeQuery<ClaimedRow>(
-    CompiledQuery.raw(text, claimDeliveriesParameters(dialect, options, ids)),
-  )
-  const rows = result.rows
+  if (ids && ids.length === 0) return []
+  const params = claimDeliveriesParameters(dialect, options, ids)
+  let rows: ClaimedRow[]
+  if (claimSql.steps) {
+    rows = await claimInSteps<ClaimedRow>(db, dialect, ids ? claimSql.steps.byIds : claimSql.steps.due, params)
+  } else {
+    rows = (await db.executeQuery<ClaimedRow>(CompiledQuery.raw(ids ? claimSql.byIds : claimSql.due, params))).rows
+  }
   if (rows.length === 0) return []
   if (!dialect.claimReturnsRelated) await readRelated(db, dialect, claimSql, rows)
   return claimedFromRows(rows)

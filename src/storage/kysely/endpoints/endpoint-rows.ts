@@ -2,6 +2,8 @@ import { OPERATIONAL_TENANT } from '../../../core/operational.js'
 import type { EndpointRecord } from '../../../core/types.js'
 import { endpointFromRow, endpointPatchToRow, endpointToRow } from '../../schema/row-mappers.js'
 import type { EndpointFilter, EndpointPatch, Page } from '../../storage.js'
+import type { StorageDialect } from '../../dialect/dialect.js'
+import { runTransaction } from '../run-transaction.js'
 import { pageLimit, toPage, type Db } from '../kysely-storage-helpers.js'
 
 export async function insertEndpoint(db: Db, endpoint: EndpointRecord): Promise<void> {
@@ -35,13 +37,27 @@ export async function listEndpoints(db: Db, filter: EndpointFilter): Promise<Pag
   return toPage(rows, limit, endpointFromRow)
 }
 
-export async function updateEndpoint(db: Db, id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined> {
-  const row = await db
-    .updateTable('endpoints')
-    .set({ updated_at: Date.now(), ...endpointPatchToRow(patch) })
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst()
-  return row && endpointFromRow(row)
+export async function updateEndpoint(
+  db: Db,
+  dialect: StorageDialect,
+  id: string,
+  patch: EndpointPatch,
+): Promise<EndpointRecord | undefined> {
+  const update = (executor: Db) =>
+    executor
+      .updateTable('endpoints')
+      .set({ updated_at: Date.now(), ...endpointPatchToRow(patch) })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+  if (dialect.capabilities.returning) {
+    const row = await update(db).returningAll().executeTakeFirst()
+    return row && endpointFromRow(row)
+  }
+  // Without RETURNING: update, then read the row back in the same transaction.
+  return runTransaction(db, async (tx) => {
+    const result = await update(tx).executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 0) return undefined
+    const row = await tx.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && endpointFromRow(row)
+  })
 }

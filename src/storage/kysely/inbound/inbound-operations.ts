@@ -6,7 +6,9 @@ import type { StorageDialect } from '../../dialect/dialect.js'
 import { inboundMessageFromRow, type InboundMessageRow } from '../../schema/row-mappers.js'
 import type { ClaimOptions, InboundInsertResult } from '../../storage.js'
 import type { InboundStatements } from './inbound-statements.js'
-import { claimInboundParameters, claimInboundSql } from '../../sql/claim-inbound.js'
+import { claimInboundParameters, claimInboundSql, claimInboundSteps } from '../../sql/claim-inbound.js'
+import type { ClaimSteps } from '../../sql/claim-steps.js'
+import { claimInSteps } from '../claim-in-steps.js'
 import {
   byId,
   checkClaimOptions,
@@ -72,7 +74,7 @@ export async function claimInboundMessages(
   db: Db,
   dialect: StorageDialect,
   inboundTable: string,
-  claimSql: Map<string, string>,
+  claimSql: Map<string, string | ClaimSteps>,
   options: ClaimOptions & { sources?: readonly string[]; ids?: readonly string[] },
 ): Promise<InboundMessageRecord[]> {
   checkClaimOptions(options)
@@ -83,11 +85,13 @@ export async function claimInboundMessages(
   const key = `${shape.bySources ? 's' : ''}${shape.byIds ? 'i' : ''}`
   let text = claimSql.get(key)
   if (text === undefined) {
-    text = claimInboundSql(dialect, inboundTable, shape)
+    text = dialect.capabilities.returning ? claimInboundSql(dialect, inboundTable, shape) : claimInboundSteps(dialect, inboundTable, shape)
     claimSql.set(key, text)
   }
-  const { rows } = await db.executeQuery<InboundMessageRow>(
-    CompiledQuery.raw(text, claimInboundParameters(dialect, options, sources, ids)),
-  )
+  const params = claimInboundParameters(dialect, options, sources, ids)
+  const rows =
+    typeof text === 'string'
+      ? (await db.executeQuery<InboundMessageRow>(CompiledQuery.raw(text, params))).rows
+      : await claimInSteps<InboundMessageRow>(db, dialect, text, params)
   return rows.map(inboundMessageFromRow).sort(byId)
 }

@@ -17,12 +17,12 @@ const INBOUND_COLUMNS = [
 export class InboundStatements {
   readonly #table: string
   readonly #placeholder: (index: number) => string
-  readonly #dialect: Pick<StorageDialect, 'parameter' | 'insertIgnoringConflicts'>
+  readonly #dialect: Pick<StorageDialect, 'parameter' | 'insertIgnoringConflicts' | 'capabilities' | 'inList' | 'listParameter'>
   readonly #insertSql = new Map<number, string>()
   readonly #selectSql = new Map<number, string>()
 
   /** `table` is the real, quoted (and schema-qualified) name of the inbound messages table. */
-  constructor(table: string, dialect: Pick<StorageDialect, 'parameter' | 'insertIgnoringConflicts'>) {
+  constructor(table: string, dialect: Pick<StorageDialect, 'parameter' | 'insertIgnoringConflicts' | 'capabilities' | 'inList' | 'listParameter'>) {
     this.#table = table
     this.#dialect = dialect
     this.#placeholder = (index) => dialect.parameter(index)
@@ -37,7 +37,8 @@ export class InboundStatements {
     let text = this.#insertSql.get(messages.length)
     if (!text) {
       const values = this.#tuples(messages.length, INBOUND_COLUMNS.length)
-      text = this.#dialect.insertIgnoringConflicts(this.#table, INBOUND_COLUMNS, values, ['source', 'webhook_id']) + ' returning id'
+      text = this.#dialect.insertIgnoringConflicts(this.#table, INBOUND_COLUMNS, values, ['source', 'webhook_id'])
+      if (this.#dialect.capabilities.returning) text += ' returning id'
       this.#insertSql.set(messages.length, text)
     }
     const params: unknown[] = []
@@ -60,7 +61,14 @@ export class InboundStatements {
         m.processedAt === null ? null : m.processedAt.getTime(),
       )
     }
-    const result = await db.executeQuery<{ id: string }>(CompiledQuery.raw(text, params))
+    let result = await db.executeQuery<{ id: string }>(CompiledQuery.raw(text, params))
+    if (!this.#dialect.capabilities.returning) {
+      // Without RETURNING: the ids are new, so those found now are the rows this insert wrote.
+      const ids = this.#dialect.listParameter(messages.map((m) => m.id))
+      result = await db.executeQuery<{ id: string }>(
+        CompiledQuery.raw(`select id from ${this.#table} where id ${this.#dialect.inList(1)}`, [ids]),
+      )
+    }
     const inserted = new Set<string>()
     for (const row of result.rows) inserted.add(row.id)
     return inserted

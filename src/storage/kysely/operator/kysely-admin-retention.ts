@@ -24,18 +24,38 @@ const ENDED_INBOUND: InboundStatus[] = ['processed', 'unhandled', 'discarded']
  * Disables every enabled endpoint that has been failing, without a success, since `failingBefore`
  * or earlier. Returns the ids it disabled (an endpoint already disabled is left as it is).
  */
-export async function disableFailingEndpoints(db: Db, failingBefore: Date, reason: string, at: Date): Promise<string[]> {
+export async function disableFailingEndpoints(
+  db: Db,
+  dialect: StorageDialect,
+  failingBefore: Date,
+  reason: string,
+  at: Date,
+): Promise<string[]> {
   const when = toMillis(at)
-  const rows = await db
-    .updateTable('endpoints')
-    .set({ disabled_at: when, disabled_reason: reason, updated_at: when })
-    .where('disabled_at', 'is', null)
-    .where('deleted_at', 'is', null)
-    .where('failing_since', 'is not', null)
-    .where('failing_since', '<=', toMillis(failingBefore))
-    .returning('id')
-    .execute()
-  return rows.map((r) => r.id).sort()
+  const update = (executor: Db) =>
+    executor
+      .updateTable('endpoints')
+      .set({ disabled_at: when, disabled_reason: reason, updated_at: when })
+      .where('disabled_at', 'is', null)
+      .where('deleted_at', 'is', null)
+      .where('failing_since', 'is not', null)
+      .where('failing_since', '<=', toMillis(failingBefore))
+  if (dialect.capabilities.returning) return (await update(db).returning('id').execute()).map((r) => r.id).sort()
+  // Without RETURNING: lock the endpoints that will change, then change exactly those.
+  return runTransaction(db, async (tx) => {
+    const rows = await tx
+      .selectFrom('endpoints')
+      .select('id')
+      .where('disabled_at', 'is', null)
+      .where('deleted_at', 'is', null)
+      .where('failing_since', 'is not', null)
+      .where('failing_since', '<=', toMillis(failingBefore))
+      .forUpdate()
+      .execute()
+    const ids = rows.map((r) => r.id)
+    if (ids.length > 0) await update(tx).where('id', 'in', ids).execute()
+    return ids.sort()
+  })
 }
 
 // ---- retention ----------------------------------------------------------------------------------

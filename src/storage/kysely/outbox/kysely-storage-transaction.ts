@@ -5,11 +5,13 @@ import { deliveryToRow, endpointFromRow, messageFromRow, messageToRow } from '..
 import type { OutgoingMessage, StorageTransaction, StoredMessage } from '../../storage.js'
 import type { MessageStore } from '../../sql/message-store.js'
 import type { OutboxConnection } from '../../transactions/outbox-connection.js'
+import type { StorageDialect } from '../../dialect/dialect.js'
 import { chunks, IDS_PER_STATEMENT, ROWS_PER_STATEMENT, unique, type Db } from '../kysely-storage-helpers.js'
 
 /** The writes of `send()`, on hookrelay's own transaction or on the caller's. */
 export class KyselyStorageTransaction implements StorageTransaction {
   readonly #db: Db
+  readonly #dialect: StorageDialect
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   readonly #messageStore: MessageStore
   readonly #outbox: { readonly connection?: OutboxConnection } | undefined
@@ -17,11 +19,13 @@ export class KyselyStorageTransaction implements StorageTransaction {
   /** `outbox`: set when `db` runs in the caller's transaction, with the caller's connection when it is not a Kysely. */
   constructor(
     db: Db,
+    dialect: StorageDialect,
     announce: ((tx: Kysely<any>) => Promise<void>) | undefined,
     messageStore: MessageStore,
     outbox: { readonly connection?: OutboxConnection } | undefined,
   ) {
     this.#db = db
+    this.#dialect = dialect
     this.#announce = announce
     this.#messageStore = messageStore
     this.#outbox = outbox
@@ -66,11 +70,7 @@ export class KyselyStorageTransaction implements StorageTransaction {
     }
     // On Postgres a concurrent insert of the same scope waits here until the first transaction
     // commits (then inserts nothing) or rolls back (then inserts).
-    const inserted = await insert
-      .onConflict((oc) => oc.column('idempotency_scope').doNothing())
-      .returning('id')
-      .executeTakeFirst()
-    if (inserted) return { inserted: true }
+    if (await this.#dialect.insertIfAbsent(insert, 'idempotency_scope')) return { inserted: true }
     const row = await this.#db
       .selectFrom('messages')
       .selectAll()
