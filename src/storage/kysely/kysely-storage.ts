@@ -19,13 +19,16 @@ import * as endpointState from './endpoints/endpoint-state-queries.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from '../operations.js'
 import type { KyselyStorageOptions } from './kysely-storage-options.js'
 import { KyselyStorageTransaction } from './outbox/kysely-storage-transaction.js'
-import { settleDeliveries, settleInboundMessages } from './delivery-queue/settle-batches.js'
+import { settleDeliveries } from './delivery-queue/settle-batches.js'
+import { settleInboundMessages } from './inbound/settle-inbound-batches.js'
 import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-queue/delivery-claims.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound/inbound-operations.js'
 import * as endpointRows from './endpoints/endpoint-rows.js'
 import * as reads from './delivery-log/record-reads.js'
 import * as transitions from './delivery-log/status-transitions.js'
+import * as inboundReads from './inbound/inbound-reads.js'
+import * as inboundTransitions from './inbound/inbound-status-transitions.js'
 import { IDS_PER_STATEMENT, unique, type Db } from './kysely-storage-helpers.js'
 import { openOutboxTransaction } from '../transactions/open-outbox.js'
 
@@ -180,7 +183,6 @@ export class KyselyStorage implements Storage {
     return listDueDeliveries(this.#db, this.#statements.claimSql, options)
   }
 
-
   /** Claims due deliveries, oldest first, or only among `ids` (one statement, see `sql/claim-deliveries.ts`). */
   async #claim(options: ClaimOptions, ids: readonly string[] | undefined): Promise<ClaimedDelivery[]> {
     return claimDeliveryRows(this.#db, this.#sqlDialect, this.#statements.claimSql, options, ids)
@@ -193,10 +195,7 @@ export class KyselyStorage implements Storage {
     return findBlockingDelivery(this.#db, endpointId, deliveryId)
   }
 
-  async settle(
-    settlements: readonly DeliverySettlement[],
-    endpointUpdates: readonly EndpointHealthUpdate[] = [],
-  ): Promise<void> {
+  async settle(settlements: readonly DeliverySettlement[], endpointUpdates: readonly EndpointHealthUpdate[] = []): Promise<void> {
     await settleDeliveries(this.#db, this.#statements.settleStatements, settlements, endpointUpdates)
   }
 
@@ -228,9 +227,7 @@ export class KyselyStorage implements Storage {
 
   // ---- inbound --------------------------------------------------------------------------------
 
-  async insertInboundMessage(
-    message: InboundMessageRecord,
-  ): Promise<{ inserted: true } | { inserted: false; existing: InboundMessageRecord }> {
+  async insertInboundMessage(message: InboundMessageRecord): Promise<InboundInsertResult> {
     return (await this.insertInboundMessages([message]))[0]!
   }
 
@@ -249,19 +246,19 @@ export class KyselyStorage implements Storage {
   }
 
   async getInboundMessage(id: string): Promise<InboundMessageRecord | undefined> {
-    return reads.getInboundMessage(this.#db, id)
+    return inboundReads.getInboundMessage(this.#db, id)
   }
 
   async listInboundMessages(filter: InboundFilter): Promise<Page<InboundMessageRecord>> {
-    return reads.listInboundMessages(this.#db, filter)
+    return inboundReads.listInboundMessages(this.#db, filter)
   }
 
   async requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    return transitions.requeueInboundMessages(this.#db, ids, fromStatuses, at)
+    return inboundTransitions.requeueInboundMessages(this.#db, ids, fromStatuses, at)
   }
 
   async discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    return transitions.discardInboundMessages(this.#db, ids, fromStatuses, at)
+    return inboundTransitions.discardInboundMessages(this.#db, ids, fromStatuses, at)
   }
 
   // ---- operators (queries in kysely-admin-queries.ts) -----------------------------------------
