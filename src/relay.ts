@@ -186,12 +186,14 @@ export class Relay extends EventEmitter<RelayEvents> {
       maxResponseBodyBytes: this.#options.delivery.maxResponseBodyBytes,
       connectionsPerOrigin: this.#options.delivery.concurrency,
       connectTimeoutMs: this.#options.delivery.timeoutMs,
+      now: this.#options.now,
     })
     const circuits = new EndpointCircuits({
       defaults: this.#options.circuitBreaker,
       coordination: this.#circuitRecord,
       emit: this.#emit,
       probeTtlMs: this.#options.delivery.timeoutMs + 5_000,
+      now: this.#options.now,
     })
     this.#circuits = circuits
     const dispatcher = new Dispatcher({

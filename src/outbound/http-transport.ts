@@ -41,6 +41,8 @@ export interface UndiciTransportOptions {
   connectionsPerOrigin: number
   /** Time allowed to open a connection (TCP and TLS). */
   connectTimeoutMs: number
+  /** The relay's clock (epoch ms): a Retry-After HTTP date is read against it, as the retry is scheduled by it. */
+  now: () => number
 }
 
 // Past this many bytes a response is not worth draining to reuse its connection.
@@ -55,9 +57,11 @@ export class UndiciTransport implements HttpTransport {
   readonly #agent: Agent
   readonly #guard: SsrfGuard
   readonly #maxBody: number
+  readonly #now: () => number
 
   constructor(options: UndiciTransportOptions) {
     this.#guard = options.guard
+    this.#now = options.now
     this.#maxBody = options.maxResponseBodyBytes
     this.#agent = new Agent({
       connections: options.connectionsPerOrigin,
@@ -91,7 +95,7 @@ export class UndiciTransport implements HttpTransport {
       return {
         statusCode: res.statusCode,
         responseBody,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.#now()),
         error: null,
         durationMs: Math.round(performance.now() - started),
         aborted: false,

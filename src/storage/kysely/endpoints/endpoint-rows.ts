@@ -34,7 +34,7 @@ export async function listEndpoints(db: Db, filter: EndpointFilter): Promise<Pag
 export async function updateEndpoint(db: Db, id: string, patch: EndpointPatch): Promise<EndpointRecord | undefined> {
   const row = await db
     .updateTable('endpoints')
-    .set({ updated_at: Date.now(), ...endpointPatchToRow(patch) })
+    .set(endpointPatchToRow(patch))
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
     .returningAll()
