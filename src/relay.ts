@@ -133,7 +133,11 @@ export class Relay extends EventEmitter<RelayEvents> {
       },
     })
 
-    this.#inbound = new Inbound({ storage: this.storage, emit, options: this.#options })
+    this.#inbound = new Inbound({
+      storage: this.storage,
+      emit,
+      settings: { ...this.#options.inbound, now: this.#options.now, stopTimeoutMs: this.#options.stopTimeoutMs },
+    })
     this.inbound = this.#inbound
 
     const storage = this.storage
