@@ -16,7 +16,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { runContendersBench } from './contenders.js'
+import { runDashboardBench } from './dashboard.js'
 import { runFailuresBench } from './failures.js'
+import { runFiltersBench } from './filters.js'
 import { runFleetBench } from './fleet.js'
 import { runHistoryBench } from './history.js'
 import { runIntakeBench } from './intake.js'
@@ -81,6 +83,14 @@ const SECTIONS: SectionSpec[] = [
     }),
   },
   {
+    name: 'filters',
+    run: async () => ({
+      title: 'Fan-out with payload filters',
+      how: `Workers off; sends to the same number of endpoints (BENCH_FILTER_ENDPOINTS) with no filter, then with a three-clause filter (\`$gte\`, \`$in\`, \`$or\` of \`$exists\` and equality) on every endpoint that every message matches, so both write the same deliveries; interleaved rounds of max(0.5, BENCH_SEND_SECONDS / 3) s (BENCH_ROUNDS, at least 5), medians; the client CPU per message (\`process.cpuUsage()\`) reads through a busy machine better than the rate. SQLite evaluates filters in JavaScript (compiled once per filter), Postgres as jsonpath inside the fan-out statement. Target: ratio ≥ 0.9.`,
+      tables: [await runFiltersBench()],
+    }),
+  },
+  {
     name: 'memory',
     run: async () => ({
       title: 'Memory holding and draining a backlog (SQLite)',
@@ -103,6 +113,17 @@ const SECTIONS: SectionSpec[] = [
       how: 'Throughput draining 5,000 messages with 1, 2 and 4 worker processes (concurrency 64 each) on Postgres with NOTIFY and on Postgres + Redis, receiver in its own process; idle latency from send() commit to the first byte at the receiver, worker in another process, with polling (1 s), NOTIFY and Redis. Target: p50 ≤ 10 ms across processes. On 2 cores one process already uses both, so more processes add contention, not capacity.',
       figures: await runFleetBench(),
     }),
+  },
+  {
+    name: 'dashboard',
+    run: async () => {
+      const messages = Number(process.env.BENCH_DASHBOARD_N ?? 20_000)
+      return {
+        title: 'Delivery with a dashboard open',
+        how: `A blast of ${fmt.int(messages)} deliveries on a fresh SQLite relay (sent in batches of 500 to a local receiver answering 200 at once), timed from the first send to the last success, with a client reading the dashboard's live feed (Server-Sent Events, a frame per 250 ms) against the same blast with nobody watching; ${env.rounds} round(s) each way, alternated, mean rate. BENCH_DASHBOARD_N sets the size. Target: ≥ 0.95.`,
+        figures: (await runDashboardBench(messages, Math.max(1, env.rounds))).figures,
+      }
+    },
   },
 ]
 

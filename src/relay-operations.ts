@@ -1,4 +1,5 @@
-import { sweepEndpointHealth } from './admin/endpoint-health.js'
+import { attemptRequestHeaders } from './admin/attempt-headers.js'
+import { sweepEndpointHealth, type EndpointHealthDeps } from './admin/endpoint-health.js'
 import { recoverEndpoint } from './admin/recover.js'
 import { resendMessage, type ResendOptions, type ResendResult } from './admin/resend.js'
 import { PeriodicTask } from './admin/periodic.js'
@@ -56,6 +57,13 @@ export interface DeliveryOperations {
 export interface AttemptOperations {
   /** Attempts matching `filter` (delivery, message, endpoint), newest first. */
   list(filter?: AttemptFilter): Promise<Page<AttemptRecord>>
+  /**
+   * The request headers `attempt` was sent with, for display: the signature and the endpoint's
+   * custom header values read `REDACTED`. Rebuilt from the endpoint as it is now; `null` when the
+   * message or endpoint is gone.
+   * @example const headers = await relay.attempts.requestHeaders(attempt) // { 'webhook-id': 'msg_…', 'webhook-signature': '[redacted]', … }
+   */
+  requestHeaders(attempt: Pick<AttemptRecord, 'messageId' | 'endpointId' | 'startedAt'>): Promise<Record<string, string> | null>
 }
 
 /** What the relay's operations need from it. */
@@ -96,23 +104,25 @@ export function deliveryOperations(storage: Storage): DeliveryOperations {
 }
 
 /** `relay.attempts`. */
-export function attemptOperations(storage: Storage): AttemptOperations {
-  return { list: (filter = {}) => storage.listAttempts(filter) }
+export function attemptOperations(storage: Storage, options: Pick<ResolvedRelayOptions, 'signing' | 'delivery'>): AttemptOperations {
+  return {
+    list: (filter = {}) => storage.listAttempts(filter),
+    requestHeaders: (attempt) => attemptRequestHeaders({ storage, options }, attempt),
+  }
 }
 
 /** The operator side of `relay.endpoints`: recovery, stats and the health sweep. */
 export function endpointOperations(
   ctx: RelayOperationsContext & {
     circuitState: CircuitStateProvider
-    disableAfterMs: number | null
-    onDisabled: (endpointId: string, reason: string) => void
+    health: Omit<EndpointHealthDeps, 'storage' | 'now'>
   },
 ): EndpointOperations {
   const { storage, now, notify, circuitState } = ctx
   return {
     recover: (id, opts) => recoverEndpoint({ storage, now, notify }, id, opts),
     stats: (id, opts) => endpointStats({ storage, now, circuitState }, id, opts),
-    sweepHealth: () => sweepEndpointHealth({ storage, now, disableAfterMs: ctx.disableAfterMs, onDisabled: ctx.onDisabled }),
+    sweepHealth: () => sweepEndpointHealth({ storage, now, ...ctx.health }),
   }
 }
 

@@ -1,5 +1,8 @@
 import { z } from 'zod'
+import { isEventCatalog, type EventCatalog } from './catalog/define-events.js'
+import { assertKnownFilters } from './catalog/validate-payload.js'
 import { toMilliseconds, type Duration } from './core/duration.js'
+import { EVENT_FILTER_PATTERN } from './core/event-type.js'
 import type { RelayLogger } from './core/error-logger.js'
 import { ValidationError } from './core/errors.js'
 import type { CircuitBreakerSettings, SigningScheme } from './core/types.js'
@@ -8,9 +11,25 @@ import { inboundOptionsSchema, resolveInboundLimits, type InboundLimits, type In
 import { DURATION_HINT, durationCheck, parseOrThrow } from './core/validation.js'
 import type { Storage } from './storage/storage.js'
 import type { QueueDriver } from './queue/queue-driver.js'
+import type { OpenTelemetryOption } from './telemetry/telemetry-options.js'
+import {
+  DEFAULT_NOTIFY_AT,
+  notifyAtSchema,
+  OPERATIONAL_EVENT_TYPES,
+  operationalWebhookSchema,
+  type OperationalWebhookOptions,
+} from './outbound/operational-webhook-options.js'
 
 /** Options of {@link createRelay}. Every field is optional; defaults suit a single-process app on SQLite. */
-export interface RelayOptions {
+export interface RelayOptions<TCatalog extends EventCatalog | undefined = EventCatalog | undefined> {
+  /**
+   * The event catalog (`defineEvents`): `send()` is typed by it and validates each event's data
+   * with its type's schema (`PAYLOAD_INVALID`), an unknown type is refused (`UNKNOWN_EVENT_TYPE`),
+   * endpoints' `eventTypes` are checked against it, and `relay.catalog()` lists it.
+   * @default none: any type, any data (as JSON)
+   * @example events: defineEvents({ 'order.created': { schema: z.object({ id: z.string() }) } })
+   */
+  events?: TCatalog
   /**
    * Where messages, deliveries and attempts live.
    * @default sqliteStorage({ filename: './hookrelay.db' })
@@ -38,6 +57,14 @@ export interface RelayOptions {
      * @default ['5s', '5m', '30m', '2h', '5h', '10h', '10h']
      */
     schedule?: Duration[] | undefined
+    /**
+     * Schedules for some event types instead of `schedule`: exact types or `prefix.*` wildcards
+     * (an exact type beats a wildcard, a longer wildcard a shorter one). An endpoint's own
+     * `retry` beats these. With a catalog, the types must be in it.
+     * @default {}
+     * @example byType: { 'invoice.paid': ['1m', '10m', '1h', '6h', '1d', '2d'] }
+     */
+    byType?: Record<string, Duration[]> | undefined
     /** Random spread of each delay, as a fraction. @default 0.2 */
     jitter?: number | undefined
     /** Statuses that dead-letter at once (410 always does, and disables the endpoint). @default [] */
@@ -105,7 +132,26 @@ export interface RelayOptions {
     disableAfter?: Duration | false | undefined
     /** How often the workers check. @default '1m' */
     checkInterval?: Duration | undefined
+    /**
+     * Shares of `disableAfter`, in percent, at which `endpoint.failing` is emitted, once per share
+     * per failing episode (a success ends the episode and emits `endpoint.recovered`); `[]`: never.
+     * @default [50, 70, 90, 100]
+     * @example notifyAt: [80, 100]
+     */
+    notifyAt?: number[] | undefined
   } | undefined
+  /**
+   * Signed webhooks about your endpoints' health, to your own URL (see docs/operations.md).
+   * @default none
+   * @example operationalWebhook: { url: 'https://ops.example.com/hooks', secret: process.env.OPS_WEBHOOK_SECRET }
+   */
+  operationalWebhook?: OperationalWebhookOptions | undefined
+  /**
+   * Traces and metrics through `@opentelemetry/api` (see docs/observability.md).
+   * @default false
+   * @example openTelemetry: true
+   */
+  openTelemetry?: OpenTelemetryOption | undefined
   /**
    * Retention: the workers purge, every `interval`, what ended longer than `olderThan` ago —
    * delivered, dead and discarded deliveries with their attempts, messages left without
@@ -163,8 +209,12 @@ const schema = z
       scheme: z.enum(['standard', 'stripe', 'github']).optional(),
       headerName: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
     }),
+    events: z.custom<EventCatalog>(isEventCatalog, { message: "must be a catalog made by defineEvents({ 'order.created': { schema } })" }),
     retry: z.strictObject({
       schedule: z.array(duration).max(50).optional(),
+      byType: z
+        .record(z.string().regex(EVENT_FILTER_PATTERN, "keys must be event types or 'prefix.*' wildcards"), z.array(duration).max(50))
+        .optional(),
       jitter: z.number().min(0).max(1).optional(),
       permanentStatuses: z.array(z.number().int().min(100).max(599)).optional(),
       maxRetryAfter: duration.optional(),
@@ -188,7 +238,13 @@ const schema = z
     endpointHealth: z.strictObject({
       disableAfter: z.union([duration, z.literal(false)]).optional(),
       checkInterval: duration.optional(),
+      notifyAt: notifyAtSchema.optional(),
     }),
+    operationalWebhook: operationalWebhookSchema,
+    openTelemetry: z.union([
+      z.boolean(),
+      z.strictObject({ tracerProvider: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(), meterProvider: z.custom<object>((v) => typeof v === 'object' && v !== null).optional() }),
+    ]),
     retention: z.union([
       z.literal(false),
       z.strictObject({
@@ -210,7 +266,7 @@ const schema = z
 /** Options with every default applied and every duration in milliseconds. Frozen. */
 export interface ResolvedRelayOptions {
   signing: { scheme: SigningScheme; headerName: string }
-  retry: { schedule: number[]; jitter: number; permanentStatuses: number[]; maxRetryAfterMs: number }
+  retry: { schedule: number[]; byType: Record<string, number[]>; jitter: number; permanentStatuses: number[]; maxRetryAfterMs: number }
   circuitBreaker: Required<CircuitBreakerSettings>
   delivery: {
     timeoutMs: number
@@ -226,10 +282,14 @@ export interface ResolvedRelayOptions {
   limits: { maxPayloadBytes: number }
   network: { allowPrivate: boolean; allowCidrs: string[] }
   /** `disableAfterMs: null`: never disable. */
-  endpointHealth: { disableAfterMs: number | null; checkIntervalMs: number }
+  endpointHealth: { disableAfterMs: number | null; checkIntervalMs: number; notifyAtPercent: readonly number[] }
+  operationalWebhook: Required<OperationalWebhookOptions> | null
+  openTelemetry: OpenTelemetryOption
   /** `null`: no scheduled purge. */
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null
   stopTimeoutMs: number
+  /** The event catalog, if one was given. */
+  events: EventCatalog | undefined
   now: () => number
   /** `false`: silent; `undefined`: console. */
   logger: RelayLogger | false | undefined
@@ -238,6 +298,7 @@ export interface ResolvedRelayOptions {
 /** Validates user options (throwing a `ValidationError` that lists every problem) and applies defaults. */
 export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRelayOptions {
   const o = parseOrThrow(schema, input ?? {}, 'createRelay() options')
+  if (o.events && o.retry?.byType) assertKnownFilters(o.events, Object.keys(o.retry.byType), 'retry.byType', ['retry', 'byType'])
   const timeoutMs = toMilliseconds(o.delivery?.timeout ?? '15s', 'delivery.timeout')
   const leaseMs = toMilliseconds(o.delivery?.lease ?? timeoutMs + 30_000, 'delivery.lease')
   if (leaseMs < timeoutMs + LEASE_MARGIN_MS) {
@@ -260,6 +321,9 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
     signing: { scheme: o.signing?.scheme ?? 'standard', headerName: (o.signing?.headerName ?? 'stripe-signature').toLowerCase() },
     retry: {
       schedule: (o.retry?.schedule ?? DEFAULT_RETRY_SCHEDULE).map((d, i) => toMilliseconds(d, `retry.schedule[${i}]`)),
+      byType: Object.fromEntries(
+        Object.entries(o.retry?.byType ?? {}).map(([type, s]) => [type, s.map((d, i) => toMilliseconds(d, `retry.byType.${type}[${i}]`))]),
+      ),
       jitter: o.retry?.jitter ?? 0.2,
       permanentStatuses: o.retry?.permanentStatuses ?? [],
       maxRetryAfterMs: toMilliseconds(o.retry?.maxRetryAfter ?? '1h', 'retry.maxRetryAfter'),
@@ -281,7 +345,12 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
           ? null
           : toMilliseconds(o.endpointHealth?.disableAfter ?? '5d', 'endpointHealth.disableAfter'),
       checkIntervalMs: Math.max(1, toMilliseconds(o.endpointHealth?.checkInterval ?? '1m', 'endpointHealth.checkInterval')),
+      notifyAtPercent: [...new Set(o.endpointHealth?.notifyAt ?? DEFAULT_NOTIFY_AT)].sort((a, b) => a - b),
     },
+    operationalWebhook: o.operationalWebhook
+      ? { ...o.operationalWebhook, events: o.operationalWebhook.events ?? [...OPERATIONAL_EVENT_TYPES] }
+      : null,
+    openTelemetry: o.openTelemetry ?? false,
     retention: o.retention
       ? {
           olderThanMs: toMilliseconds(o.retention.olderThan, 'retention.olderThan'),
@@ -290,6 +359,7 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
         }
       : null,
     stopTimeoutMs: toMilliseconds(o.stopTimeout ?? '10s', 'stopTimeout'),
+    events: o.events,
     now: o.now ?? Date.now,
     logger: o.logger,
   })

@@ -1,4 +1,7 @@
 import { EventEmitter } from 'eventemitter3'
+import { listCatalog, type CatalogEntry } from './catalog/catalog-listing.js'
+import type { SendEventFor } from './catalog/catalog-types.js'
+import type { EventCatalog } from './catalog/define-events.js'
 import { DeadLetters } from './admin/dead-letters.js'
 import type { PeriodicTask } from './admin/periodic.js'
 import { purge } from './admin/retention.js'
@@ -6,22 +9,29 @@ import { relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
 import { RelayStateError } from './core/errors.js'
 import type { Emit } from './core/emitter.js'
+import { unhandledWarning } from './inbound/unhandled-warning.js'
 import { ErrorLogger } from './core/error-logger.js'
-import type { RelayErrorEvent, RelayEvents } from './core/events.js'
+import type { InboundUnhandledEvent, RelayErrorEvent, RelayEvents } from './core/events.js'
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
+import type { UntypedEvents } from './inbound/typed-events.js'
 import { Portal } from './dashboard/portal.js'
+import { startLivePublisher } from './dashboard/fleet/live-publisher.js'
 import { EndpointCircuits } from './outbound/circuit-breakers.js'
 import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
+import { OperationalWebhook } from './outbound/operational-webhook.js'
 import { UndiciTransport, type HttpTransport } from './outbound/http-transport.js'
 import { Sender, type SendEvent, type SendOptions, type SendResult } from './outbound/send.js'
+import { sendTestMessage } from './outbound/send-test.js'
 import { SsrfGuard } from './outbound/ssrf-guard.js'
 import type { QueueDriver } from './queue/queue-driver.js'
 import { StoredCircuits } from './queue/stored-circuits.js'
 import { storagePolling } from './queue/storage-polling.js'
-import { resolveRelayOptions, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
+import { resolveRelayOptions, VERSION, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
+import { loadTelemetry } from './telemetry/load-telemetry.js'
+import type { Telemetry } from './telemetry/telemetry.js'
 import { sqliteStorage } from './storage/dialect/sqlite/sqlite-storage.js'
 import type { Storage } from './storage/storage.js'
 import {
@@ -41,9 +51,10 @@ export type { MessageWithDeliveries, StartOptions } from './relay-operations.js'
 
 /**
  * The relay: sends webhooks durably and (with receivers) takes them in. Create it with
- * {@link createRelay}; listen to its typed events with `relay.on(name, listener)`.
+ * {@link createRelay}; listen to its typed events with `relay.on(name, listener)`. `TCatalog` is
+ * the event catalog's type (`createRelay({ events })`), which types `send()`.
  */
-export class Relay extends EventEmitter<RelayEvents> {
+export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog | undefined> extends EventEmitter<RelayEvents> {
   /** The storage in use. Its `db` is a Kysely instance you can open outbox transactions on. */
   readonly storage: Storage
   /** Endpoints: `create`, `get`, `list`, `update`, `disable`/`enable`, `rotateSecret`, `delete`, health and stats. */
@@ -69,7 +80,12 @@ export class Relay extends EventEmitter<RelayEvents> {
   #transport: HttpTransport | null = null
   #dispatcher: Dispatcher | null = null
   readonly #inbound: Inbound
+  /** Spans and metrics, when `openTelemetry` is on; `null` costs one check. */
+  readonly #telemetry: Telemetry | null
+  /** Sends endpoint notifications to `operationalWebhook`, when configured. */
+  #operational: OperationalWebhook | null = null
   readonly #housekeeping: PeriodicTask[] = []
+  #stopLive: () => Promise<void> = async () => undefined
   /** The driver's coordination, with every circuit change also recorded in the database. */
   readonly #circuitRecord: StoredCircuits
   /** This process's breakers, once its workers run. */
@@ -91,9 +107,10 @@ export class Relay extends EventEmitter<RelayEvents> {
   #state: 'created' | 'started' | 'stopping' | 'stopped' = 'created'
   #migrated: Promise<void> | null = null
 
-  constructor(options: RelayOptions = {}) {
+  constructor(options: RelayOptions<TCatalog> = {}) {
     super()
     this.#options = resolveRelayOptions(options)
+    const catalog = this.#options.events
     this.#errorLogger = new ErrorLogger(this.#options.logger, this.#options.now)
     this.storage = options.storage ?? sqliteStorage()
     this.#queue = options.queue ?? storagePolling()
@@ -111,20 +128,36 @@ export class Relay extends EventEmitter<RelayEvents> {
       storage: this.storage,
       guard: this.#guard,
       now,
+      catalog,
+      sendTest: (endpoint, testOptions) => {
+        this.#assertUsable()
+        return sendTestMessage({ sender: this.#sender, catalog }, endpoint, testOptions)
+      },
       onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
       operations: endpointOperations({
         storage: this.storage,
         now,
         notify: this.#requeued,
         circuitState: this.#circuitState,
-        disableAfterMs: this.#options.endpointHealth.disableAfterMs,
-        onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+        health: {
+          disableAfterMs: this.#options.endpointHealth.disableAfterMs,
+          notifyAtPercent: this.#options.endpointHealth.notifyAtPercent,
+          onDisabled: (endpointId, reason) => emit('endpoint.disabled', { endpointId, reason }),
+          onFailing: (notice) => emit('endpoint.failing', notice),
+          onRecovered: (endpointId) => emit('endpoint.recovered', { endpointId }),
+        },
       }),
+    })
+    this.#telemetry = loadTelemetry(this.#options.openTelemetry, VERSION, async () => {
+      const stats = await this.stats({ window: '1m' })
+      return { pending: stats.deliveries.pending + stats.deliveries.delivering, lagMs: stats.lagMs }
     })
     this.#sender = new Sender({
       storage: this.storage,
+      telemetry: this.#telemetry,
       now,
       maxPayloadBytes: this.#options.limits.maxPayloadBytes,
+      catalog,
       onCommitted: (created) => {
         for (const event of created) emit('message.created', event)
         const at = new Date(now())
@@ -133,10 +166,17 @@ export class Relay extends EventEmitter<RelayEvents> {
       },
     })
 
+    const operational = this.#options.operationalWebhook
+    if (operational) {
+      const report = (error: unknown, context: string) => emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
+      const send = (event: SendEvent) => this.#sender.send(event)
+      this.#operational = new OperationalWebhook({ options: operational, storage: this.storage, guard: this.#guard, now, send, report })
+    }
     this.#inbound = new Inbound({
       storage: this.storage,
       emit,
       settings: { ...this.#options.inbound, now: this.#options.now, stopTimeoutMs: this.#options.stopTimeoutMs },
+      telemetry: this.#telemetry,
     })
     this.inbound = this.#inbound
 
@@ -144,9 +184,9 @@ export class Relay extends EventEmitter<RelayEvents> {
     const operations = { storage, now, notify: this.#requeued }
     this.messages = messageOperations(operations, () => this.#assertUsable())
     this.deliveries = deliveryOperations(storage)
-    this.attempts = attemptOperations(storage)
+    this.attempts = attemptOperations(storage, this.#options)
     this.dlq = new DeadLetters({ storage, now, notify: this.#requeued })
-    this.portal = new Portal({ now })
+    this.portal = new Portal({ now, store: this.storage.portalSessions })
   }
 
   /**
@@ -168,6 +208,15 @@ export class Relay extends EventEmitter<RelayEvents> {
    */
   purge(options: PurgeOptions): Promise<PurgeResult> {
     return purge({ storage: this.storage, now: this.#options.now }, options)
+  }
+
+  /**
+   * The event catalog: each type with its description, examples and the JSON Schema of its data
+   * (where the schema library can give one). Empty without a catalog.
+   * @example relay.catalog() // [{ type: 'order.created', description: '…', examples: [...], schema: {...} }]
+   */
+  catalog(): CatalogEntry[] {
+    return listCatalog(this.#options.events)
   }
 
   /** Creates or upgrades hookrelay's tables. Idempotent; safe when many processes start at once. */
@@ -207,6 +256,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       circuits,
       options: this.#options,
       emit: this.#emit,
+      telemetry: this.#telemetry,
     })
     this.#dispatcher = dispatcher
     await this.#queue.start({ storage: this.storage, onWake: () => dispatcher.wake(), emit: this.#emit, now: this.#options.now })
@@ -219,6 +269,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       emit: this.#emit,
     })
     this.#housekeeping.push(...tasks)
+    this.#stopLive = startLivePublisher(this) // for dashboards in other processes (Postgres NOTIFY)
   }
 
   /**
@@ -228,9 +279,10 @@ export class Relay extends EventEmitter<RelayEvents> {
   async stop(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return
     this.#state = 'stopping'
-    await Promise.all(this.#housekeeping.map((task) => task.stop()))
+    await Promise.all([...this.#housekeeping.map((task) => task.stop()), this.#stopLive()])
     await this.#dispatcher?.stop()
     await this.#inbound.stop()
+    await this.#operational?.drain()
     await this.#queue.stop()
     await this.#transport?.close()
     await this.#circuitRecord.flush()
@@ -241,15 +293,16 @@ export class Relay extends EventEmitter<RelayEvents> {
   /**
    * Sends an event: validates it, fans it out to every enabled endpoint that matches (tenant,
    * event type, channels) or to `endpointIds`, and stores the message and its deliveries in one
-   * transaction. Resolves once they are committed: from then on nothing is lost.
+   * transaction. Resolves once they are committed: from then on nothing is lost. With an event
+   * catalog, `type` must be one of its types and `data` is validated by its schema.
    */
-  send<TData>(event: SendEvent<TData>, options?: SendOptions): Promise<SendResult> {
+  send<TData = unknown>(event: SendEventFor<TCatalog, TData>, options?: SendOptions): Promise<SendResult> {
     this.#assertUsable()
     return this.#sender.send(event, options)
   }
 
   /** Sends several events in one transaction. */
-  sendMany(events: readonly SendEvent[], options?: SendOptions): Promise<SendResult[]> {
+  sendMany(events: readonly SendEventFor<TCatalog>[], options?: SendOptions): Promise<SendResult[]> {
     this.#assertUsable()
     return this.#sender.sendMany(events, options)
   }
@@ -259,13 +312,17 @@ export class Relay extends EventEmitter<RelayEvents> {
    * one, answers at once, and runs its handlers on this relay's workers (see `ReceiverOptions`).
    * Mount it with an adapter from `hookrelay/express`, `/fastify`, `/node` or `/fetch`.
    *
+   * Give an event map (type → `data`) to type the handlers: `on()` then accepts only its types
+   * (and `'*'`), and `event.data` has the type of its entry. `StripeEvents<Stripe.Event>` and
+   * `GitHubEvents<WebhookEventMap>` build one from the senders' own type packages.
+   *
    * @example
-   * const stripe = relay.receiver({ name: 'stripe', scheme: 'stripe', secret: process.env.STRIPE_WEBHOOK_SECRET })
-   * stripe.on('invoice.paid', async (event) => { ... })
+   * const stripe = relay.receiver<StripeEvents<Stripe.Event>>({ name: 'stripe', scheme: 'stripe', secret: process.env.STRIPE_WEBHOOK_SECRET })
+   * stripe.on('invoice.paid', async (event) => { await markPaid(event.data.object.id) })
    */
-  receiver(options: ReceiverOptions): Receiver {
+  receiver<Events extends object = UntypedEvents>(options: ReceiverOptions): Receiver<Events> {
     this.#assertUsable()
-    return this.#inbound.receiver(options)
+    return this.#inbound.receiver<Events>(options)
   }
 
   #assertUsable(): void {
@@ -280,6 +337,13 @@ export class Relay extends EventEmitter<RelayEvents> {
       this.#errorLogger.log(args[0] as RelayErrorEvent)
       return
     }
+    if (name === 'inbound.unhandled' && this.listenerCount('inbound.unhandled') === 0) {
+      // A handler registered under a misspelt type would otherwise fail silently, for good.
+      const event = args[0] as InboundUnhandledEvent
+      this.#errorLogger.warnOnce(`${event.source}\n${event.type}`, unhandledWarning(event))
+    }
+    this.#operational?.observe(name, args[0])
+    this.#telemetry?.observe(name, args[0])
     try {
       ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)
     } catch (error) {
@@ -292,6 +356,6 @@ export class Relay extends EventEmitter<RelayEvents> {
 }
 
 /** Creates a relay. See {@link RelayOptions} for every option and its default. */
-export function createRelay(options?: RelayOptions): Relay {
+export function createRelay<TCatalog extends EventCatalog | undefined = undefined>(options?: RelayOptions<TCatalog>): Relay<TCatalog> {
   return new Relay(options)
 }

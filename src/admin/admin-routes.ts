@@ -2,9 +2,11 @@ import type { z } from 'zod'
 import { ValidationError } from '../core/errors.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { EndpointInput, EndpointUpdate } from '../outbound/endpoint-input.js'
+import { sendTestOptionsSchema } from '../outbound/send-test.js'
 import type { Relay } from '../relay.js'
 import type { AdminRequest } from './admin-types.js'
 import * as schemas from './admin-schemas.js'
+import { openApiDocument } from './openapi/openapi-document.js'
 
 export type Params = Record<string, string>
 type RouteHandler = (relay: Relay, params: Params, request: AdminRequest) => Promise<{ status?: number; body?: unknown }>
@@ -57,13 +59,21 @@ route('GET', '/health', async (relay) => {
   return { body: { status: 'ok', storage: relay.storage.dialect } }
 })
 route('GET', '/stats', async (relay, _p, req) => ({ body: await relay.stats(query(schemas.statsQuery, req)) }))
+route('GET', '/catalog', async (relay) => ({ body: { data: relay.catalog(), nextCursor: null } }))
+route('GET', '/openapi.json', async (relay) => ({ body: openApiDocument(ADMIN_ROUTES, relay.catalog()) }))
 
 route('GET', '/endpoints', async (relay, _p, req) => ({ body: await relay.endpoints.list(query(schemas.endpointListQuery, req)) }))
-route('POST', '/endpoints', async (relay, _p, req) => ({
-  status: 201,
-  body: await relay.endpoints.create(objectBody(req) as unknown as EndpointInput),
-}))
-route('GET', '/endpoints/:id', async (relay, p) => ({ body: await relay.endpoints.get(p.id!) }))
+route('POST', '/endpoints', async (relay, _p, req) => {
+  const endpoint = await relay.endpoints.create(objectBody(req) as unknown as EndpointInput)
+  // 200 with `created: false` when the uid named an existing endpoint, returned unchanged.
+  return { status: endpoint.created ? 201 : 200, body: endpoint }
+})
+route('PUT', '/endpoints', async (relay, _p, req) => {
+  const endpoint = await relay.endpoints.upsert(objectBody(req) as unknown as EndpointInput & { uid: string })
+  return { status: endpoint.created ? 201 : 200, body: endpoint }
+})
+// By id, or by uid within `?tenant=` (default: the endpoints without a tenant).
+route('GET', '/endpoints/:id', async (relay, p, req) => ({ body: await relay.endpoints.get(p.id!, query(schemas.endpointGetQuery, req)) }))
 route('PATCH', '/endpoints/:id', async (relay, p, req) => ({
   body: await relay.endpoints.update(p.id!, objectBody(req) as EndpointUpdate),
 }))
@@ -85,6 +95,10 @@ route('GET', '/endpoints/:id/secret', async (relay, p) => ({ body: { secret: awa
 route('GET', '/endpoints/:id/headers', async (relay, p) => ({ body: { headers: await relay.endpoints.getHeaders(p.id!) } }))
 route('GET', '/endpoints/:id/stats', async (relay, p, req) => ({
   body: await relay.endpoints.stats(p.id!, query(schemas.statsQuery, req)),
+}))
+route('POST', '/endpoints/:id/test', async (relay, p, req) => ({
+  status: 201,
+  body: await relay.endpoints.sendTest(p.id!, body(sendTestOptionsSchema, req)),
 }))
 route('POST', '/endpoints/:id/recover', async (relay, p, req) => ({
   body: await relay.endpoints.recover(p.id!, body(schemas.recoverBody, req)),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { INBOUND_STATUSES } from '../core/types.js'
 import { DURATION_HINT, durationCheck } from '../core/validation.js'
 import type { Duration } from '../core/duration.js'
 
@@ -25,6 +26,7 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true')
 
 export const pageQuery = z.strictObject({ limit: limit.optional(), cursor: id.optional() })
 
+export const endpointGetQuery = z.strictObject({ tenant: z.string().min(1).optional() })
 export const endpointListQuery = pageQuery.extend({ tenant: z.string().min(1).optional(), disabled: bool.optional() })
 
 export const deliveryListQuery = pageQuery.extend({
@@ -65,13 +67,13 @@ const inboundFilterFields = {
 
 export const inboundListQuery = pageQuery.extend({
   ...inboundFilterFields,
-  status: z.enum(['pending', 'processing', 'processed', 'dead', 'discarded']).optional(),
+  status: z.enum(INBOUND_STATUSES).optional(),
 })
 
 export const inboundBulkBody = z
-  .strictObject({ ...inboundFilterFields, all: z.literal(true).optional() })
-  .refine((b) => b.all === true || Object.keys(b).length > 0, {
-    message: 'give a filter (source, type, since, until) or { "all": true } to replay every inbound dead letter',
+  .strictObject({ ...inboundFilterFields, status: z.enum(['dead', 'unhandled']).optional(), all: z.literal(true).optional() })
+  .refine((b) => b.all === true || Object.keys(b).some((k) => k !== 'status'), {
+    message: 'give a filter (source, type, since, until) or { "all": true } to replay every inbound dead letter (or, with "status": "unhandled", every unhandled webhook)',
   })
 
 export const statsQuery = z.strictObject({ window: duration.optional() })

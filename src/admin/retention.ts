@@ -7,15 +7,16 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /**
  * Deletes what ended before `olderThan`: deliveries that succeeded, died or were discarded (with
- * their attempts), then messages left without any delivery, then inbound messages processed or
- * discarded. Each batch is one short transaction of at most `batchSize` rows, so purging never
+ * their attempts), then messages left without any delivery, then inbound messages processed,
+ * unhandled or discarded (inbound dead letters stay until replayed or discarded), then expired
+ * tenant portal links and sessions. Each batch is one short transaction of at most `batchSize` rows, so purging never
  * holds a long lock. Pending and in-flight deliveries (and their messages) are never touched.
  */
 export async function purge(deps: { storage: OperatorQueries; now: () => number }, options: PurgeOptions): Promise<PurgeResult> {
   const { storage } = deps
   const limit = batchSizeOf(options)
   const cutoff = pointInTime(options.olderThan, deps.now(), 'olderThan')
-  const total: PurgeResult = { deliveries: 0, attempts: 0, messages: 0, inbound: 0 }
+  const total: PurgeResult = { deliveries: 0, attempts: 0, messages: 0, inbound: 0, portalSessions: 0 }
   const report = () => options.onProgress?.({ ...total })
 
   for (;;) {
@@ -37,6 +38,15 @@ export async function purge(deps: { storage: OperatorQueries; now: () => number 
     const count = await storage.purgeInboundMessages(cutoff, limit)
     if (count === 0) break
     total.inbound += count
+    report()
+    await nextTick()
+  }
+  // Expired portal links and sessions open nothing: they go as soon as they expire.
+  const now = new Date(deps.now())
+  for (;;) {
+    const count = await storage.portalSessions.purgeExpired(now, limit)
+    if (count === 0) break
+    total.portalSessions += count
     report()
     await nextTick()
   }

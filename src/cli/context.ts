@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { BulkResult } from '../core/operations.js'
 import { createRelay, type Relay } from '../relay.js'
 import { connect } from './connect.js'
+import { loadCatalog } from './load-catalog.js'
 import { details, json, table, type CliIo } from './output.js'
 
 /** The options every command takes (shown in each command's help). */
@@ -9,6 +10,8 @@ export interface GlobalOptions {
   databaseUrl?: string
   tablePrefix?: string
   schema?: string
+  /** The module exporting the app's event catalog (`--catalog`, `HOOKRELAY_CATALOG`). */
+  catalog?: string
   json?: boolean
 }
 
@@ -41,9 +44,11 @@ export function cliContext(io: CliIo): CliContext {
         const command = args[args.length - 1] as Command
         const globals = command.optsWithGlobals<GlobalOptions>()
         const allowPrivate = (command.opts() as { allowPrivate?: boolean }).allowPrivate ?? relayOptions.allowPrivate ?? false
+        // With the app's catalog, the CLI checks event types and sends catalog examples as the app does.
+        const events = globals.catalog ? await loadCatalog(globals.catalog) : undefined
         const storage = connect({ ...globals, mustExist: relayOptions.mustExist ?? true })
         // The CLI reports errors itself (they reject the command): no logger lines on top.
-        const relay = createRelay({ storage, network: { allowPrivate }, logger: false })
+        const relay: Relay = createRelay({ storage, network: { allowPrivate }, logger: false, ...(events && { events }) })
         try {
           await action(relay, globals, ...args)
         } finally {

@@ -3,6 +3,7 @@ import { HookrelayError } from '../core/errors.js'
 import { VERSION } from '../relay-options.js'
 import { deadLetterCommands } from './commands/dead-letters.js'
 import { demoCommand } from './commands/demo.js'
+import { catalogCommands } from './commands/catalog.js'
 import { endpointCommands } from './commands/endpoints.js'
 import { maintenanceCommands } from './commands/maintenance.js'
 import { messageCommands } from './commands/messages.js'
@@ -22,6 +23,7 @@ export function createProgram(io: CliIo): Command {
     .addOption(new Option('--database-url <url>', 'postgres://… or a SQLite file such as ./hookrelay.db').env('HOOKRELAY_DATABASE_URL'))
     .addOption(new Option('--table-prefix <prefix>', "hookrelay's table prefix (default hookrelay_)").env('HOOKRELAY_TABLE_PREFIX'))
     .addOption(new Option('--schema <schema>', 'Postgres schema of the tables (default public)').env('HOOKRELAY_SCHEMA'))
+    .addOption(new Option('--catalog <module>', "the app's event catalog: a JS module exporting defineEvents(…)").env('HOOKRELAY_CATALOG'))
     .option('--json', 'print JSON instead of tables')
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true, helpWidth: Math.min(io.columns ?? 100, 100) })
@@ -45,6 +47,7 @@ export function createProgram(io: CliIo): Command {
   maintenanceCommands(program, cli)
   tailCommand(program, cli)
   demoCommand(program, cli)
+  catalogCommands(program, cli)
   return program
 }
 

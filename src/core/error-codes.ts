@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, action: 'Send application/json.' },
   UNSAFE_URL: { status: 400, action: 'Use a public URL, or allow private addresses explicitly (allowPrivateNetworks).' },
   TOO_MANY_DELIVERIES: { status: 400, action: 'Fan a message out to fewer endpoints.' },
+  PAYLOAD_INVALID: { status: 400, action: "Send data that matches the event type's schema in the catalog (see the issues)." },
+  UNKNOWN_EVENT_TYPE: { status: 400, action: 'Use an event type the catalog defines (the message names the closest).' },
 
   // The outbox: the caller's transaction handed to send().
   NOT_IN_TRANSACTION: { status: 400, action: 'Pass a handle inside an open transaction (after BEGIN), or roll back a failed one.' },

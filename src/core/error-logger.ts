@@ -7,7 +7,13 @@ import type { RelayErrorEvent } from './events.js'
  */
 export interface RelayLogger {
   error(message: string, ...details: unknown[]): void
+  /** Used for warnings (a webhook no handler matched) when present; else `error`. */
+  warn?(message: string, ...details: unknown[]): void
 }
+
+// Warnings are keyed by what they are about (a receiver and an event type); senders control the
+// types, so the set of keys warned about is bounded.
+const MAX_WARNED = 1_000
 
 // One line per context per minute: a database that is down fails every poll, and a log that
 // repeats the same line ten times a second hides everything else.
@@ -22,6 +28,7 @@ export class ErrorLogger {
   readonly #logger: RelayLogger | null
   readonly #now: () => number
   readonly #lastLogged = new Map<string, { at: number; held: number }>()
+  readonly #warned = new Set<string>()
 
   constructor(logger: RelayLogger | false | undefined, now: () => number) {
     this.#logger = logger === false ? null : (logger ?? console)
@@ -49,5 +56,21 @@ export class ErrorLogger {
     } catch {
       // A logger that throws has nowhere left to report to.
     }
+  }
+
+  /**
+   * Warns `message` the first time `key` is seen (per relay), never again: a warning that repeats
+   * for every webhook of a type would drown the log. Returns whether it spoke.
+   */
+  warnOnce(key: string, message: string): boolean {
+    if (this.#logger === null || this.#warned.has(key) || this.#warned.size >= MAX_WARNED) return false
+    this.#warned.add(key)
+    try {
+      if (typeof this.#logger.warn === 'function') this.#logger.warn(message)
+      else this.#logger.error(message)
+    } catch {
+      // A logger that throws has nowhere left to report to.
+    }
+    return true
   }
 }

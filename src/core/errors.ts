@@ -138,3 +138,37 @@ export class OutboxTransactionError extends ValidationError {
     super(message, [{ path: ['transaction'], message: code.toLowerCase().replaceAll('_', ' ') }], code)
   }
 }
+
+/**
+ * An event's `data` does not match the schema its type has in the event catalog (`defineEvents`).
+ * `issues` hold the schema's own messages, with paths from the event (`['data', 'total']`).
+ */
+export class PayloadInvalidError extends ValidationError {
+  /** The event type whose schema refused the payload. */
+  readonly type: string
+
+  constructor(type: string, message: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
+    super(message, issues, 'PAYLOAD_INVALID')
+    this.type = type
+  }
+}
+
+/**
+ * An event type (of a sent event, an endpoint's `eventTypes`, a retry schedule) that the event
+ * catalog does not define. `suggestion` is the closest type it does define, if any is close.
+ */
+export class UnknownEventTypeError extends ValidationError {
+  readonly type: string
+  readonly suggestion: string | null
+
+  constructor(
+    type: string,
+    suggestion: string | null,
+    message: string,
+    issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  ) {
+    super(message, issues, 'UNKNOWN_EVENT_TYPE')
+    this.type = type
+    this.suggestion = suggestion
+  }
+}

@@ -54,6 +54,22 @@ export interface EndpointDisabledEvent {
   reason: string
 }
 
+/** An endpoint has failed without a success for `percent` % of `endpointHealth.disableAfter`. */
+export interface EndpointFailingEvent {
+  endpointId: string
+  tenant: string | null
+  /** One of `endpointHealth.notifyAt`: the highest share crossed. */
+  percent: number
+  failingSince: Date
+  /** When the health check disables the endpoint unless a delivery succeeds before. */
+  disableAt: Date
+}
+
+/** A failing episode that was announced (`endpoint.failing`) ended: a delivery succeeded, or the endpoint was enabled. */
+export interface EndpointRecoveredEvent {
+  endpointId: string
+}
+
 /** An endpoint's circuit breaker changed state (`circuit.opened`, `circuit.half_open`, `circuit.closed`). */
 export interface CircuitEvent {
   endpointId: string
@@ -86,6 +102,17 @@ export interface InboundRejectedEvent extends InboundEventBase {
 /** Every handler of a received webhook succeeded. */
 export interface InboundProcessedEvent extends InboundAcceptedEvent {
   attempt: number
+}
+
+/**
+ * No handler of the receiver matched the webhook's type, so nothing ran: the message is stored
+ * with status `unhandled` (not `processed`), and can be replayed once a handler exists. A typo in
+ * `receiver.on('order.craeted', …)` shows here. Without a listener, the relay's logger warns once
+ * per receiver and type.
+ */
+export interface InboundUnhandledEvent extends InboundAcceptedEvent {
+  /** The types the receiver has handlers for (`'*'` included), to spot the typo. */
+  handledTypes: string[]
 }
 
 /** A handler threw; another attempt is scheduled at `nextAttemptAt`. */
@@ -125,6 +152,10 @@ export interface RelayEvents {
   'delivery.dead': (event: DeliveryDeadEvent) => void
   /** An endpoint was disabled by a 410, an operator or the health check. */
   'endpoint.disabled': (event: EndpointDisabledEvent) => void
+  /** An endpoint crossed a share of the auto-disable threshold (`endpointHealth.notifyAt`), once per share and episode. */
+  'endpoint.failing': (event: EndpointFailingEvent) => void
+  /** An announced failing episode ended. */
+  'endpoint.recovered': (event: EndpointRecoveredEvent) => void
   /** An endpoint's circuit opened: its deliveries are deferred. */
   'circuit.opened': (event: CircuitEvent) => void
   /** An endpoint's circuit lets one probe through. */
@@ -139,6 +170,8 @@ export interface RelayEvents {
   'inbound.rejected': (event: InboundRejectedEvent) => void
   /** Every handler of a received webhook succeeded. */
   'inbound.processed': (event: InboundProcessedEvent) => void
+  /** No handler matched the webhook's type; stored as `unhandled`, replayable once one exists. */
+  'inbound.unhandled': (event: InboundUnhandledEvent) => void
   /** A handler threw; a retry is scheduled. */
   'inbound.failed': (event: InboundFailedEvent) => void
   /** A received webhook was dead-lettered. */

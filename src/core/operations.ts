@@ -117,4 +117,6 @@ export interface PurgeResult {
   attempts: number
   messages: number
   inbound: number
+  /** Tenant portal links and sessions that had expired (whatever `olderThan` says: they open nothing). */
+  portalSessions: number
 }

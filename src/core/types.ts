@@ -1,3 +1,5 @@
+import type { PayloadFilter } from './filters/payload-filter.js'
+
 /** Lifecycle of one message to one endpoint. `dead` is the dead-letter queue. */
 export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'dead' | 'discarded'
 
@@ -43,6 +45,8 @@ export interface CircuitBreakerSettings {
 /** An endpoint as stored. The public view (`Endpoint`) omits `secrets`. */
 export interface EndpointRecord {
   id: string
+  /** The caller's own id of the endpoint, unique per tenant (`null`: none). */
+  uid: string | null
   tenant: string | null
   url: string
   description: string | null
@@ -56,11 +60,19 @@ export interface EndpointRecord {
   metadata: Record<string, unknown>
   /** Per-endpoint retry schedule in ms; `null` uses the relay's. */
   retrySchedule: number[] | null
+  /**
+   * Per-endpoint retry schedules in ms by event type (exact or `prefix.*`), which beat
+   * `retrySchedule`; absent or `null`: none. Stored with `retrySchedule` in one column, so a
+   * patch sets both or neither.
+   */
+  retryByType?: Record<string, number[]> | null
   rateLimit: RateLimit | null
   maxConcurrency: number | null
   ordering: 'none' | 'fifo'
   /** Circuit-breaker settings overriding the relay's for this endpoint; `null` uses the relay's. */
   circuitBreaker: CircuitBreakerSettings | null
+  /** Only messages whose payload matches this filter are routed to the endpoint; `null` routes all. */
+  filter: PayloadFilter | null
   disabledAt: Date | null
   disabledReason: string | null
   /** When the endpoint started failing without a success since; `null` while healthy. */
@@ -79,6 +91,8 @@ export interface MessageRecord {
   channels: string[]
   idempotencyKey: string | null
   createdAt: Date
+  /** The W3C `traceparent` of the `send()` span, when OpenTelemetry is on; attempts continue its trace. */
+  traceContext?: string | null
 }
 
 /** One message to one endpoint: its status, attempts so far and next due time (`relay.deliveries.get/list`). */
@@ -120,8 +134,17 @@ export interface AttemptRecord {
   trigger: AttemptTrigger
 }
 
-/** Lifecycle of a received webhook's processing by the application's handlers. */
-export type InboundStatus = 'pending' | 'processing' | 'processed' | 'dead' | 'discarded'
+/**
+ * Lifecycle of a received webhook's processing by the application's handlers. `unhandled`: no
+ * handler matched its type (nothing ran); like `dead`, it can be replayed once a handler exists.
+ */
+export type InboundStatus = (typeof INBOUND_STATUSES)[number]
+
+/** Every inbound status, in lifecycle order: for filters, counts and CLI choices. */
+export const INBOUND_STATUSES = Object.freeze(['pending', 'processing', 'processed', 'unhandled', 'dead', 'discarded'] as const)
+
+/** The inbound statuses `relay.inbound.replay` and `discard` act on: given up on, or never handled. */
+export const REPLAYABLE_INBOUND_STATUSES: readonly Extract<InboundStatus, 'dead' | 'unhandled'>[] = Object.freeze(['dead', 'unhandled'])
 
 /** A webhook accepted by a receiver, stored before the sender got its 2xx. */
 export interface InboundMessageRecord {

@@ -7,7 +7,9 @@ import { resolveDashboardOptions, type DashboardOptions } from './dashboard-opti
 import { dashboardRoutes } from './dashboard-routes.js'
 import { jsonResponse } from './json-router.js'
 import { LiveFeed, type LiveFrame } from './live-feed.js'
+import { liveChannelOf, originOf } from './fleet/live-channel.js'
 import { handlePortal } from './portal-handler.js'
+import { isAnswer, readDashboardBody, withoutBody } from './dashboard-body.js'
 
 /** SSE comment sent when nothing else was, so proxies keep the connection open. */
 const KEEPALIVE_MS = 15_000
@@ -61,7 +63,13 @@ function assetResponse(request: DashboardRequest, name: string): DashboardRespon
 export function createDashboardHandler(relay: Relay, options: DashboardOptions): DashboardHandler {
   const resolved = resolveDashboardOptions(options)
   const { authorize } = resolved
-  const feed = new LiveFeed(relay, { intervalMs: resolved.liveIntervalMs, maxEvents: resolved.liveEventsPerFrame })
+  // Fleet-wide where the relay's database has a live channel (Postgres): workers elsewhere publish.
+  const channel = liveChannelOf(relay)
+  const feed = new LiveFeed(relay, {
+    intervalMs: resolved.liveIntervalMs,
+    maxEvents: resolved.liveEventsPerFrame,
+    remote: channel ? { channel, origin: originOf(relay) } : undefined,
+  })
   const admin = createAdminHandler(relay, { authorize: 'none' })
   const logo = resolved.portal.logoUrl ? [new URL(resolved.portal.logoUrl).origin] : []
   const security = securityHeaders(resolved.frameAncestors, logo)
@@ -124,7 +132,8 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
     if (authorize !== 'none') {
       let verdict: unknown
       try {
-        verdict = await authorize(request)
+        // Before the body is read: a refused request's body is never read nor parsed.
+        verdict = await authorize(withoutBody(request))
       } catch (error) {
         // A throwing authorize is never a grant: 500, and the error goes where errors go.
         relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard.authorize' })
@@ -135,6 +144,7 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
     }
     const refusal = csrfRefusal(request)
     if (refusal) return adminError(403, 'CSRF', refusal)
-    return route(request)
+    const read = await readDashboardBody(request)
+    return isAnswer(read) ? read : route(read)
   }
 }

@@ -29,8 +29,8 @@ export async function endpointDetail(relay: Relay, id: string, tenant?: string) 
 }
 
 /**
- * A message with its exact payload, every delivery with its endpoint URL and its attempts, oldest
- * first. With `tenant`, only deliveries to that tenant's endpoints are shown.
+ * A message with its exact payload, every delivery with its endpoint URL and its attempts (with
+ * their request headers, redacted), oldest first. With `tenant`, only deliveries to that tenant's endpoints are shown.
  */
 export async function messageDetail(relay: Relay, id: string, tenant?: string) {
   const message = await relay.messages.get(id)
@@ -49,28 +49,31 @@ export async function messageDetail(relay: Relay, id: string, tenant?: string) {
       createdAt: message.createdAt,
       payload: message.payload,
     },
-    deliveries: visible.map((delivery) => ({
-      delivery,
-      endpoint: endpoints.has(delivery.endpointId) ? { id: delivery.endpointId, url: endpoints.get(delivery.endpointId)! } : null,
-      attempts: attempts.data.filter((a) => a.deliveryId === delivery.id).reverse(),
-    })),
+    deliveries: await Promise.all(
+      visible.map(async (delivery) => ({
+        delivery,
+        endpoint: endpoints.has(delivery.endpointId) ? { id: delivery.endpointId, url: endpoints.get(delivery.endpointId)! } : null,
+        attempts: await Promise.all(
+          attempts.data
+            .filter((a) => a.deliveryId === delivery.id)
+            .reverse()
+            // Request headers as sent, signature and custom header values redacted (see attempts.requestHeaders).
+            .map(async (attempt) => ({ ...attempt, requestHeaders: await relay.attempts.requestHeaders(attempt) })),
+        ),
+      })),
+    ),
   }
 }
 
-/** The body of "send test event": an event type, `webhook.test` unless given. */
+/** The body of "send test event": an event type (a `webhook.test` ping unless given). */
 export const testEventBody = z.strictObject({ type: z.string().min(1).max(200).regex(/^[\w.:-]+$/, 'letters, digits, `.`, `:`, `_`, `-`').optional() })
 
 /**
- * "Send test event": a real message to this endpoint only (its tenant's, ignoring its event-type
- * filter), delivered, signed and logged like any other, so its attempts show what the receiver said.
+ * "Send test event": `relay.endpoints.sendTest`, a real message to this endpoint only (ignoring its
+ * event-type filter), marked `"test": true`, delivered, signed and logged like any other, so its
+ * attempts show what the receiver said. With a catalog, the type's first example is sent.
  */
-export async function sendTestEvent(relay: Relay, id: string, type = 'webhook.test') {
-  const endpoint = await relay.endpoints.get(id)
-  const sent = await relay.send({
-    type,
-    tenant: endpoint.tenant,
-    endpointIds: [id],
-    data: { test: true, endpointId: id, message: 'A test event sent from the hookrelay dashboard.' },
-  })
-  return { messageId: sent.messageId, deliveryIds: sent.deliveryIds }
+export async function sendTestEvent(relay: Relay, id: string, type?: string) {
+  const sent = await relay.endpoints.sendTest(id, type === undefined ? {} : { type })
+  return { messageId: sent.messageId, deliveryIds: sent.deliveryIds, type: sent.type }
 }

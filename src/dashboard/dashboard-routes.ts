@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { INBOUND_STATUSES } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { Relay } from '../relay.js'
 import { endpointDetail, endpointsWithStats, messageDetail, pageQuery, sendTestEvent, testEventBody } from './dashboard-queries.js'
@@ -41,7 +42,7 @@ export const dashboardRoutes = new JsonRouter<RouteContext>()
       pageQuery.extend({
         source: z.string().min(1).max(200).optional(),
         type: z.string().min(1).max(200).optional(),
-        status: z.enum(['pending', 'processing', 'processed', 'dead', 'discarded']).optional(),
+        status: z.enum(INBOUND_STATUSES).optional(),
       }),
       flatQuery(request),
       'query',

@@ -1,5 +1,7 @@
 import type { RelayEventName, RelayEvents } from '../core/events.js'
 import type { Relay } from '../relay.js'
+import { decodeFleetFrame, type FleetFrame } from './fleet/fleet-frame.js'
+import type { LiveChannel } from './fleet/live-channel.js'
 
 /** What the live feed counts per frame. */
 export type LiveCounter =
@@ -64,6 +66,7 @@ const EVENT_NAMES: RelayEventName[] = [
   'inbound.duplicate',
   'inbound.rejected',
   'inbound.processed',
+  'inbound.unhandled',
   'inbound.failed',
   'inbound.dead',
   'error',
@@ -119,17 +122,25 @@ export class LiveFeed {
   readonly #listeners = new Map<RelayEventName, (payload: unknown) => void>()
   #timer: ReturnType<typeof setInterval> | null = null
   #counts = zeroCounts()
-  #events: LiveEvent[] = []
+  /** Kept events: remote ones already plain, local ones as their raw payload (made plain only if still kept at flush). */
+  #events: (LiveEvent | { name: RelayEventName; at: number; payload: unknown })[] = []
   #dropped = 0
   #circuits: LiveFrame['circuits'] = {}
   #last = Date.now()
+  readonly #remote: { channel: LiveChannel; origin: string } | undefined
+  #remoteStop: Promise<(() => Promise<void>) | null> | null = null
   /** The latest known circuit state per endpoint, from the events this process saw. */
   readonly circuitStates = new Map<string, 'open' | 'half_open' | 'closed'>()
 
-  constructor(relay: Relay, options: { intervalMs: number; maxEvents: number }) {
+  /**
+   * With `remote`, the feed also shows what other processes publish on the fleet's live channel
+   * (workers elsewhere, see `startLivePublisher`), skipping what `origin` (this process) published.
+   */
+  constructor(relay: Relay, options: { intervalMs: number; maxEvents: number; remote?: { channel: LiveChannel; origin: string } | undefined }) {
     this.#relay = relay
     this.#intervalMs = options.intervalMs
     this.#maxEvents = options.maxEvents
+    this.#remote = options.remote
     // Circuit states are cheap to follow always, so the overview knows them before anyone watched.
     for (const name of ['circuit.opened', 'circuit.half_open', 'circuit.closed'] as const) {
       relay.on(name, ({ endpointId }) => this.circuitStates.set(endpointId, CIRCUIT_OF[name]!))
@@ -159,6 +170,40 @@ export class LiveFeed {
     }
     this.#timer = setInterval(() => this.#flush(), this.#intervalMs)
     this.#timer.unref?.()
+    const remote = this.#remote
+    if (remote) {
+      this.#remoteStop = remote.channel
+        .subscribe(
+          (payload) => {
+            const frame = decodeFleetFrame(payload)
+            if (frame && frame.o !== remote.origin) this.#merge(frame)
+          },
+          (error) => this.#relay.emit('error', { error, context: 'dashboard.live.subscribe' }),
+        )
+        .catch((error: unknown) => {
+          this.#relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard.live.subscribe' })
+          return null
+        })
+    }
+  }
+
+  /** Folds another process's frame into the current interval, within the same bounds as local events. */
+  #merge(frame: FleetFrame): void {
+    for (const [name, n] of Object.entries(frame.c)) {
+      if (name in this.#counts && typeof n === 'number' && Number.isFinite(n)) this.#counts[name as LiveCounter] += n
+    }
+    for (const [endpointId, state] of Object.entries(frame.ci)) {
+      this.#circuits[endpointId] = state
+      this.circuitStates.set(endpointId, state)
+    }
+    this.#dropped += frame.d
+    for (const event of frame.e) {
+      this.#events.push(event)
+      if (this.#events.length > this.#maxEvents) {
+        this.#events.shift()
+        this.#dropped++
+      }
+    }
   }
 
   #detach(): void {
@@ -166,6 +211,9 @@ export class LiveFeed {
     this.#listeners.clear()
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = null
+    const stop = this.#remoteStop
+    this.#remoteStop = null
+    void stop?.then((unsubscribe) => unsubscribe?.()).catch(() => undefined)
   }
 
   #record(name: RelayEventName, payload: unknown): void {
@@ -173,7 +221,8 @@ export class LiveFeed {
     if (counter) this.#counts[counter]++
     const circuit = CIRCUIT_OF[name]
     if (circuit) this.#circuits[(payload as Parameters<RelayEvents['circuit.opened']>[0]).endpointId] = circuit
-    this.#events.push({ name, at: Date.now(), data: plain(payload) })
+    // The payload is made plain JSON only for the events still listed at the flush: a blast costs a push each.
+    this.#events.push({ name, at: Date.now(), payload })
     if (this.#events.length > this.#maxEvents) {
       this.#events.shift()
       this.#dropped++
@@ -194,7 +243,7 @@ export class LiveFeed {
       at: now,
       intervalMs: now - this.#last,
       counts: this.#counts,
-      events: this.#events,
+      events: this.#events.map((e) => ('data' in e ? e : { name: e.name, at: e.at, data: plain(e.payload) })),
       dropped: this.#dropped,
       circuits: this.#circuits,
     }

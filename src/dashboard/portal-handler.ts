@@ -5,6 +5,7 @@ import { csrfRefusal, issueCsrfToken, readCookie } from './csrf.js'
 import type { DashboardRequest, DashboardResponse } from './dashboard-http.js'
 import type { ResolvedDashboardOptions } from './dashboard-options.js'
 import { portalRoutes } from './portal-routes.js'
+import { isAnswer, readDashboardBody } from './dashboard-body.js'
 
 export const PORTAL_COOKIE = 'hookrelay_portal'
 const PORTAL_CSRF_COOKIE = 'hookrelay_portal_csrf'
@@ -34,7 +35,7 @@ export async function handlePortal(
   // The link: exchanged once for a session, then gone.
   if (segments.length === 1 && segments[0] !== 'api' && segments[0] !== 'assets') {
     if (method !== 'GET') return adminError(405, 'METHOD_NOT_ALLOWED', 'Open the portal link with GET.')
-    const redeemed = relay.portal.redeem(segments[0]!)
+    const redeemed = await relay.portal.redeem(segments[0]!)
     if (!redeemed) return text(401, 'This portal link has expired or was already used. Ask for a new link.')
     const maxAge = Math.max(0, Math.floor((redeemed.session.expiresAt.getTime() - Date.now()) / 1000))
     const secure = sameSite === 'None' || request.headers['x-forwarded-proto'] === 'https' ? '; Secure' : ''
@@ -52,7 +53,7 @@ export async function handlePortal(
 
   if (segments[0] === 'assets' && segments.length === 2) return assetResponse(segments[1]!)
 
-  const session = relay.portal.verify(readCookie(request, PORTAL_COOKIE))
+  const session = await relay.portal.verify(readCookie(request, PORTAL_COOKIE))
   if (segments.length === 0) {
     if (!session) return text(401, 'Your portal session has ended. Ask for a new link.')
     if (method !== 'GET' && method !== 'HEAD') return adminError(405, 'METHOD_NOT_ALLOWED', 'Use GET.')
@@ -74,6 +75,8 @@ export async function handlePortal(
   if (!session) return adminError(401, 'UNAUTHORIZED', 'Your portal session has ended. Ask for a new link.')
   const refusal = csrfRefusal(request, PORTAL_CSRF_COOKIE)
   if (refusal) return adminError(403, 'CSRF', refusal)
-  const answer = await portalRoutes.handle({ relay, tenant: session.tenant }, segments.slice(1), request)
+  const read = await readDashboardBody(request)
+  if (isAnswer(read)) return read
+  const answer = await portalRoutes.handle({ relay, tenant: session.tenant }, segments.slice(1), read)
   return answer ?? adminError(404, 'ROUTE_NOT_FOUND', `No portal route ${request.method} ${request.path}.`)
 }

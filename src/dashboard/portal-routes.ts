@@ -52,11 +52,14 @@ const updateEndpointBody = z.strictObject({ ...endpointFields, url: endpointFiel
 const disableBody = z.strictObject({ reason: z.string().min(1).max(500).optional() })
 const rotateBody = z.strictObject({ keepOldFor: z.union([z.string(), z.number()]).optional() })
 const emptyBody = z.strictObject({})
+const resendBody = z.strictObject({ endpointIds: z.array(z.string().min(1).max(200)).min(1).max(100) })
 const bulkReplayBody = z.strictObject({ endpointId: z.string().min(1).max(200).optional(), eventType: z.string().min(1).max(200).optional(), since: time.optional(), until: time.optional(), all: z.literal(true).optional() })
 
 /** The portal's routes under `/portal/api`: one tenant's endpoints, messages, attempts and dead letters. */
 export const portalRoutes = new JsonRouter<PortalContext>()
   .add('GET', '/session', async ({ tenant }) => ({ tenant }))
+  // The event types a tenant can subscribe to: the app's catalog, the same for every tenant.
+  .add('GET', '/catalog', async ({ relay }) => ({ data: relay.catalog(), nextCursor: null }))
   .add('GET', '/endpoints', async ({ relay, tenant }, _p, request) =>
     endpointsWithStats(relay, { ...parseOrThrow(pageQuery, flatQuery(request), 'query'), tenant }),
   )
@@ -106,6 +109,13 @@ export const portalRoutes = new JsonRouter<PortalContext>()
   .add('GET', '/messages/:id', async (ctx, { id }) => {
     await ownMessage(ctx, id!)
     return messageDetail(ctx.relay, id!, ctx.tenant)
+  })
+  .add('POST', '/messages/:id/resend', async (ctx, { id }, request) => {
+    const { endpointIds } = parseOrThrow(resendBody, body(request), 'body')
+    await ownMessage(ctx, id!)
+    // Only this tenant's endpoints: another tenant's id is 404 like the rest of the portal.
+    for (const endpointId of endpointIds) await ownEndpoint(ctx, endpointId)
+    return ctx.relay.messages.resend(id!, { endpointIds })
   })
   .add('GET', '/dlq', async ({ relay, tenant }, _p, request) => {
     const query = parseOrThrow(messageSearchQuery.omit({ status: true, statusClass: true, tenant: true }), flatQuery(request), 'query')

@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { toMilliseconds, type Duration } from '../core/duration.js'
 import { DURATION_HINT, durationCheck, parseOrThrow } from '../core/validation.js'
+import type { PortalSessionStore } from '../storage/kysely/portal-sessions.js'
 
 /** Options of `relay.portal.createSession()`. */
 export interface PortalSessionOptions {
@@ -47,23 +48,29 @@ const sessionOptions = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
 })
 
-/** Unredeemed links kept at most; the oldest are forgotten first (they would expire anyway). */
-const MAX_LINKS = 10_000
+/** SHA-256 of a token, as stored: the database never holds a usable link or session. */
+function hashOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** A token's shape: 32 random bytes in base64url. Anything else is refused without a database read. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/
 
 /**
  * `relay.portal`: single-use links that let a customer see and manage only their tenant's
  * endpoints, messages and dead letters in the dashboard's portal (`/portal/…` under its mount).
  *
- * Links and the key that signs sessions live in this process's memory: open a link on the process
- * that created it (sticky sessions behind a load balancer), and sessions end when it restarts.
+ * Links and sessions are stored in the relay's database (a hash of each token, never the token), so
+ * a link created by one process is opened on any other, and sessions survive restarts. Retention
+ * (`relay.purge()`) deletes the expired ones.
  */
 export class Portal {
   readonly #now: () => number
-  readonly #links = new Map<string, { tenant: string; expiresAt: number; sessionTtlMs: number }>()
-  readonly #key = randomBytes(32)
+  readonly #store: PortalSessionStore
 
-  constructor(deps: { now: () => number }) {
+  constructor(deps: { now: () => number; store: PortalSessionStore }) {
     this.#now = deps.now
+    this.#store = deps.store
   }
 
   /**
@@ -76,49 +83,32 @@ export class Portal {
   async createSession(options: PortalSessionOptions): Promise<PortalLink> {
     const parsed = parseOrThrow(sessionOptions, options, 'portal session options')
     const now = this.#now()
-    this.#prune(now)
     const token = randomBytes(32).toString('base64url')
-    const expiresAt = now + toMilliseconds(parsed.expiresIn ?? '10m', 'expiresIn')
-    this.#links.set(token, { tenant: parsed.tenant, expiresAt, sessionTtlMs: toMilliseconds(parsed.sessionTtl ?? '1h', 'sessionTtl') })
+    const expiresAt = new Date(now + toMilliseconds(parsed.expiresIn ?? '10m', 'expiresIn'))
+    const sessionTtlMs = toMilliseconds(parsed.sessionTtl ?? '1h', 'sessionTtl')
+    await this.#store.insertLink({ tokenHash: hashOf(token), tenant: parsed.tenant, expiresAt, sessionTtlMs, createdAt: new Date(now) })
     const path = `/portal/${token}`
-    return { path, url: parsed.baseUrl ? `${parsed.baseUrl.replace(/\/+$/, '')}${path}` : null, expiresAt: new Date(expiresAt) }
+    return { path, url: parsed.baseUrl ? `${parsed.baseUrl.replace(/\/+$/, '')}${path}` : null, expiresAt }
   }
 
-  /** Exchanges a link's token for a session cookie value; `null` if it is unknown, used or expired. */
-  redeem(token: string): { cookie: string; session: PortalSession } | null {
-    const link = this.#links.get(token)
-    if (!link) return null
-    this.#links.delete(token) // single use, whatever happens next
+  /**
+   * Exchanges a link's token for a session: the cookie value (a new random token) and what it
+   * proves; `null` if the link is unknown, used or expired. Single use across every process.
+   */
+  async redeem(token: string): Promise<{ cookie: string; session: PortalSession } | null> {
+    if (!TOKEN.test(token)) return null
     const now = this.#now()
-    if (link.expiresAt <= now) return null
+    const link = await this.#store.redeemLink(hashOf(token), new Date(now))
+    if (!link) return null
+    const cookie = randomBytes(32).toString('base64url')
     const session = { tenant: link.tenant, expiresAt: new Date(now + link.sessionTtlMs) }
-    const body = Buffer.from(JSON.stringify({ t: session.tenant, e: session.expiresAt.getTime() })).toString('base64url')
-    return { cookie: `${body}.${this.#sign(body)}`, session }
+    await this.#store.insertSession({ tokenHash: hashOf(cookie), tenant: session.tenant, expiresAt: session.expiresAt, createdAt: new Date(now) })
+    return { cookie, session }
   }
 
-  /** The session a cookie value proves, or `null` when it is forged, malformed or expired. */
-  verify(cookie: string | undefined): PortalSession | null {
-    if (!cookie) return null
-    const [body, mac, extra] = cookie.split('.')
-    if (!body || !mac || extra !== undefined) return null
-    const expected = Buffer.from(this.#sign(body))
-    const given = Buffer.from(mac)
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null
-    try {
-      const { t, e } = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { t: unknown; e: unknown }
-      if (typeof t !== 'string' || typeof e !== 'number' || e <= this.#now()) return null
-      return { tenant: t, expiresAt: new Date(e) }
-    } catch {
-      return null
-    }
-  }
-
-  #sign(body: string): string {
-    return createHmac('sha256', this.#key).update(body).digest('base64url')
-  }
-
-  #prune(now: number): void {
-    for (const [token, link] of this.#links) if (link.expiresAt <= now) this.#links.delete(token)
-    while (this.#links.size >= MAX_LINKS) this.#links.delete(this.#links.keys().next().value!)
+  /** The session a cookie value proves, or `null` when it is unknown, malformed or expired. */
+  async verify(cookie: string | undefined): Promise<PortalSession | null> {
+    if (!cookie || !TOKEN.test(cookie)) return null
+    return (await this.#store.getSession(hashOf(cookie), new Date(this.#now()))) ?? null
   }
 }

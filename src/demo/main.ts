@@ -8,6 +8,7 @@
  *   npm run demo -- --postgres URL --redis redis://…     Postgres + redisQueue() (the fleet setup)
  *   npm run demo -- --only attack,dlq                    some scenarios only
  *   npm run demo -- --events 1000 --endpoints 2          a smaller campaign blast
+ *   npm run demo -- --dashboard                          then keep a dashboard open with buttons to rerun them
  *   npm run demo -- --keep                               keep the SQLite files to browse with the CLI
  *
  * It starts its own receivers on 127.0.0.1 and walks through five scenarios — duplicate delivery,
@@ -44,6 +45,7 @@ export const DEMO_OPTIONS = `
   --events <n>        events in the campaign blast (default 5000)
   --endpoints <n>     endpoints in the campaign blast (default 4)
   --keep              SQLite: keep the database files and print CLI commands to browse them
+  --dashboard         afterwards keep a dashboard open, with buttons that run each scenario again live (Ctrl-C stops)
   -h, --help          this help`
 
 const usage = (command: DemoCommand) => `Usage: ${command.run} [options]\n${DEMO_OPTIONS}`
@@ -67,13 +69,13 @@ export async function runDemo(argv: readonly string[], command: DemoCommand): Pr
   }, WATCHDOG_MS)
   watchdog.unref()
   try {
-    return await main(argv, command)
+    return await main(argv, command, () => clearTimeout(watchdog))
   } finally {
     clearTimeout(watchdog)
   }
 }
 
-async function main(argv: readonly string[], command: DemoCommand): Promise<number> {
+async function main(argv: readonly string[], command: DemoCommand, stopWatchdog: () => void): Promise<number> {
   let args
   try {
     args = parseArgs({
@@ -85,6 +87,7 @@ async function main(argv: readonly string[], command: DemoCommand): Promise<numb
         events: { type: 'string', default: '5000' },
         endpoints: { type: 'string', default: '4' },
         keep: { type: 'boolean' },
+        dashboard: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -199,6 +202,14 @@ async function main(argv: readonly string[], command: DemoCommand): Promise<numb
   const verdict = failed.length === 0 ? c.green(`All ${outcomes.length} scenarios passed`) : c.red(`${failed.length} of ${outcomes.length} scenarios FAILED`)
   view.line(`  ${c.bold(verdict)} in ${ms(Date.now() - started)}.`)
   whatNext(view, backend, command)
+  if (args.dashboard && !interrupted) {
+    // Stays open until Ctrl-C: no watchdog, and the dashboard handles Ctrl-C itself.
+    stopWatchdog()
+    process.removeAllListeners('SIGINT')
+    const { postgres, redis } = args
+    const { keepDashboardOpen } = await import('./dashboard.js')
+    await keepDashboardOpen({ scenarios, settings, view, newBackend: async () => (postgres ? postgresBackend(postgres, redis) : sqliteBackend(false)) })
+  }
   return failed.length === 0 ? 0 : 1
 }
 

@@ -5,6 +5,9 @@ import type { Backend } from './backend.js'
 /** Errors hookrelay reported through its `error` event (it recovered from each); printed in the summary. */
 export const relayErrors: Array<{ relay: string; context: string; message: string }> = []
 
+/** Called with every relay a scenario creates (`--dashboard` forwards their events to its own relay). */
+export const relayCreated = new Set<(relay: Relay) => void>()
+
 /**
  * A relay named `name` on its own storage from `backend`, with:
  * - `network.allowPrivate`: every receiver in the demo is on 127.0.0.1, which the SSRF guard
@@ -23,5 +26,6 @@ export function demoRelay(backend: Backend, name: string, options: Partial<Relay
     ...options,
   })
   relay.on('error', ({ context, error }) => relayErrors.push({ relay: name, context, message: error.message }))
+  for (const created of relayCreated) created(relay)
   return relay
 }

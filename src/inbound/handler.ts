@@ -1,15 +1,18 @@
-/** A received webhook as handlers see it. */
-export interface InboundEvent<T = unknown> {
+/**
+ * A received webhook as handlers see it: `T` types `data`, `Type` the event type and `Payload` the
+ * whole body (see `relay.receiver<Events>()` for typing them from a map).
+ */
+export interface InboundEvent<T = unknown, Type extends string = string, Payload = unknown> {
   /** hookrelay's id of the stored message (`in_…`). */
   id: string
   /** The sender's id of the webhook (e.g. `webhook-id`, Stripe's `evt_…`, GitHub's delivery id). */
   webhookId: string
   /** The event type, e.g. `'invoice.paid'` or, for GitHub, `'issues.opened'`. */
-  type: string
+  type: Type
   /** The receiver's name. */
   source: string
   /** The whole parsed JSON body. */
-  payload: unknown
+  payload: Payload
   /**
    * `payload.data` when the body has a `data` field (Standard Webhooks: the event data; Stripe:
    * `{ object, previous_attributes }`), else the whole payload (GitHub).

@@ -1,3 +1,4 @@
+import type { Telemetry } from '../telemetry/telemetry.js'
 import type { Emit } from '../core/emitter.js'
 import { decideAfterAttempt } from '../core/retry-policy.js'
 import type { InboundMessageRecord } from '../core/types.js'
@@ -9,15 +10,18 @@ import { isPermanentError } from './permanent-error.js'
 
 /**
  * What happened to one run of a message's handlers:
- * `processed`, `failed` (a retry is scheduled), `dead` (permanent error or schedule exhausted),
+ * `processed`, `unhandled` (no handler matched its type; nothing ran, no attempt counted),
+ * `failed` (a retry is scheduled), `dead` (permanent error or schedule exhausted),
  * or `handed_back` (the relay stopped before the handlers finished; no attempt counted).
  */
-export type InboundOutcome = 'processed' | 'failed' | 'dead' | 'handed_back'
+export type InboundOutcome = 'processed' | 'unhandled' | 'failed' | 'dead' | 'handed_back'
 
 /** What processing needs of one receiver. */
 export interface HandlerSource {
   /** The handlers for `type`: the exact ones and the `'*'` ones, in registration order. */
   handlersFor(type: string): readonly InboundHandler[]
+  /** The types that have handlers (`'*'` included), for the `inbound.unhandled` event. */
+  readonly handledTypes: readonly string[]
   readonly retry: { readonly schedule: readonly number[]; readonly jitter: number }
 }
 
@@ -28,6 +32,8 @@ export interface InboundProcessorDeps {
   stopTimeoutMs: number
   /** The receiver of this relay named `source`, if any. */
   source(name: string): HandlerSource | undefined
+  /** A span around each run of handlers, continuing the sender's `traceparent`, when OpenTelemetry is on. */
+  telemetry?: Telemetry | null
   /** A message became due again at `at` (a retry, a hand-back): workers should look then. */
   onDue?(at: number): void
 }
@@ -121,6 +127,10 @@ export class InboundProcessor {
     } catch (error) {
       errors.push(new Error(`The stored payload is not JSON: ${(error as Error).message}`))
     }
+    const handlers = source.handlersFor(message.type)
+    // No handler for this type (a typo in `on()`, a type the app never subscribed to): say so
+    // rather than record it `processed` after running nothing. Replayable once a handler exists.
+    if (errors.length === 0 && handlers.length === 0) return this.#settleUnhandled(message, owner, source.handledTypes)
     if (errors.length === 0) {
       const event = toInboundEvent(message, payload)
       const ctx = {
@@ -132,12 +142,21 @@ export class InboundProcessor {
         headers: message.headers,
       }
       // Every handler runs, even after one failed; the message is then retried as a whole.
-      for (const handler of source.handlersFor(message.type)) {
-        try {
-          await handler(event, ctx)
-        } catch (error) {
-          errors.push(error)
+      const runHandlers = async () => {
+        for (const handler of handlers) {
+          try {
+            await handler(event, ctx)
+          } catch (error) {
+            errors.push(error)
+          }
         }
+        if (errors.length > 0) throw errors[0]
+      }
+      const telemetry = this.#deps.telemetry
+      if (telemetry) {
+        await telemetry.handle(base, message.headers.traceparent, runHandlers).catch(() => undefined)
+      } else {
+        await runHandlers().catch(() => undefined)
       }
     }
     if (handedBack()) return 'handed_back'
@@ -191,6 +210,16 @@ export class InboundProcessor {
     }
     const committed = await this.#batcher.add(item)
     return committed ? outcome : 'handed_back'
+  }
+
+  async #settleUnhandled(message: InboundMessageRecord, owner: string, handledTypes: readonly string[]): Promise<InboundOutcome> {
+    const at = new Date(this.#deps.now())
+    const event = { id: message.id, source: message.source, webhookId: message.webhookId, type: message.type, handledTypes: [...handledTypes] }
+    const committed = await this.#batcher.add({
+      settlement: { id: message.id, owner, status: 'unhandled', nextAttemptAt: null, attempted: false, at },
+      afterCommit: () => this.#deps.emit('inbound.unhandled', event),
+    })
+    return committed ? 'unhandled' : 'handed_back'
   }
 
   async #handBack(message: InboundMessageRecord, owner: string): Promise<InboundOutcome> {

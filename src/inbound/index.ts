@@ -3,3 +3,14 @@ export type { ReceiverOptions, ReceiverMode, InboundRequestView } from './receiv
 export type { InboundEvent, InboundContext, InboundHandler } from './handler.js'
 export type { InboundOperations } from './inbound.js'
 export { PermanentError, permanent, isPermanentError } from './permanent-error.js'
+export type {
+  GitHubEvents,
+  InboundDataOf,
+  InboundEventShape,
+  InboundHandlerType,
+  InboundPayloadOf,
+  StripeEvents,
+  TypedInboundEvent,
+  TypedInboundHandler,
+  UntypedEvents,
+} from './typed-events.js'

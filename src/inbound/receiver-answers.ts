@@ -27,10 +27,14 @@ export function respond(status: number, body: Record<string, unknown>, headers?:
   return { status, headers: headers ? { ...JSON_HEADERS, ...headers } : { ...JSON_HEADERS }, body: JSON.stringify(body) }
 }
 
-/** The answer of an inline run; a dead message is answered 200: it is stored, retrying cannot help. */
+/**
+ * The answer of an inline run; a dead or unhandled message is answered 200: it is stored (and
+ * replayable), and the sender retrying cannot help.
+ */
 export function inlineResponse(outcome: InboundOutcome, duplicate: boolean): ReceiverResponse {
   switch (outcome) {
     case 'processed':
+    case 'unhandled':
     case 'dead':
       return respond(200, duplicate ? DUPLICATE : RECEIVED)
     case 'failed':

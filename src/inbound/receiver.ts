@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js'
 import type { InboundMessageRecord, SigningScheme } from '../core/types.js'
 import type { Storage } from '../storage/storage.js'
 import type { InboundHandler } from './handler.js'
+import type { InboundHandlerType, NoExplicitData, TypedInboundHandler, UntypedEvents } from './typed-events.js'
 import type { HandlerSource, InboundProcessor } from './inbound-processor.js'
 import type { IntakeBatcher } from './intake-batcher.js'
 import { check } from './check-chain.js'
@@ -37,7 +38,7 @@ export interface ReceiverDeps {
  * one with `relay.receiver(options)`; mount it with an adapter (`hookrelay/express`,
  * `hookrelay/fastify`, `hookrelay/node`, `hookrelay/fetch`) or call {@link Receiver.handle}.
  */
-export class Receiver implements HandlerSource {
+export class Receiver<Events extends object = UntypedEvents> implements HandlerSource {
   /** The receiver's name: the `source` of the messages it stores. */
   readonly name: string
   readonly scheme: SigningScheme
@@ -69,14 +70,21 @@ export class Receiver implements HandlerSource {
   /**
    * Registers a handler for an event type (exact, e.g. `'invoice.paid'` or `'issues.opened'`)
    * or for every type (`'*'`). Several handlers of one message all run, in registration order;
-   * if any throws, the message is retried as a whole, so handlers must be idempotent.
+   * if any throws, the message is retried as a whole, so handlers must be idempotent. A webhook
+   * whose type no handler matches is stored `unhandled` (see the `inbound.unhandled` event).
+   *
+   * With an event map (`relay.receiver<Events>()`), `type` must be one of its types (or `'*'`) and
+   * `event.data` is typed from it; without one, `on<Data>(type, …)` types `data` by hand.
    *
    * @example
-   * stripe.on<{ object: Stripe.Invoice }>('invoice.paid', async (event, ctx) => {
+   * stripe.on('invoice.paid', async (event, ctx) => {
    *   await markPaid(event.data.object.id, { dedupeKey: ctx.webhookId })
    * })
    */
-  on<T = unknown>(type: string, handler: InboundHandler<T>): this {
+  on<Data = NoExplicitData, K extends InboundHandlerType<Events> = InboundHandlerType<Events>>(
+    type: K,
+    handler: TypedInboundHandler<Events, K, Data>,
+  ): this {
     if (typeof type !== 'string' || type === '' || type.length > MAX_ID_LENGTH) {
       throw new ValidationError(`receiver.on(): type must be an event type such as 'invoice.paid', or '*' for every type; got ${JSON.stringify(type)}.`, [
         { path: ['type'], message: 'must be a non-empty string' },
@@ -97,6 +105,11 @@ export class Receiver implements HandlerSource {
   /** True once at least one handler is registered; workers only claim messages of such receivers. */
   get hasHandlers(): boolean {
     return this.#handlers.size > 0
+  }
+
+  /** The types that have handlers (`'*'` included), in registration order. */
+  get handledTypes(): readonly string[] {
+    return [...this.#handlers.keys()]
   }
 
   /** The handlers that run for `type`: exact ones, then `'*'` ones, each in registration order. */
@@ -206,7 +219,7 @@ export class Receiver implements HandlerSource {
     const existing = result.existing
     emit('inbound.duplicate', { id: existing.id, source: this.name, webhookId: existing.webhookId, type: existing.type })
     const done = { id: existing.id, type: existing.type }
-    if (existing.status === 'processed' || existing.status === 'dead' || existing.status === 'discarded') {
+    if (existing.status !== 'pending' && existing.status !== 'processing') {
       return { ...done, response: respond(200, DUPLICATE) }
     }
     const running = processor.running(existing.id) ?? (await this.#takeLease(existing).then((m) => m && processor.process(m, owner)))

@@ -129,7 +129,7 @@ export function outcomeSubmission(outcome: AttemptOutcome, ctx: OutcomeContext):
 
 /** Signs afresh for every attempt: same id and body, new timestamp, every secret still valid. */
 export function signedHeaders(
-  options: ResolvedRelayOptions,
+  options: Pick<ResolvedRelayOptions, 'signing' | 'delivery'>,
   endpoint: EndpointRecord,
   message: MessageRecord,
   now: number,

@@ -2,17 +2,22 @@ import { randomBytes } from 'node:crypto'
 import { actionableStorageError } from '../storage/storage-errors.js'
 import type { Emit } from '../core/emitter.js'
 import { decideAfterAttempt } from '../core/retry-policy.js'
+import { retryScheduleFor } from '../core/retry-schedule.js'
 import type { DeadReason } from '../core/types.js'
 import { LEASE_MARGIN_MS, type ResolvedRelayOptions } from '../relay-options.js'
 import { ClaimLoop } from '../queue/claim-loop.js'
 import type { QueueDriver } from '../queue/queue-driver.js'
 import type { ClaimedDelivery, Storage } from '../storage/storage.js'
+import type { EndpointRecord } from '../core/types.js'
 import type { EndpointCircuits } from './circuit-breakers.js'
 import { DeliveryGate, type Deferral } from './delivery-gate.js'
 import type { HttpAttemptResult, HttpTransport } from './http-transport.js'
 import type { BatchWriter } from '../core/batch-writer.js'
 import { settlementWriter, type SettlementItem } from './settlement-batcher.js'
 import { abortController, outcomeSubmission, signedHeaders } from './delivery-outcome.js'
+import type { Telemetry } from '../telemetry/telemetry.js'
+
+type AttemptSpan = ReturnType<Telemetry['attempt']>
 
 export interface DispatcherDeps {
   storage: Storage
@@ -21,6 +26,8 @@ export interface DispatcherDeps {
   circuits: EndpointCircuits
   options: ResolvedRelayOptions
   emit: Emit
+  /** A span per attempt and the `traceparent` header, when OpenTelemetry is on. */
+  telemetry?: Telemetry | null
 }
 
 /**
@@ -40,7 +47,7 @@ export class Dispatcher {
   #unwritten = 0
   /** Aborts the attempts still running when `stop()` runs out of patience. */
   readonly #abort = abortController()
-  /** The retry policy of endpoints without their own schedule (made once, not per attempt). */
+  /** The retry policy with the relay's default schedule (made once, not per attempt). */
   readonly #retryPolicy: Parameters<typeof decideAfterAttempt>[2]
 
   constructor(deps: DispatcherDeps) {
@@ -125,12 +132,20 @@ export class Dispatcher {
     if (leaseLeft < options.delivery.timeoutMs) return this.#handBack(item)
     let startedAt = 0
     let outcome: HttpAttemptResult | 'rejected'
+    let span: AttemptSpan | undefined
     try {
       outcome = await this.#deps.circuits.run(endpoint, () => {
         startedAt = options.now()
+        const headers = signedHeaders(options, endpoint, message, startedAt)
+        const telemetry = this.#deps.telemetry
+        if (telemetry) {
+          const attributes = { messageId: message.id, deliveryId: delivery.id, endpointId: endpoint.id, attempt: delivery.attempts + 1, url: endpoint.url }
+          span = telemetry.attempt(attributes, message.traceContext)
+          headers.traceparent = span.traceparent
+        }
         return this.#deps.transport.post({
           url: endpoint.url,
-          headers: signedHeaders(options, endpoint, message, startedAt),
+          headers,
           body: message.payload,
           timeoutMs: options.delivery.timeoutMs,
           signal,
@@ -145,6 +160,7 @@ export class Dispatcher {
       return this.#defer(item, { reason: 'circuit_open', until: Math.max(now + 1_000, this.#deps.circuits.halfOpenAt(endpoint.id)) })
     }
     const result = outcome
+    span?.end(result.statusCode, result.error)
     const number = delivery.attempts + 1
     const at = new Date(options.now())
     // The relay is stopping: not the receiver's fault, so no attempt is counted.
@@ -153,7 +169,7 @@ export class Dispatcher {
     const decision = decideAfterAttempt(
       { statusCode: result.statusCode, retryAfterMs: result.retryAfterMs },
       number,
-      endpoint.retrySchedule ? { ...this.#retryPolicy, schedule: endpoint.retrySchedule } : this.#retryPolicy,
+      this.#policyFor(message.type, endpoint),
       Math.random(),
     )
     const submission = outcomeSubmission(
@@ -168,6 +184,18 @@ export class Dispatcher {
       },
     )
     await this.#settle(submission)
+  }
+
+  /** The retry policy of a message of `type` to `endpoint`: see `retryScheduleFor` for which schedule wins. */
+  #policyFor(type: string, endpoint: Pick<EndpointRecord, 'retrySchedule' | 'retryByType'>): Parameters<typeof decideAfterAttempt>[2] {
+    const { retry } = this.#deps.options
+    const schedule = retryScheduleFor(type, {
+      endpointByType: endpoint.retryByType,
+      endpoint: endpoint.retrySchedule,
+      relayByType: retry.byType,
+      relay: retry.schedule,
+    })
+    return schedule === retry.schedule ? this.#retryPolicy : { ...this.#retryPolicy, schedule }
   }
 
   /**

@@ -1,34 +1,40 @@
+import type { EventCatalog } from '../catalog/define-events.js'
+import { assertKnownFilters } from '../catalog/validate-payload.js'
 import { toMilliseconds, type Duration } from '../core/duration.js'
-import { NotFoundError, RelayStateError } from '../core/errors.js'
+import { NotFoundError, RelayStateError, ValidationError } from '../core/errors.js'
 import type { BulkResult, EndpointStats, RecoverOptions, StatsOptions } from '../core/operations.js'
 import { newId } from '../core/ids.js'
-import type { CircuitBreakerSettings, EndpointRecord, EndpointSecret } from '../core/types.js'
+import type { EndpointRecord, EndpointSecret } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import { generateSecret } from '../signing/index.js'
 import type { EndpointFilter, Page, EndpointStore } from '../storage/storage.js'
 import {
   endpointInputSchema,
   endpointUpdateSchema,
-  type CircuitBreakerInput,
+  endpointUpsertSchema,
   type EndpointInput,
+  type EndpointRetryInput,
   type EndpointUpdate,
 } from './endpoint-input.js'
+import { changedFields } from './endpoint-changes.js'
+import {
+  circuitSettings,
+  currentSecret,
+  rateLimitMs,
+  REDACTED,
+  retryMs,
+  toPublic,
+  type CreatedEndpoint,
+  type Endpoint,
+  type EndpointWithSecret,
+  type UidLookupOptions,
+  type UpsertedEndpoint,
+} from './endpoint-views.js'
+import type { SendTestOptions, SendTestResult } from './send-test.js'
 import type { SsrfGuard } from './ssrf-guard.js'
 
-/**
- * An endpoint as the API returns it: everything but its secrets, with the values of its custom
- * headers (where API keys go) replaced by `REDACTED`. `getHeaders(id)` reveals them.
- */
-export type Endpoint = Omit<EndpointRecord, 'secrets'> & { disabled: boolean }
-
-/**
- * What an endpoint's custom header values read as, everywhere but `getHeaders`. Sent back as a
- * value in `update({ headers })`, it keeps the stored value of that header.
- */
-export const REDACTED = '[redacted]'
-
-/** Returned where the caller asked for the secret: on create, on rotation, and by `getSecret`. */
-export type EndpointWithSecret = Endpoint & { secret: string }
+export { circuitSettings, REDACTED, toPublic } from './endpoint-views.js'
+export type { CreatedEndpoint, Endpoint, EndpointWithSecret, UidLookupOptions, UpsertedEndpoint } from './endpoint-views.js'
 
 export interface EndpointsDeps {
   storage: EndpointStore
@@ -38,6 +44,10 @@ export interface EndpointsDeps {
   onDisabled: (endpointId: string, reason: string) => void
   /** Recovery, statistics and health, implemented by the admin layer and wired by the relay. */
   operations?: EndpointOperations | undefined
+  /** The event catalog: `eventTypes` and retry types must be in it. */
+  catalog?: EventCatalog | undefined
+  /** Sends a test message to the endpoint (wired by the relay to its sender). */
+  sendTest?: ((endpoint: EndpointRecord, options: SendTestOptions) => Promise<SendTestResult>) | undefined
 }
 
 /** What `relay.endpoints` delegates to the admin layer. */
@@ -55,14 +65,23 @@ export class Endpoints {
     this.#deps = deps
   }
 
-  /** Creates an endpoint; the result includes its signing secret (generated unless given). */
-  async create(input: EndpointInput): Promise<EndpointWithSecret> {
+  /**
+   * Creates an endpoint; the result includes its signing secret (generated unless given). With a
+   * `uid` its tenant already has, returns that endpoint (and its secret) unchanged, with
+   * `created: false`: concurrent calls with one uid make one endpoint. `upsert` applies changes.
+   *
+   * @example
+   * const ep = await relay.endpoints.create({ uid: 'customer-42', url })  // same endpoint every run
+   */
+  async create(input: EndpointInput): Promise<CreatedEndpoint> {
     const parsed = parseOrThrow(endpointInputSchema, input, 'endpoint')
+    this.#checkTypes(parsed, 'endpoint')
     this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
     const now = new Date(this.#deps.now())
     const secret = parsed.secret ?? generateSecret()
     const record: EndpointRecord = {
       id: newId('ep', now.getTime()),
+      uid: parsed.uid ?? null,
       tenant: parsed.tenant ?? null,
       url: parsed.url,
       description: parsed.description ?? null,
@@ -71,24 +90,72 @@ export class Endpoints {
       secrets: [{ secret, expiresAt: null }],
       headers: parsed.headers ?? {},
       metadata: parsed.metadata ?? {},
-      retrySchedule: scheduleMs(parsed.retry),
+      ...retryMs(parsed.retry),
       rateLimit: rateLimitMs(parsed.rateLimit),
       maxConcurrency: parsed.maxConcurrency ?? null,
       ordering: parsed.ordering ?? 'none',
       circuitBreaker: circuitSettings(parsed.circuitBreaker),
+      filter: parsed.filter ?? null,
       disabledAt: parsed.disabled ? now : null,
       disabledReason: parsed.disabled ? 'created disabled' : null,
       failingSince: null,
       createdAt: now,
       updatedAt: now,
     }
-    await this.#deps.storage.insertEndpoint(record)
-    return { ...toPublic(record), secret }
+    if (record.uid !== null) {
+      const result = await this.#deps.storage.insertEndpointOnce(record)
+      if (!result.inserted) return { ...toPublic(result.existing), secret: currentSecret(result.existing), created: false }
+    } else {
+      await this.#deps.storage.insertEndpoint(record)
+    }
+    return { ...toPublic(record), secret, created: true }
   }
 
-  /** The endpoint, without its secret. Throws `NotFoundError` if it does not exist. */
-  async get(id: string): Promise<Endpoint> {
-    return toPublic(await this.#record(id))
+  /**
+   * Creates the endpoint named by `uid` in its tenant, or brings the existing one in line with
+   * `input`: the fields given that differ are updated (`updated: true`), the others are left as
+   * they are. A different `secret` replaces the current one, which keeps signing for 24 hours as
+   * with `rotateSecret`; `disabled` disables or enables it.
+   *
+   * @example
+   * await relay.endpoints.upsert({ uid: 'customer-42', url, eventTypes: ['order.*'] })
+   */
+  async upsert(input: EndpointInput & { uid: string }): Promise<UpsertedEndpoint> {
+    const parsed = parseOrThrow(endpointUpsertSchema, input, 'endpoint')
+    const first = await this.create(input)
+    if (first.created) return { ...first, updated: false }
+    const existing = await this.#record(first.id)
+    const patch = changedFields(existing, parsed)
+    let updated = Object.keys(patch).length > 0
+    let endpoint: Endpoint = updated ? await this.update(first.id, patch) : toPublic(existing)
+    let secret = currentSecret(existing)
+    if (parsed.secret !== undefined && parsed.secret !== secret) {
+      ;({ secret, ...endpoint } = await this.rotateSecret(first.id, { secret: parsed.secret }))
+      updated = true
+    }
+    if (parsed.disabled !== undefined && parsed.disabled !== endpoint.disabled) {
+      endpoint = parsed.disabled ? await this.disable(first.id, 'disabled by upsert') : await this.enable(first.id)
+      updated = true
+    }
+    return { ...endpoint, secret, created: false, updated }
+  }
+
+  /**
+   * The endpoint, without its secret, by its id or, failing that, by its uid in `options.tenant`
+   * (default: no tenant). Throws `NotFoundError` if neither finds one.
+   * @example await relay.endpoints.get('customer-42', { tenant: 'acme' })
+   */
+  async get(idOrUid: string, options: UidLookupOptions = {}): Promise<Endpoint> {
+    const record = (await this.#deps.storage.getEndpoint(idOrUid)) ?? (await this.#deps.storage.getEndpointByUid(idOrUid, options.tenant ?? null))
+    if (!record) throw new NotFoundError('Endpoint', idOrUid)
+    return toPublic(record)
+  }
+
+  /** The endpoint with this uid in `options.tenant` (default: no tenant); throws `NotFoundError` if none. */
+  async getByUid(uid: string, options: UidLookupOptions = {}): Promise<Endpoint> {
+    const record = await this.#deps.storage.getEndpointByUid(uid, options.tenant ?? null)
+    if (!record) throw new NotFoundError('Endpoint', uid)
+    return toPublic(record)
   }
 
   /**
@@ -114,6 +181,7 @@ export class Endpoints {
   /** Changes the given fields; `null` clears an optional one. */
   async update(id: string, patch: EndpointUpdate): Promise<Endpoint> {
     const parsed = parseOrThrow(endpointUpdateSchema, patch, 'endpoint update')
+    this.#checkTypes(parsed, 'endpoint update')
     if (parsed.url) this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
     // A header sent back as it was read (REDACTED) keeps its stored value.
     if (parsed.headers && Object.values(parsed.headers).includes(REDACTED)) {
@@ -127,13 +195,15 @@ export class Endpoints {
       )
     }
     const { retry, rateLimit, circuitBreaker, ...rest } = parsed
+    const naming = rest.tenant !== undefined || rest.uid !== undefined ? await this.#naming(id, rest.tenant, rest.uid) : {}
     const record = await this.#deps.storage.updateEndpoint(id, {
       ...rest,
-      ...(retry !== undefined && { retrySchedule: scheduleMs(retry) }),
+      ...naming,
+      ...(retry !== undefined && retryMs(retry)),
       ...(rateLimit !== undefined && { rateLimit: rateLimitMs(rateLimit) }),
       ...(circuitBreaker !== undefined && { circuitBreaker: circuitSettings(circuitBreaker) }),
-      ...(rest.tenant !== undefined && { tenant: rest.tenant ?? null }),
       ...(rest.description !== undefined && { description: rest.description ?? null }),
+      ...(rest.filter !== undefined && { filter: rest.filter ?? null }),
       updatedAt: new Date(this.#deps.now()),
     })
     if (!record) throw new NotFoundError('Endpoint', id)
@@ -224,6 +294,42 @@ export class Endpoints {
     return this.#operations().sweepHealth()
   }
 
+  /**
+   * The tenant and uid an update leaves the endpoint with (the storage keys uniqueness on both),
+   * refusing a uid another endpoint of that tenant has.
+   */
+  async #naming(id: string, tenant: string | null | undefined, uid: string | null | undefined): Promise<{ tenant: string | null; uid: string | null }> {
+    const current = await this.#record(id)
+    const next = { tenant: tenant === undefined ? current.tenant : tenant, uid: uid === undefined ? current.uid : uid }
+    const holder = next.uid === null ? undefined : await this.#deps.storage.getEndpointByUid(next.uid, next.tenant)
+    if (holder && holder.id !== id) {
+      throw new ValidationError(`endpoint update: uid ${JSON.stringify(next.uid)} is already used by endpoint ${holder.id} in this tenant; uids are unique per tenant.`, [
+        { path: ['uid'], message: 'already used in this tenant' },
+      ])
+    }
+    return next
+  }
+
+  /**
+   * Sends a test message to this endpoint only, through the normal engine: the catalog's first
+   * example of `type`, or `payload`, or (with neither) a `webhook.test` ping. Its body carries
+   * `"test": true`. Resolves with the message id once it is queued.
+   *
+   * @example const { messageId } = await relay.endpoints.sendTest(id, { type: 'order.created' })
+   */
+  async sendTest(id: string, options: SendTestOptions = {}): Promise<SendTestResult> {
+    if (!this.#deps.sendTest) throw new RelayStateError('sendTest is not wired; use createRelay().')
+    return this.#deps.sendTest(await this.#record(id), options)
+  }
+
+  /** With a catalog, the endpoint's event types and retry types must be in it. */
+  #checkTypes(parsed: { eventTypes?: string[] | undefined; retry?: EndpointRetryInput | null | undefined }, what: string): void {
+    const { catalog } = this.#deps
+    if (!catalog) return
+    if (parsed.eventTypes) assertKnownFilters(catalog, parsed.eventTypes, what, ['eventTypes'])
+    if (parsed.retry?.byType) assertKnownFilters(catalog, Object.keys(parsed.retry.byType), what, ['retry', 'byType'])
+  }
+
   #operations(): EndpointOperations {
     if (!this.#deps.operations) throw new RelayStateError('Endpoint operations are not wired; use createRelay().')
     return this.#deps.operations
@@ -233,36 +339,5 @@ export class Endpoints {
     const record = await this.#deps.storage.getEndpoint(id)
     if (!record) throw new NotFoundError('Endpoint', id)
     return record
-  }
-}
-
-export function toPublic(record: EndpointRecord): Endpoint {
-  const { secrets: _secrets, headers, ...rest } = record
-  const redacted = Object.fromEntries(Object.keys(headers).map((name) => [name, REDACTED]))
-  return { ...rest, headers: redacted, disabled: record.disabledAt !== null }
-}
-
-function currentSecret(record: EndpointRecord): string {
-  const current = record.secrets.find((s) => s.expiresAt === null) ?? record.secrets[0]
-  return current?.secret ?? ''
-}
-
-function scheduleMs(retry: { schedule: Duration[] } | null | undefined): number[] | null {
-  return retry ? retry.schedule.map((d, i) => toMilliseconds(d, `retry.schedule[${i}]`)) : null
-}
-
-function rateLimitMs(limit: { max: number; per: Duration } | null | undefined): EndpointRecord['rateLimit'] {
-  return limit ? { max: limit.max, perMs: toMilliseconds(limit.per, 'rateLimit.per') } : null
-}
-
-/** Circuit-breaker input (durations as strings) to stored settings (milliseconds). */
-export function circuitSettings(input: CircuitBreakerInput | null | undefined): CircuitBreakerSettings | null {
-  if (!input) return null
-  return {
-    ...(input.enabled !== undefined && { enabled: input.enabled }),
-    ...(input.errorThresholdPercentage !== undefined && { errorThresholdPercentage: input.errorThresholdPercentage }),
-    ...(input.volumeThreshold !== undefined && { volumeThreshold: input.volumeThreshold }),
-    ...(input.window !== undefined && { windowMs: toMilliseconds(input.window, 'circuitBreaker.window') }),
-    ...(input.resetTimeout !== undefined && { resetTimeoutMs: toMilliseconds(input.resetTimeout, 'circuitBreaker.resetTimeout') }),
   }
 }

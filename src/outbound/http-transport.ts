@@ -1,5 +1,5 @@
-import { Agent, request } from 'undici'
-import { parseRetryAfter } from '../core/retry-policy.js'
+import { Agent } from 'undici'
+import { HttpAttempt } from './http-attempt.js'
 import type { SsrfGuard } from './ssrf-guard.js'
 
 /** One POST of a signed webhook. */
@@ -45,8 +45,14 @@ export interface UndiciTransportOptions {
   now: () => number
 }
 
-// Past this many bytes a response is not worth draining to reuse its connection.
-const MAX_DRAIN_BYTES = 64 * 1024
+/** Where an endpoint URL posts to. */
+interface Target {
+  origin: string
+  path: string
+}
+
+// Endpoint URLs remembered with their checked origin and path; past this many the memory starts over.
+const MAX_TARGETS = 1_000
 
 /**
  * Posts through one undici Agent: a keep-alive pool per origin, no redirects followed, every
@@ -58,6 +64,9 @@ export class UndiciTransport implements HttpTransport {
   readonly #guard: SsrfGuard
   readonly #maxBody: number
   readonly #now: () => number
+  readonly #targets = new Map<string, Target>()
+  /** Attempts running, by the stop signal they were given. */
+  readonly #live = new WeakMap<AbortSignal, Set<HttpAttempt>>()
 
   constructor(options: UndiciTransportOptions) {
     this.#guard = options.guard
@@ -70,70 +79,86 @@ export class UndiciTransport implements HttpTransport {
     })
   }
 
-  async post(req: HttpAttemptRequest): Promise<HttpAttemptResult> {
-    const started = performance.now()
-    // One deadline for the whole attempt. undici's headersTimeout and bodyTimeout are idle timers
-    // (reset by every chunk), so a receiver dripping a byte a second would hold the attempt, and
-    // its lease, for ever; aborting the request at the deadline destroys the socket instead.
-    const deadline = new AbortController()
-    const timer = setTimeout(() => deadline.abort(), req.timeoutMs)
-    const stop = () => deadline.abort()
-    if (req.signal?.aborted) deadline.abort()
-    else req.signal?.addEventListener('abort', stop, { once: true })
-    try {
-      this.#guard.assertUrlAllowed(new URL(req.url))
-      const res = await request(req.url, {
-        method: 'POST',
-        dispatcher: this.#agent,
-        headers: req.headers,
-        body: req.body,
-        signal: deadline.signal,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      })
-      const responseBody = await this.#readBody(res.body)
-      return {
-        statusCode: res.statusCode,
-        responseBody,
-        retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.#now()),
-        error: null,
-        durationMs: Math.round(performance.now() - started),
-        aborted: false,
+  post(req: HttpAttemptRequest): Promise<HttpAttemptResult> {
+    return new Promise<HttpAttemptResult>((resolve) => {
+      let timer: NodeJS.Timeout | undefined
+      let live: Set<HttpAttempt> | undefined
+      // Settles once, whichever way the attempt ends: the timer and the stop watch go with it.
+      const attempt: HttpAttempt = new HttpAttempt(
+        this.#maxBody,
+        (error) => describeError(error, req.timeoutMs),
+        (result) => {
+          clearTimeout(timer)
+          live?.delete(attempt)
+          resolve(result)
+        },
+        this.#now,
+      )
+      if (req.signal?.aborted) return attempt.fail('aborted: the relay is stopping', true)
+      let target: Target
+      try {
+        target = this.#target(req.url)
+      } catch (error) {
+        return attempt.fail(describeError(error, req.timeoutMs), false)
       }
-    } catch (error) {
-      const aborted = req.signal?.aborted === true
-      const timedOut = !aborted && deadline.signal.aborted
-      return {
-        statusCode: null,
-        responseBody: null,
-        retryAfterMs: null,
-        error: timedOut ? `TIMEOUT: no complete response within ${req.timeoutMs} ms` : describeError(error, req.timeoutMs),
-        durationMs: Math.round(performance.now() - started),
-        aborted,
+      // One deadline for the whole attempt. undici's headersTimeout and bodyTimeout are idle
+      // timers (reset by every chunk), so a receiver dripping a byte a second would hold the
+      // attempt, and its lease, for ever; at the deadline the request is aborted and its socket
+      // destroyed instead.
+      timer = setTimeout(() => attempt.fail(`TIMEOUT: no complete response within ${req.timeoutMs} ms`, false), req.timeoutMs)
+      live = this.#watch(req.signal, attempt)
+      try {
+        this.#agent.dispatch(
+          {
+            origin: target.origin,
+            path: target.path,
+            method: 'POST',
+            headers: req.headers,
+            body: req.body,
+            headersTimeout: req.timeoutMs,
+            bodyTimeout: req.timeoutMs,
+          },
+          attempt,
+        )
+      } catch (error) {
+        attempt.fail(describeError(error, req.timeoutMs), false)
       }
-    } finally {
-      clearTimeout(timer)
-      req.signal?.removeEventListener('abort', stop)
-    }
+    })
   }
 
-  async #readBody(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string | null> {
-    const kept: Buffer[] = []
-    let keptBytes = 0
-    let seen = 0
-    for await (const chunk of body) {
-      seen += chunk.length
-      if (keptBytes < this.#maxBody) {
-        const slice = chunk.subarray(0, this.#maxBody - keptBytes)
-        kept.push(slice)
-        keptBytes += slice.length
-      }
-      if (seen > MAX_DRAIN_BYTES) {
-        body.destroy()
-        break
-      }
+  /**
+   * The stop signal is the same for every attempt of a dispatcher: one listener per signal aborts
+   * the attempts still running, instead of a listener added and removed per request.
+   */
+  #watch(signal: AbortSignal | undefined, attempt: HttpAttempt): Set<HttpAttempt> | undefined {
+    if (!signal) return undefined
+    let live = this.#live.get(signal)
+    if (!live) {
+      const attempts = new Set<HttpAttempt>()
+      live = attempts
+      this.#live.set(signal, attempts)
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const a of [...attempts]) a.fail('aborted: the relay is stopping', true)
+        },
+        { once: true },
+      )
     }
-    return keptBytes === 0 ? null : Buffer.concat(kept).toString('utf8')
+    live.add(attempt)
+    return live
+  }
+
+  /** Origin and path of an endpoint URL, checked by the SSRF guard; remembered, since endpoints repeat. */
+  #target(url: string): Target {
+    let target = this.#targets.get(url)
+    if (target) return target
+    const parsed = new URL(url)
+    this.#guard.assertUrlAllowed(parsed)
+    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
+    if (this.#targets.size >= MAX_TARGETS) this.#targets.clear()
+    this.#targets.set(url, target)
+    return target
   }
 
   async close(): Promise<void> {

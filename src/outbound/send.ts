@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import type { EventCatalog } from '../catalog/define-events.js'
+import { validateEventData } from '../catalog/validate-payload.js'
 import { HookrelayError, ValidationError } from '../core/errors.js'
 import { EVENT_TYPE_PATTERN } from '../core/event-type.js'
 import type { MessageCreatedEvent } from '../core/events.js'
@@ -7,6 +9,7 @@ import type { MessageRecord } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { OutgoingMessage, Outbox, StoredMessage } from '../storage/storage.js'
 import { throwActionable } from '../storage/storage-errors.js'
+import type { Telemetry } from '../telemetry/telemetry.js'
 import { SendBatcher } from './send-batcher.js'
 
 /** An event to send. */
@@ -76,6 +79,10 @@ export interface SenderDeps {
   storage: Outbox
   now: () => number
   maxPayloadBytes: number
+  /** The event catalog: every sent event's type must be in it and its data match the type's schema. */
+  catalog?: EventCatalog | undefined
+  /** Spans around sends, when OpenTelemetry is on. */
+  telemetry?: Telemetry | null | undefined
   /** Called with what was committed, when `send()` ran its own transaction. */
   onCommitted: (created: MessageCreatedEvent[]) => void
 }
@@ -136,14 +143,37 @@ export class Sender {
   }
 
   sendMany(events: readonly SendEvent[], options: SendOptions = {}): Promise<SendResult[]> {
-    return this.#sendMany(events, options).catch((error: unknown) => throwActionable(error, 'send()'))
+    return this.#sendMany(events, options, false).catch((error: unknown) => throwActionable(error, 'send()'))
   }
 
-  async #sendMany(events: readonly SendEvent[], options: SendOptions): Promise<SendResult[]> {
+  /**
+   * Sends a test message (`endpoints.sendTest`): its body carries `"test": true`, and its data is
+   * not checked against the catalog here (the caller did, or it is the `webhook.test` ping).
+   */
+  sendTest(event: SendEvent): Promise<SendResult> {
+    return this.#sendMany([event], {}, true)
+      .then(([result]) => result!)
+      .catch((error: unknown) => throwActionable(error, 'sendTest()'))
+  }
+
+  async #sendMany(input: readonly SendEvent[], options: SendOptions, test: boolean): Promise<SendResult[]> {
     checkSendOptions(options)
-    if (!Array.isArray(events)) throw new ValidationError('sendMany() takes an array of events.')
-    const prepared = events.map((event, index) => this.#prepare(event, events.length > 1 ? `event [${index}]` : 'event'))
+    if (!Array.isArray(input)) throw new ValidationError('sendMany() takes an array of events.')
+    const what = (index: number) => (input.length > 1 ? `event [${index}]` : 'event')
+    const { catalog } = this.#deps
+    // Without a catalog (or for a test) no await is added: sends of one I/O turn still share a commit.
+    const events = catalog && !test ? await this.#validate(catalog, input, what) : input
+    const prepared = events.map((event, index) => this.#prepare(event, what(index), test))
     if (prepared.length === 0) return []
+    const telemetry = this.#deps.telemetry
+    if (!telemetry) return this.#write(prepared, options)
+    return telemetry.send(prepared.length, (traceparent) => {
+      for (const item of prepared) item.message.traceContext = traceparent
+      return this.#write(prepared, options)
+    })
+  }
+
+  #write(prepared: Prepared[], options: SendOptions): Promise<SendResult[]> {
     if (options.transaction !== undefined) {
       // Inside the caller's transaction we cannot know when (or whether) it commits, so no event then.
       return this.#deps.storage.transaction((tx) => this.#store((m) => tx.storeMessages(m), prepared, []), {
@@ -152,6 +182,17 @@ export class Sender {
     }
     if (prepared.length > COALESCE_UP_TO) return this.#commit(prepared)
     return this.#batcher.add(prepared)
+  }
+
+  /** Each event's data as its catalog schema gives it back (defaults and transforms applied). */
+  async #validate(catalog: EventCatalog, events: readonly SendEvent[], what: (index: number) => string): Promise<SendEvent[]> {
+    return Promise.all(
+      events.map(async (event, index) => {
+        // The shape (type, data present…) is checked first, so a missing type is not called unknown.
+        const checked = parseOrThrow(sendEventSchema, event, what(index))
+        return { ...event, data: await validateEventData(catalog, checked.type, checked.data, what(index)) }
+      }),
+    )
   }
 
   /** Resolves once every send accepted so far is written (or failed). */
@@ -172,14 +213,15 @@ export class Sender {
     return results
   }
 
-  #prepare(input: SendEvent, what: string): Prepared {
+  #prepare(input: SendEvent, what: string, test: boolean): Prepared {
     const event = parseOrThrow(sendEventSchema, input, what)
     const now = this.#deps.now()
     const id = newMessageId(now)
     const createdAt = new Date(now)
     let payload: string
     try {
-      payload = JSON.stringify({ type: event.type, timestamp: createdAt.toISOString(), data: event.data })
+      const envelope = { type: event.type, timestamp: createdAt.toISOString(), data: event.data }
+      payload = JSON.stringify(test ? { ...envelope, test: true } : envelope)
     } catch (error) {
       throw new ValidationError(`Invalid ${what}: data is not JSON-serialisable (${(error as Error).message}).`, [
         { path: ['data'], message: 'not JSON-serialisable' },

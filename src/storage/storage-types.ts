@@ -109,6 +109,9 @@ export type EndpointPatch = Partial<Omit<EndpointRecord, 'id' | 'createdAt' | 'u
   updatedAt: Date
 }
 
+/** What `insertEndpointOnce` did: stored the endpoint, or found one with its uid in its tenant. */
+export type EndpointInsertResult = { inserted: true } | { inserted: false; existing: EndpointRecord }
+
 /** Filter of `relay.deliveries.list()`. */
 export interface DeliveryFilter extends PageOptions {
   status?: DeliveryStatus | readonly DeliveryStatus[] | undefined
@@ -181,7 +184,7 @@ export type InboundInsertResult = { inserted: true } | { inserted: false; existi
 export interface InboundSettlement {
   id: string
   owner: string
-  status: Extract<InboundStatus, 'pending' | 'processed' | 'dead'>
+  status: Extract<InboundStatus, 'pending' | 'processed' | 'unhandled' | 'dead'>
   nextAttemptAt: Date | null
   /** True when the handlers ran (the attempt count goes up); false for a hand-back. */
   attempted: boolean

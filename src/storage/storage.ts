@@ -17,6 +17,7 @@ export type {
   PageOptions,
   EndpointFilter,
   EndpointPatch,
+  EndpointInsertResult,
   DeliveryFilter,
   AttemptFilter,
   ClaimOptions,
@@ -56,6 +57,7 @@ export interface Storage
    * has ended (other processes on the file poll).
    */
   readonly wakeups?: StorageWakeups
+
 
   /** Creates or upgrades the tables. Idempotent; safe when several processes call it at once. */
   migrate(): Promise<void>

@@ -210,12 +210,29 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect(badRecover.status).toBe(400)
 
         expect((await call('GET', '/nowhere')).json.error.code).toBe('ROUTE_NOT_FOUND')
-        const wrongMethod = await call('PUT', '/endpoints')
+        const wrongMethod = await call('DELETE', '/endpoints')
         expect(wrongMethod.status).toBe(405)
-        expect(wrongMethod.headers.get('allow')).toBe('GET, POST')
+        expect(wrongMethod.headers.get('allow')).toBe('GET, POST, PUT')
         const missing = await call('GET', '/endpoints/ep_missing')
         expect(missing.status).toBe(404)
         expect(missing.json.error).toEqual({ code: 'NOT_FOUND', message: 'Endpoint "ep_missing" does not exist.' })
+      })
+
+      it('registers endpoints by uid: POST answers 201 then 200 with the same one, PUT upserts, GET finds it by uid', async () => {
+        const uid = `adm-${framework.name.replace(/\W+/g, '-')}`
+        const created = await call('POST', '/endpoints', { uid, tenant: 'acme', url: 'http://127.0.0.1:9/uid' })
+        expect(created.status).toBe(201)
+        expect(created.json).toMatchObject({ uid, created: true })
+        const again = await call('POST', '/endpoints', { uid, tenant: 'acme', url: 'http://127.0.0.1:9/other' })
+        expect(again.status).toBe(200)
+        expect(again.json).toMatchObject({ id: (created.json as { id: string }).id, url: 'http://127.0.0.1:9/uid', created: false })
+        const upserted = await call('PUT', '/endpoints', { uid, tenant: 'acme', url: 'http://127.0.0.1:9/v2' })
+        expect(upserted.status).toBe(200)
+        expect(upserted.json).toMatchObject({ id: (created.json as { id: string }).id, url: 'http://127.0.0.1:9/v2', updated: true })
+        expect((await call('GET', `/endpoints/${uid}?tenant=acme`)).json).toMatchObject({ id: (created.json as { id: string }).id })
+        expect((await call('GET', `/endpoints/${uid}`)).status).toBe(404)
+        expect((await call('PUT', '/endpoints', { url: 'http://127.0.0.1:9/v2' })).status).toBe(400)
+        await relay.endpoints.delete((created.json as { id: string }).id)
       })
 
       it('serves every route: endpoints, secrets, messages, deliveries, attempts, DLQ, recover, stats, inbound, health', async () => {
@@ -231,6 +248,10 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect(created.json.secret).toMatch(/^whsec_/)
         const id: string = created.json.id
         const other = await hit('POST', '/endpoints', '/endpoints', { url: down.url, tenant: 'acme' })
+        const upserted = await hit('PUT', '/endpoints', '/endpoints', { uid: 'acme-eu', tenant: 'acme', url: down.url })
+        expect(upserted.status).toBe(201)
+        expect(upserted.json).toMatchObject({ uid: 'acme-eu', created: true })
+        await call('DELETE', `/endpoints/${upserted.json.id}`)
         const listed = await hit('GET', '/endpoints', '/endpoints?limit=1')
         expect(listed.json.data).toHaveLength(1)
         expect(listed.json.nextCursor).toEqual(expect.any(String))
@@ -327,6 +348,13 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect((await hit('POST', '/inbound/:id/replay', `/inbound/${inbound[1]!.id}/replay`)).json).toEqual({ replayed: true })
         await eventually(async () => expect((await call('GET', '/inbound?status=dead')).json.data).toHaveLength(2))
         expect((await hit('POST', '/inbound/replay', '/inbound/replay', { all: true })).json).toEqual({ matched: 2, changed: 2 })
+
+        // Without a catalog: an empty catalog, the document, and a webhook.test ping.
+        expect((await hit('GET', '/catalog', '/catalog', undefined)).json).toEqual({ data: [], nextCursor: null })
+        expect((await hit('GET', '/openapi.json', '/openapi.json', undefined)).json.openapi).toBe('3.1.0')
+        const ping = await hit('POST', '/endpoints/:id/test', `/endpoints/${id}/test`, {})
+        expect(ping.status).toBe(201)
+        expect(ping.json).toMatchObject({ type: 'webhook.test', deliveryIds: [expect.stringMatching(/^dlv_/)] })
 
         expect([...exercised].sort()).toEqual([...ADMIN_ROUTES].sort())
       })

@@ -241,7 +241,7 @@ describeEachStorage('operating the relay', (ctx) => {
     const result = await relay.purge({ olderThan: '1h', batchSize: 2, onProgress: (p) => progress.push(p.deliveries) })
     // The 3 old successes and their attempts go; their messages stay: each still has a pending
     // delivery. The old message that had no delivery at all goes.
-    expect(result).toEqual({ deliveries: 3, attempts: 3, messages: 1, inbound: 0 })
+    expect(result).toEqual({ deliveries: 3, attempts: 3, messages: 1, inbound: 0, portalSessions: 0 })
     expect(progress.slice(0, 2)).toEqual([2, 3])
     for (const sent of old) {
       const message = await relay.messages.get(sent.messageId)
@@ -252,7 +252,7 @@ describeEachStorage('operating the relay', (ctx) => {
     const attempts = table(storage, 'attempts')
     const left = await attempts.db.selectFrom(attempts.name).select('delivery_id').execute()
     expect(left).toHaveLength(5) // 3 failed attempts of pending deliveries + 2 of the recent message
-    expect(await relay.purge({ olderThan: '1h' })).toEqual({ deliveries: 0, attempts: 0, messages: 0, inbound: 0 })
+    expect(await relay.purge({ olderThan: '1h' })).toEqual({ deliveries: 0, attempts: 0, messages: 0, inbound: 0, portalSessions: 0 })
   })
 
   it('purges on a schedule with the retention option', async () => {

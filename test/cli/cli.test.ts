@@ -243,6 +243,28 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     expect(await cliJson('inbound', 'replay', '--all')).toEqual({ matched: 0, changed: 0 })
   })
 
+  it('adds an endpoint idempotently with --uid, gets it by uid, and lists and replays unhandled inbound webhooks', async () => {
+    const first = await cliJson('endpoints', 'add', 'http://127.0.0.1:9/uid', '--allow-private', '--uid', 'customer-42', '--tenant', 'acme')
+    expect(first).toMatchObject({ uid: 'customer-42', created: true })
+    const again = await cliJson('endpoints', 'add', 'http://127.0.0.1:9/other', '--allow-private', '--uid', 'customer-42', '--tenant', 'acme')
+    expect(again).toMatchObject({ id: first.id, secret: first.secret, url: 'http://127.0.0.1:9/uid', created: false })
+    expect((await cli('endpoints', 'add', 'http://127.0.0.1:9/other', '--allow-private', '--uid', 'customer-42', '--tenant', 'acme')).stdout).toMatch(/no: it existed/)
+    expect(await cliJson('endpoints', 'get', 'customer-42', '--tenant', 'acme')).toMatchObject({ id: first.id, uid: 'customer-42' })
+    expect((await cli('endpoints', 'get', 'customer-42')).stderr).toMatch(/does not exist/)
+    await relay.endpoints.delete(first.id)
+
+    const unhandled = {
+      source: 'shop', type: 'order.created', payload: '{}', headers: {}, status: 'unhandled' as const, attempts: 0, nextAttemptAt: null,
+      leaseOwner: null, lastError: null, deadReason: null, receivedAt: new Date(), updatedAt: new Date(), processedAt: new Date(),
+    }
+    await storage.insertInboundMessage({ ...unhandled, id: 'in_cli_unhandled_1', webhookId: 'wh_cli_1' })
+    await storage.insertInboundMessage({ ...unhandled, id: 'in_cli_unhandled_2', webhookId: 'wh_cli_2' })
+    expect((await cliJson('inbound', 'list', '--status', 'unhandled')).data).toHaveLength(2)
+    expect(await cliJson('inbound', 'replay', '--unhandled', '--all')).toEqual({ matched: 2, changed: 2 })
+    expect((await cliJson('inbound', 'list', '--status', 'pending', '--source', 'shop')).data).toHaveLength(2)
+    await storage.discardInboundMessages(['in_cli_unhandled_1', 'in_cli_unhandled_2'], ['pending'], new Date())
+  })
+
   it('purges what ended long ago, with progress, and leaves pending work', async () => {
     const d = deliveries()
     const old = await d.db.selectFrom(d.name).select('id').where('status', '=', 'pending').limit(700).execute()
@@ -258,7 +280,7 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     const left = await d.db.selectFrom(d.name).select(['status', (eb) => eb.fn.countAll().as('n')]).groupBy('status').execute()
     // discarded: the dead letter discarded above, and the test delivery of the endpoint deleted above.
     expect(Object.fromEntries(left.map((s) => [s.status, Number(s.n)]))).toEqual({ pending: 499, discarded: 2 })
-    expect(await cliJson('purge', '--older-than', '2d')).toEqual({ deliveries: 0, attempts: 0, messages: 0, inbound: 0 })
+    expect(await cliJson('purge', '--older-than', '2d')).toEqual({ deliveries: 0, attempts: 0, messages: 0, inbound: 0, portalSessions: 0 })
   })
 
   it('resends a message and deletes an endpoint, keeping its history', async () => {

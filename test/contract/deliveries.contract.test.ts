@@ -416,4 +416,35 @@ describeEachStorage('storage: operating on deliveries', ({ env }) => {
     expect((await s.getDelivery(a!.id))!.lastStatusCode).toBeNull()
     expect((await s.getDelivery(a!.id))!.lastError).toBe('ECONNREFUSED')
   })
+
+  it('claims and settles outside a transaction the application holds open, after it ends, whatever it does', async () => {
+    // SQLite runs the claim and the settle straight on the one connection: they must wait for the
+    // application's transaction instead of landing inside it (and being rolled back with it).
+    const s = await env().freshStorage()
+    const { deliveries } = await seedDeliveries(s, 2)
+    const [first] = await s.claimDeliveries({ owner: 'w1', limit: 1, leaseMs: LEASE, now: at(0) })
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const rolledBack = aMessage()
+    const app = s
+      .transaction(async (tx) => {
+        await tx.insertMessage(rolledBack, null)
+        await held
+        throw new Error('the application rolls back')
+      })
+      .catch((error: unknown) => error)
+    const settled = s.settle([
+      { deliveryId: first!.delivery.id, owner: 'w1', status: 'succeeded', nextAttemptAt: null, at: at(10), attempt: anAttempt(first!.delivery) },
+    ])
+    const claimed = s.claimDeliveries({ owner: 'w2', limit: 5, leaseMs: LEASE, now: at(20) })
+    release()
+    expect(await app).toBeInstanceOf(Error)
+    await settled
+    const other = deliveries.find((d) => d.id !== first!.delivery.id)!
+    expect((await claimed).map((c) => c.delivery.id)).toEqual([other.id])
+    expect((await s.getDelivery(first!.delivery.id))!.status).toBe('succeeded')
+    expect((await s.listAttempts({ deliveryId: first!.delivery.id, limit: 10 })).data).toHaveLength(1)
+    expect(await s.getMessage(rolledBack.id)).toBeUndefined()
+    expect((await s.getDelivery(other.id))!.leaseOwner).toBe('w2')
+  })
 })

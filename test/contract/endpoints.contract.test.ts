@@ -32,6 +32,67 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
     expect(stored!.secrets[1]!.expiresAt).toBeInstanceOf(Date)
   })
 
+  it('stores an endpoint with a uid once per tenant, endpoints without a tenant counting as one tenant', async () => {
+    const s = await env().freshStorage()
+    const first = anEndpoint({ uid: 'customer-42' })
+    expect(await s.insertEndpointOnce(first)).toEqual({ inserted: true })
+    expect(await s.getEndpoint(first.id)).toEqual(first)
+    // NULL tenants: the uniqueness must hold here too (NULLs are distinct in unique indexes).
+    const again = anEndpoint({ uid: 'customer-42', url: 'https://example.com/other' })
+    expect(await s.insertEndpointOnce(again)).toEqual({ inserted: false, existing: first })
+    expect(await s.getEndpoint(again.id)).toBeUndefined()
+    // Another tenant may use the same uid.
+    const acme = anEndpoint({ uid: 'customer-42', tenant: 'acme' })
+    expect(await s.insertEndpointOnce(acme)).toEqual({ inserted: true })
+    expect((await s.getEndpointByUid('customer-42', null))?.id).toBe(first.id)
+    expect((await s.getEndpointByUid('customer-42', 'acme'))?.id).toBe(acme.id)
+    expect(await s.getEndpointByUid('customer-42', 'globex')).toBeUndefined()
+    expect(await s.getEndpointByUid('nobody', null)).toBeUndefined()
+    // Endpoints without a uid never conflict.
+    expect(await s.insertEndpointOnce(anEndpoint({ uid: 'x' }))).toEqual({ inserted: true })
+    await s.insertEndpoint(anEndpoint())
+    await s.insertEndpoint(anEndpoint())
+  })
+
+  it('stores one endpoint for 20 concurrent registrations of one uid', async () => {
+    const s = await env().freshStorage()
+    const copies = Array.from({ length: 20 }, (_, i) => anEndpoint({ uid: 'same', tenant: 't1', url: `https://example.com/${i}` }))
+    const results = await Promise.all(copies.map((e) => s.insertEndpointOnce(e)))
+    expect(results.filter((r) => r.inserted)).toHaveLength(1)
+    const winner = copies[results.findIndex((r) => r.inserted)]!
+    for (const r of results) if (!r.inserted) expect(r.existing.id).toBe(winner.id)
+    expect((await s.listEndpoints({ tenant: 't1' })).data.map((e) => e.id)).toEqual([winner.id])
+  })
+
+  it('frees a uid when its endpoint is deleted, and moves it with a tenant change', async () => {
+    const s = await env().freshStorage()
+    const old = anEndpoint({ uid: 'reuse-me', tenant: 'u1' })
+    await s.insertEndpointOnce(old)
+    expect(await s.deleteEndpoint(old.id, at(10))).toBe(true)
+    expect(await s.getEndpointByUid('reuse-me', 'u1')).toBeUndefined()
+    const next = anEndpoint({ uid: 'reuse-me', tenant: 'u1' })
+    expect(await s.insertEndpointOnce(next)).toEqual({ inserted: true })
+
+    expect(await s.updateEndpoint(next.id, { updatedAt: new Date(), tenant: 'u2', uid: 'reuse-me' })).toMatchObject({ tenant: 'u2', uid: 'reuse-me' })
+    expect(await s.getEndpointByUid('reuse-me', 'u1')).toBeUndefined()
+    expect((await s.getEndpointByUid('reuse-me', 'u2'))?.id).toBe(next.id)
+    expect(await s.updateEndpoint(next.id, { updatedAt: new Date(), tenant: 'u2', uid: null })).toMatchObject({ uid: null })
+    expect(await s.getEndpointByUid('reuse-me', 'u2')).toBeUndefined()
+  })
+
+  it('stores retry schedules by event type beside the schedule, and patches them together', async () => {
+    const endpoint = anEndpoint({ retrySchedule: null, retryByType: { 'invoice.paid': [10_000], 'order.*': [60_000, 120_000] } })
+    await storage().insertEndpoint(endpoint)
+    expect(await storage().getEndpoint(endpoint.id)).toEqual(endpoint)
+    const both = await storage().updateEndpoint(endpoint.id, { updatedAt: new Date(), retrySchedule: [5_000], retryByType: { 'invoice.*': [1_000] }, updatedAt: at(3) })
+    expect(both).toMatchObject({ retrySchedule: [5_000], retryByType: { 'invoice.*': [1_000] } })
+    // Without schedules by type the column holds the plain array it always held.
+    const plain = await storage().updateEndpoint(endpoint.id, { updatedAt: new Date(), retrySchedule: [7_000], retryByType: null, updatedAt: at(4) })
+    expect(plain).toMatchObject({ retrySchedule: [7_000], retryByType: null })
+    const cleared = await storage().updateEndpoint(endpoint.id, { updatedAt: new Date(), retrySchedule: null, retryByType: null, updatedAt: at(5) })
+    expect(cleared).toMatchObject({ retrySchedule: null, retryByType: null })
+  })
+
   it('returns undefined for an endpoint that does not exist', async () => {
     expect(await storage().getEndpoint('ep_missing')).toBeUndefined()
   })
@@ -57,13 +118,13 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
     })
     expect(await storage().getEndpoint(endpoint.id)).toEqual(updated)
 
-    const reenabled = await storage().updateEndpoint(endpoint.id, { disabledAt: null, disabledReason: null, updatedAt: at(11) })
+    const reenabled = await storage().updateEndpoint(endpoint.id, { updatedAt: new Date(), disabledAt: null, disabledReason: null, updatedAt: at(11) })
     expect(reenabled?.disabledAt).toBeNull()
     expect(reenabled?.description).toBe('before')
   })
 
   it('returns undefined when patching an endpoint that does not exist', async () => {
-    expect(await storage().updateEndpoint('ep_missing', { url: 'https://example.com', updatedAt: at(1) })).toBeUndefined()
+    expect(await storage().updateEndpoint('ep_missing', { updatedAt: new Date(), url: 'https://example.com', updatedAt: at(1) })).toBeUndefined()
   })
 
   it('lists endpoints newest first, filtered by tenant and disabled state', async () => {
@@ -133,7 +194,7 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
     expect((await s.listEndpoints({})).data.map((e) => e.id)).not.toContain(endpoint.id)
     expect(await s.transaction((tx) => tx.listRoutableEndpoints(null))).not.toContainEqual(expect.objectContaining({ id: endpoint.id }))
     expect(await s.transaction((tx) => tx.getEndpoints([endpoint.id]))).toEqual([])
-    expect(await s.updateEndpoint(endpoint.id, { description: 'x', updatedAt: at(4) })).toBeUndefined()
+    expect(await s.updateEndpoint(endpoint.id, { updatedAt: new Date(), description: 'x', updatedAt: at(4) })).toBeUndefined()
 
     // History stays: the deliveries and their attempts; what was unfinished is discarded.
     expect((await s.listAttempts({ endpointId: endpoint.id })).data).toHaveLength(2)

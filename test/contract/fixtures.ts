@@ -22,6 +22,7 @@ function id(prefix: 'msg' | 'ep' | 'dlv' | 'att' | 'in'): string {
 export function anEndpoint(overrides: Partial<EndpointRecord> = {}): EndpointRecord {
   return {
     id: id('ep'),
+    uid: null,
     tenant: null,
     url: 'https://example.com/webhooks',
     description: null,
@@ -31,6 +32,7 @@ export function anEndpoint(overrides: Partial<EndpointRecord> = {}): EndpointRec
     headers: {},
     metadata: {},
     retrySchedule: null,
+    retryByType: null,
     rateLimit: null,
     maxConcurrency: null,
     circuitBreaker: null,
@@ -38,6 +40,7 @@ export function anEndpoint(overrides: Partial<EndpointRecord> = {}): EndpointRec
     disabledAt: null,
     disabledReason: null,
     failingSince: null,
+    filter: null,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

@@ -192,6 +192,30 @@ describeEachStorage('storage: inbound messages', ({ env }) => {
     expect(await s.getInboundMessage(stolen!.id)).toMatchObject({ status: 'processing', leaseOwner: 'w2', attempts: 0 })
   })
 
+  it('settles a message no handler matched as unhandled: terminal, no attempt counted, replayable, purged by retention', async () => {
+    const s = await env().freshStorage()
+    const m = anInboundMessage({ nextAttemptAt: at(0), type: 'order.created' })
+    await s.insertInboundMessage(m)
+    await s.claimInboundMessages({ owner: 'w', limit: 1, leaseMs: LEASE, now: at(1) })
+    await s.settleInbound([{ id: m.id, owner: 'w', status: 'unhandled', nextAttemptAt: null, attempted: false, at: at(10) }])
+    expect(await s.getInboundMessage(m.id)).toMatchObject({ status: 'unhandled', attempts: 0, leaseOwner: null, nextAttemptAt: null, processedAt: at(10) })
+    // Not claimable: it waits for an operator (or a replay once a handler exists).
+    expect(await s.claimInboundMessages({ owner: 'w', limit: 10, leaseMs: LEASE, now: at(1_000_000) })).toEqual([])
+    expect((await s.listInboundMessages({ status: 'unhandled' })).data.map((x) => x.id)).toEqual([m.id])
+    expect((await s.relayStats({ since: at(0), until: at(100) }, at(100))).inbound).toMatchObject({ unhandled: 1, processed: 0, pending: 0 })
+
+    expect(await s.requeueInboundMessages([m.id], ['dead', 'unhandled'], at(20))).toEqual([m.id])
+    expect(await s.getInboundMessage(m.id)).toMatchObject({ status: 'pending', nextAttemptAt: at(20), processedAt: null })
+
+    // Retention takes unhandled messages like processed ones (senders send types apps ignore).
+    const old = anInboundMessage({ status: 'unhandled', nextAttemptAt: null, processedAt: at(5) })
+    const dead = anInboundMessage({ status: 'dead', nextAttemptAt: null, processedAt: at(5) })
+    for (const x of [old, dead]) await s.insertInboundMessage(x)
+    expect(await s.purgeInboundMessages(at(100), 100)).toBe(1)
+    expect(await s.getInboundMessage(old.id)).toBeUndefined()
+    expect(await s.getInboundMessage(dead.id)).toMatchObject({ status: 'dead' })
+  })
+
   it('keeps the attempt count and last error on a hand-back', async () => {
     const s = await env().freshStorage()
     const m = anInboundMessage({ nextAttemptAt: at(0) })

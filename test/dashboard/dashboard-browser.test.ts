@@ -147,9 +147,11 @@ describe.runIf(browserAvailable())('dashboard in a real browser (headless chromi
     const payload = page.locator('[data-testid="payload"]')
     await payload.waitFor()
     expect(await payload.textContent()).toContain(`<script>window.__pwned = 'script'</script>`)
-    await page.click('details summary')
-    await page.locator('details pre').waitFor()
-    expect(await page.locator('details pre').textContent()).toContain(`<img src=y onerror=`)
+    // The attempt's response body (its request headers are in the details above it).
+    const response = page.locator('details', { hasText: 'Response body' }).first()
+    await response.locator('summary').click()
+    await response.locator('pre').waitFor()
+    expect(await response.locator('pre').textContent()).toContain(`<img src=y onerror=`)
 
     await page.goto(`${dashboard.url}#/endpoints/${endpoint.id}`)
     await page.locator('text=Custom headers').waitFor()

@@ -201,7 +201,8 @@ describe('dashboard over HTTP (express)', () => {
       await eventually(async () => expect((await relay.deliveries.get(deliveryIds[0])).status).toBe('succeeded'))
       const got = receiver.requests.slice(before).find((r) => r.path.endsWith('/test-target'))!
       expect(got.headers['webhook-id']).toBe(messageId)
-      expect(JSON.parse(got.body)).toMatchObject({ type: 'webhook.test', data: { test: true, endpointId: endpoint.id } })
+      // Marked as a test in the signed body (endpoints.sendTest), beside the ping's data.
+      expect(JSON.parse(got.body)).toMatchObject({ type: 'webhook.test', test: true, data: { endpointId: endpoint.id } })
       expect((await session.change('POST', `api/endpoints/${endpoint.id}/test`, { type: 'bad type!' })).status).toBe(400)
       expect((await session.change('POST', 'api/endpoints/ep_missing/test')).status).toBe(404)
     } finally {

@@ -13,8 +13,8 @@ import { expressRawBody, type ExpressLikeRequest } from './raw-body.js'
  * app.post('/webhooks/stripe', expressReceiver(stripe))
  * app.use(express.json()) // the rest of the app, after
  */
-export function expressReceiver(
-  receiver: Receiver,
+export function expressReceiver<Events extends object>(
+  receiver: Receiver<Events>,
 ): (req: ExpressLikeRequest, res: ServerResponse, next: (error?: unknown) => void) => void {
   return function hookrelayExpressReceiver(req, res, next) {
     let leftUnread = false

@@ -19,7 +19,7 @@ export interface FastifyReceiverOptions {
  * @example
  * fastify.register(fastifyReceiver(stripe), { path: '/webhooks/stripe' })
  */
-export function fastifyReceiver(receiver: Receiver): FastifyPluginAsync<FastifyReceiverOptions> {
+export function fastifyReceiver<Events extends object>(receiver: Receiver<Events>): FastifyPluginAsync<FastifyReceiverOptions> {
   return async function hookrelayFastifyReceiver(fastify, options) {
     // Inside this plugin's scope only: every content type arrives as the raw bytes, unparsed.
     // Requests whose body was too large even to be read and discarded to its end.

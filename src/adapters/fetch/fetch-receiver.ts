@@ -12,7 +12,7 @@ import { readFetchBody } from './read-body.js'
  * // Hono
  * app.post('/webhooks/stripe', (c) => handleStripe(c.req.raw))
  */
-export function fetchReceiver(receiver: Receiver): (request: Request) => Promise<Response> {
+export function fetchReceiver<Events extends object>(receiver: Receiver<Events>): (request: Request) => Promise<Response> {
   return async function hookrelayFetchReceiver(request) {
     if (request.bodyUsed) {
       const response = await receiver.handle({

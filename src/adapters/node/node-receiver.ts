@@ -11,7 +11,7 @@ import { writeResponse } from './write-response.js'
  * http.createServer(nodeReceiver(stripe)).listen(3000)
  * // or route to it: if (req.url === '/webhooks/stripe') return handleStripe(req, res)
  */
-export function nodeReceiver(receiver: Receiver): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function nodeReceiver<Events extends object>(receiver: Receiver<Events>): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async function hookrelayNodeReceiver(req, res) {
     if (req.readableEnded) {
       // Something read the body before us; verifying an empty body would be a misleading 401.

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander'
-import type { InboundStatus } from '../../core/types.js'
+import { INBOUND_STATUSES, type InboundStatus } from '../../core/types.js'
 import type { DeadLetterBulkFilter } from '../../admin/dead-letters.js'
 import { ValidationError } from '../../core/errors.js'
 import type { BulkOptions, BulkResult } from '../../core/operations.js'
@@ -8,16 +8,18 @@ import { intArg, timeArg } from '../args.js'
 import { examples, type CliContext, type GlobalOptions } from '../context.js'
 import { time } from '../output.js'
 
-const INBOUND_STATUSES: readonly InboundStatus[] = ['pending', 'processing', 'processed', 'dead', 'discarded']
-
 type Verb = 'replay' | 'discard'
-type FilterOpts = { endpoint?: string; tenant?: string; eventType?: string; source?: string; type?: string; since?: Date; until?: Date }
+type FilterOpts = {
+  endpoint?: string; tenant?: string; eventType?: string; source?: string; type?: string; since?: Date; until?: Date; unhandled?: boolean
+}
 type BulkOpts = FilterOpts & { all?: boolean; batchSize?: number }
 
 /** One dead-letter queue as the CLI drives it: outbound deliveries or received webhooks. */
 interface Queue {
   name: string
   addFilters(command: Command): Command
+  /** Options only `replay` and `discard` take. */
+  addBulkOptions?(command: Command): Command
   filterOf(opts: FilterOpts): object
   one(relay: Relay, verb: Verb, id: string): Promise<boolean>
   many(relay: Relay, verb: Verb, filter: object, options: BulkOptions): Promise<BulkResult>
@@ -51,7 +53,9 @@ const inbound: Queue = {
     ...(opts.type && { type: opts.type }),
     ...(opts.since && { since: opts.since }),
     ...(opts.until && { until: opts.until }),
+    ...(opts.unhandled && { status: 'unhandled' as const }),
   }),
+  addBulkOptions: (command) => command.option('--unhandled', 'the webhooks no handler matched (status unhandled) instead of the dead ones'),
   one: async (relay, verb, id) => (verb === 'replay' ? (await relay.inbound.replay(id)).replayed : (await relay.inbound.discard(id)).discarded),
   many: (relay, verb, filter, options) => (verb === 'replay' ? relay.inbound.replayMany(filter, options) : relay.inbound.discardMany(filter, options)),
 }
@@ -59,19 +63,19 @@ const inbound: Queue = {
 /** `replay` and `discard` of one queue: by ids, or by a filter (or `--all`), never both. */
 function bulkCommands(group: Command, queue: Queue, cli: CliContext, example: string): void {
   for (const verb of ['replay', 'discard'] as const) {
+    const command = queue.addFilters(
+      group
+        .command(`${verb} [ids...]`)
+        .description(verb === 'replay' ? `put ${queue.name} back in the queue, due now (idempotent)` : `give up on ${queue.name} for good`),
+    )
     examples(
-      queue
-        .addFilters(
-          group
-            .command(`${verb} [ids...]`)
-            .description(verb === 'replay' ? `put ${queue.name} back in the queue, due now (idempotent)` : `give up on ${queue.name} for good`),
-        )
+      (queue.addBulkOptions?.(command) ?? command)
         .option('--all', `${verb} every one`)
         .option('--batch-size <n>', 'rows per batch (1-1000)', intArg(1000)),
       [`${example} ${verb} <id> <id>`, `${example} ${verb} --since 2h`],
     ).action(
       cli.withRelay(async (relay: Relay, globals: GlobalOptions, ids: string[], opts: BulkOpts) => {
-        const filter = queue.filterOf(opts)
+        const { status: _status, ...filter } = queue.filterOf(opts) as { status?: string }
         let result: BulkResult
         if (ids.length > 0) {
           if (Object.keys(filter).length > 0 || opts.all) throw new ValidationError('Give ids or a filter (or --all), not both.')
@@ -82,7 +86,7 @@ function bulkCommands(group: Command, queue: Queue, cli: CliContext, example: st
             throw new ValidationError(`Give ids, a filter (see --help), or --all to ${verb} every one of the ${queue.name}.`)
           }
           const options = { onProgress: cli.progress(verb === 'replay' ? 'replayed' : 'discarded'), ...(opts.batchSize && { batchSize: opts.batchSize }) }
-          result = await queue.many(relay, verb, filter, options)
+          result = await queue.many(relay, verb, queue.filterOf(opts), options)
         }
         cli.print(globals, result, () =>
           verb === 'replay'
@@ -121,10 +125,10 @@ export function deadLetterCommands(program: Command, cli: CliContext): void {
   const received = program.command('inbound').description('received webhooks: list, get, and their dead letters (replay, discard)')
   examples(
     inbound.addFilters(received.command('list').description('received webhooks, newest first'))
-      .addOption(new Option('--status <status>', 'only this status (dead: the inbound dead letters)').choices(INBOUND_STATUSES))
+      .addOption(new Option('--status <status>', 'only this status (dead: the inbound dead letters; unhandled: no handler matched)').choices(INBOUND_STATUSES))
       .option('--limit <n>', 'at most n (1-1000)', intArg(1000), 50)
       .option('--cursor <cursor>', 'the next page, from a previous nextCursor'),
-    ['hookrelay inbound list --status dead', 'hookrelay inbound list --source stripe --since 1h'],
+    ['hookrelay inbound list --status dead', 'hookrelay inbound list --status unhandled', 'hookrelay inbound list --source stripe --since 1h'],
   ).action(
     cli.withRelay(async (relay, globals, opts: FilterOpts & { status?: InboundStatus; limit: number; cursor?: string }) => {
       const page = await relay.inbound.list({ ...inbound.filterOf(opts), ...(opts.status && { status: opts.status }), limit: opts.limit, ...(opts.cursor && { cursor: opts.cursor }) })

@@ -45,17 +45,19 @@ export function endpointCommands(program: Command, cli: CliContext): void {
   examples(
     endpoints
       .command('add <url>')
-      .description('create an endpoint and print it with its signing secret')
+      .description('create an endpoint and print it with its signing secret; with --uid, idempotent (an existing one is printed unchanged)')
+      .option('--uid <uid>', 'your own id of the endpoint, unique per tenant: adding it again returns the existing endpoint')
       .option('--event-type <type...>', "event types to receive ('order.*' wildcards); default every type")
       .option('--channel <channel...>', 'channels to receive; default every channel')
       .option('--tenant <tenant>', 'the tenant it belongs to')
       .option('--description <text>', 'a description')
       .option('--allow-private', 'allow a loopback or private address (local development only)'),
-    ["hookrelay endpoints add https://example.com/hooks --event-type 'order.*' --tenant acme"],
+    ["hookrelay endpoints add https://example.com/hooks --event-type 'order.*' --tenant acme", 'hookrelay endpoints add https://example.com/hooks --uid customer-42'],
   ).action(
-    withRelay(async (relay, globals, url: string, opts: { eventType?: string[]; channel?: string[]; tenant?: string; description?: string }) => {
+    withRelay(async (relay, globals, url: string, opts: { uid?: string; eventType?: string[]; channel?: string[]; tenant?: string; description?: string }) => {
       const endpoint = await relay.endpoints.create({
         url,
+        ...(opts.uid && { uid: opts.uid }),
         ...(opts.eventType && { eventTypes: opts.eventType }),
         ...(opts.channel && { channels: opts.channel }),
         ...(opts.tenant && { tenant: opts.tenant }),
@@ -64,6 +66,8 @@ export function endpointCommands(program: Command, cli: CliContext): void {
       print(globals, endpoint, () =>
         cli.details([
           ['id', endpoint.id],
+          ['uid', endpoint.uid],
+          ['created', endpoint.created ? 'now' : 'no: it existed (printed unchanged)'],
           ['url', endpoint.url],
           ['event types', endpoint.eventTypes.length ? endpoint.eventTypes : '*'],
           ['tenant', endpoint.tenant],
@@ -73,12 +77,19 @@ export function endpointCommands(program: Command, cli: CliContext): void {
     }),
   )
 
-  examples(endpoints.command('get <id>').description('one endpoint with its settings (never its secret)'), ['hookrelay endpoints get ep_01J…']).action(
-    withRelay(async (relay, globals, id: string) => {
-      const e = await relay.endpoints.get(id)
+  examples(
+    endpoints
+      .command('get <id-or-uid>')
+      .description('one endpoint with its settings (never its secret), by id or by uid')
+      .option('--tenant <tenant>', 'the tenant a uid is looked up in (default: no tenant)'),
+    ['hookrelay endpoints get ep_01J…', 'hookrelay endpoints get customer-42 --tenant acme'],
+  ).action(
+    withRelay(async (relay, globals, id: string, opts: { tenant?: string }) => {
+      const e = await relay.endpoints.get(id, opts.tenant ? { tenant: opts.tenant } : {})
       print(globals, e, () =>
         cli.details([
           ['id', e.id],
+          ['uid', e.uid],
           ['url', e.url],
           ['description', e.description],
           ['tenant', e.tenant],
@@ -160,20 +171,21 @@ export function endpointCommands(program: Command, cli: CliContext): void {
   examples(
     endpoints
       .command('test <id>')
-      .description("queue a test message for one endpoint (the app's workers deliver it)")
-      .option('--type <type>', 'event type of the test message', 'hookrelay.test')
-      .option('--data <json>', 'the payload data', jsonArg),
-    ['hookrelay endpoints test ep_01J…', `hookrelay endpoints test ep_01J… --type order.created --data '{"id":"ord_1"}'`],
+      .description("send a test message to one endpoint only, marked \"test\": true (the app's workers deliver it)")
+      .option('--type <type>', "event type: with --catalog its first example is sent; default a webhook.test ping")
+      .option('--data <json>', 'the data to send instead of the example', jsonArg),
+    [
+      'hookrelay endpoints test ep_01J…',
+      'hookrelay endpoints test ep_01J… --type order.created --catalog ./dist/events.js',
+      `hookrelay endpoints test ep_01J… --type order.created --data '{"id":"ord_1"}'`,
+    ],
   ).action(
-    withRelay(async (relay, globals, id: string, opts: { type: string; data?: unknown }) => {
-      const endpoint = await relay.endpoints.get(id)
-      const sent = await relay.send({
-        type: opts.type,
-        data: opts.data ?? { test: true, endpointId: id, sentAt: new Date().toISOString() },
-        endpointIds: [id],
-        ...(endpoint.tenant !== null && { tenant: endpoint.tenant }),
+    withRelay(async (relay, globals, id: string, opts: { type?: string; data?: unknown }) => {
+      const sent = await relay.endpoints.sendTest(id, {
+        ...(opts.type !== undefined && { type: opts.type }),
+        ...(opts.data !== undefined && { payload: opts.data }),
       })
-      print(globals, sent, () => `Queued test message ${sent.messageId} for ${id} (delivery ${sent.deliveryIds[0] ?? 'none'}).`)
+      print(globals, sent, () => `Queued test message ${sent.messageId} (${sent.type}) for ${id} (delivery ${sent.deliveryIds[0] ?? 'none'}).`)
     }),
   )
 }

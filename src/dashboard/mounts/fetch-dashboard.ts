@@ -1,11 +1,10 @@
 import type { Relay } from '../../relay.js'
-import { adminError } from '../../admin/admin-handlers.js'
+import { adminBodyTooLarge, MAX_ADMIN_BODY_BYTES, parseAdminBody } from '../../admin/admin-body.js'
 import { createDashboardHandler } from '../dashboard-handler.js'
 import { isStream, type DashboardRequest, type DashboardResponse } from '../dashboard-http.js'
 import { resolveDashboardOptions, type RoutedDashboardOptions } from '../dashboard-options.js'
 import { readFetchBody } from '../../adapters/fetch/read-body.js'
 
-const MAX_BODY = 1_048_576
 /** Chunks an SSE viewer may have unread before frames are skipped. */
 const STREAM_HIGH_WATER = 64
 
@@ -26,12 +25,16 @@ export function fetchDashboard(relay: Relay, options: RoutedDashboardOptions): (
     const inside = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`)
     if (!inside) return new Response('Not found', { status: 404 })
     const path = basePath !== '' && url.pathname === basePath ? '' : url.pathname.slice(basePath.length)
-    const parsed = await toRequest(request, url, path, basePath)
-    return toResponse('path' in parsed ? await handle(parsed) : parsed, request.signal)
+    const response = await handle(toRequest(request, url, path, basePath))
+    // A refused request's body was never read: read and discard it (up to a bound) so that a client
+    // still sending reads the answer rather than a reset.
+    if (request.body !== null && !request.bodyUsed) await readFetchBody(request, 0).catch(() => undefined)
+    return toResponse(response, request.signal)
   }
 }
 
-async function toRequest(request: Request, url: URL, path: string, basePath: string): Promise<DashboardRequest | DashboardResponse> {
+/** A Fetch request as a dashboard request; its body is read only when the dashboard asks (once it let the request in). */
+function toRequest(request: Request, url: URL, path: string, basePath: string): DashboardRequest {
   const query: DashboardRequest['query'] = {}
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key)
@@ -41,19 +44,16 @@ async function toRequest(request: Request, url: URL, path: string, basePath: str
   request.headers.forEach((value, name) => {
     headers[name] = value
   })
-  let body: unknown
-  if (request.method !== 'GET' && request.method !== 'HEAD' && !request.bodyUsed) {
-    const { body: raw, complete } = await readFetchBody(request, MAX_BODY)
-    if (!complete) return adminError(413, 'PAYLOAD_TOO_LARGE', `Dashboard request bodies are limited to ${MAX_BODY} bytes.`)
-    if (raw.byteLength > 0) {
-      try {
-        body = JSON.parse(new TextDecoder().decode(raw))
-      } catch {
-        return adminError(400, 'INVALID_JSON', 'The request body is not valid JSON.')
-      }
+  const dashboardRequest: DashboardRequest = { method: request.method, path, basePath, query, headers }
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    dashboardRequest.readBody = async () => {
+      if (request.bodyUsed) return undefined
+      const { body, complete } = await readFetchBody(request, MAX_ADMIN_BODY_BYTES)
+      if (!complete) throw adminBodyTooLarge()
+      return parseAdminBody(body)
     }
   }
-  return { method: request.method, path, basePath, query, body, headers }
+  return dashboardRequest
 }
 
 function toResponse(response: DashboardResponse, signal: AbortSignal): Response {

@@ -27,7 +27,8 @@ export function nodeDashboard(
       return
     }
     const path = basePath !== '' && url.pathname === basePath ? '' : url.pathname.slice(basePath.length)
-    const request = await toDashboardRequest(req, { path, basePath, search: url.search })
-    writeDashboardResponse(req, res, 'path' in request ? await handle(request) : request)
+    const { request, leftUnread } = toDashboardRequest(req, { path, basePath, search: url.search })
+    const response = await handle(request)
+    writeDashboardResponse(req, res, response, leftUnread())
   }
 }

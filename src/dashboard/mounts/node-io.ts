@@ -1,55 +1,51 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { adminError } from '../../admin/admin-handlers.js'
+import { adminBodyTooLarge, MAX_ADMIN_BODY_BYTES, parseAdminBody } from '../../admin/admin-body.js'
 import { readRawBody } from '../../adapters/node/read-raw-body.js'
 import { isStream, type DashboardRequest, type DashboardResponse } from '../dashboard-http.js'
 
-/** Largest request body the dashboard reads, in bytes (its changes are small JSON objects). */
-const MAX_BODY = 1_048_576
-
 /**
  * A Node request as a dashboard request. `path` is the part after the mount; `parsedBody` is what a
- * framework's body parser left (used as is), else the body is read and parsed as JSON here.
+ * framework's JSON body parser left (used as is). Otherwise the body is read and parsed by
+ * `readBody`, which the dashboard calls only once the request was let in (authorised, CSRF
+ * checked): a refused request's body is never read. `leftUnread()` says whether the answer must
+ * close the connection (bytes of a huge body are still on the wire).
  */
-export async function toDashboardRequest(
+export function toDashboardRequest(
   req: IncomingMessage,
   where: { path: string; basePath: string; search: string; parsedBody?: unknown },
-): Promise<DashboardRequest | DashboardResponse> {
+): { request: DashboardRequest; leftUnread: () => boolean } {
   const params = new URLSearchParams(where.search)
   const query: DashboardRequest['query'] = {}
   for (const key of new Set(params.keys())) {
     const values = params.getAll(key)
     query[key] = values.length === 1 ? values[0] : values
   }
-  let body: unknown = undefined
   const parsed = where.parsedBody
   const method = (req.method ?? 'GET').toUpperCase()
-  if (parsed !== undefined && !(parsed instanceof Uint8Array) && typeof parsed !== 'string') {
-    body = parsed
-  } else if (method !== 'GET' && method !== 'HEAD') {
-    const raw =
-      parsed instanceof Uint8Array || typeof parsed === 'string'
-        ? Buffer.from(parsed)
-        : req.readableEnded
-          ? Buffer.alloc(0)
-          : await readRawBody(req, MAX_BODY).then(
-              (r) => r.body,
-              () => Buffer.alloc(0),
-            )
-    if (raw.length > MAX_BODY) return adminError(413, 'PAYLOAD_TOO_LARGE', `Dashboard request bodies are limited to ${MAX_BODY} bytes.`)
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw.toString('utf8'))
-      } catch {
-        return adminError(400, 'INVALID_JSON', 'The request body is not valid JSON.')
-      }
+  let unread = false
+  const readBody = async (): Promise<unknown> => {
+    if (parsed !== undefined && !(parsed instanceof Uint8Array) && typeof parsed !== 'string') return parsed
+    // express.raw()/express.text() in front leave bytes or text; otherwise read the stream.
+    if (parsed instanceof Uint8Array || typeof parsed === 'string') {
+      if (Buffer.byteLength(parsed) > MAX_ADMIN_BODY_BYTES) throw adminBodyTooLarge()
+      return parseAdminBody(parsed)
     }
+    if (req.readableEnded) return undefined
+    const raw = await readRawBody(req, MAX_ADMIN_BODY_BYTES)
+    unread = raw.leftUnread
+    if (!raw.complete) throw adminBodyTooLarge()
+    return parseAdminBody(raw.body)
   }
-  return { method, path: where.path, basePath: where.basePath, query, body, headers: req.headers }
+  const request: DashboardRequest = { method, path: where.path, basePath: where.basePath, query, headers: req.headers }
+  if (method !== 'GET' && method !== 'HEAD') request.readBody = readBody
+  return { request, leftUnread: () => unread }
 }
 
-/** Writes a dashboard answer; a stream stays open until the client goes away. */
-export function writeDashboardResponse(req: IncomingMessage, res: ServerResponse, response: DashboardResponse): void {
+/** Writes a dashboard answer (`close`: the request body was left unread); a stream stays open until the client goes away. */
+export function writeDashboardResponse(req: IncomingMessage, res: ServerResponse, response: DashboardResponse, close = false): void {
   if (res.headersSent || res.destroyed) return
+  // Bytes of a refused or oversized body are still on the wire: this connection cannot be reused.
+  if (close) res.setHeader('connection', 'close')
   if (isStream(response.body)) {
     res.writeHead(response.status, response.headers)
     res.flushHeaders()

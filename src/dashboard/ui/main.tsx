@@ -2,6 +2,7 @@ import { render } from 'preact'
 import { isPortal, portalTenant, portalTheme, title } from './api.js'
 import { connectLive } from './live.js'
 import { href, useRoute } from './router.js'
+import { CatalogView } from './views/catalog.js'
 import { DeadLettersView } from './views/dead-letters.js'
 import { EndpointDetailView } from './views/endpoint-detail.js'
 import { EndpointsView } from './views/endpoints.js'
@@ -15,6 +16,7 @@ const NAV: readonly (readonly [string, string])[] = isPortal
       ['endpoints', 'Endpoints'],
       ['messages', 'Messages'],
       ['dlq', 'Dead letters'],
+      ['catalog', 'Event types'],
     ]
   : [
       ['', 'Overview'],
@@ -22,6 +24,7 @@ const NAV: readonly (readonly [string, string])[] = isPortal
       ['messages', 'Messages'],
       ['dlq', 'Dead letters'],
       ['inbound', 'Inbound'],
+      ['catalog', 'Event types'],
     ]
 
 function App() {
@@ -32,6 +35,7 @@ function App() {
   if (section === 'endpoints') view = id ? <EndpointDetailView id={id} /> : <EndpointsView />
   else if (section === 'messages') view = id ? <MessageDetailView id={id} /> : <MessagesView route={route} />
   else if (section === 'dlq') view = <DeadLettersView route={route} />
+  else if (section === 'catalog') view = <CatalogView />
   else if (section === 'inbound' && !isPortal) view = id ? <InboundDetailView id={id} /> : <InboundView route={route} />
   else view = isPortal ? <EndpointsView /> : <OverviewView />
   return (

@@ -39,6 +39,8 @@ export interface Attempt {
   error: string | null
   outcome: 'succeeded' | 'failed' | 'dead'
   trigger: 'scheduled' | 'manual'
+  /** The request headers as sent, signature and custom header values redacted; null when the endpoint is gone. */
+  requestHeaders?: Record<string, string> | null
 }
 
 export interface Endpoint {

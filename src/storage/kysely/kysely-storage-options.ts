@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, SqliteDatabase } from 'kysely'
 import type { StorageDialect } from '../dialect/dialect.js'
 import type { Migration } from '../migrations/index.js'
 import type { StorageWakeups } from '../storage.js'
@@ -30,4 +30,9 @@ export interface KyselyStorageOptions {
   readonly wakeups?: StorageWakeups
   /** How `send()`'s writes are made on this database (`storeMessages`), given the real table names. */
   readonly messageStore: (tables: SendTables) => MessageStore
+  /**
+   * SQLite: the better-sqlite3 connection `db` runs on. When given, the claim and the settle run
+   * on it synchronously while Kysely's connection is held, instead of a Kysely round per statement.
+   */
+  readonly sqliteConnection?: SqliteDatabase
 }

@@ -6,10 +6,11 @@ import { runTransaction } from './run-transaction.js'
 import type { StorageDialect } from '../dialect/dialect.js'
 import { migrations as allMigrations, type Migration } from '../migrations/index.js'
 import { toMillis } from '../schema/row-mappers.js'
+import { kyselyPortalSessions, type PortalSessionStore } from './portal-sessions.js'
 import { TABLE_NAMES, type HookrelayDatabase } from '../schema/database.js'
 import type {
   AttemptFilter, ClaimedDelivery, ClaimOptions, DeliveryFilter, DueDelivery, DeliverySettlement, EndpointFilter,
-  EndpointHealthUpdate, EndpointPatch, InboundFilter, InboundInsertResult, InboundSettlement, OutgoingMessage, Page,
+  EndpointHealthUpdate, EndpointInsertResult, EndpointPatch, InboundFilter, InboundInsertResult, InboundSettlement, OutgoingMessage, Page,
   Storage, StorageTransaction, StorageWakeups, StoredMessage,
 } from '../storage.js'
 import { buildStatements, type KyselyStorageStatements } from './kysely-storage-statements.js'
@@ -23,8 +24,11 @@ import { settleDeliveries } from './delivery-queue/settle-batches.js'
 import { settleInboundMessages } from './inbound/settle-inbound-batches.js'
 import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-queue/delivery-claims.js'
+import { SqliteHotPath } from '../dialect/sqlite/sqlite-hot-path.js'
 import { claimInboundMessages, insertInboundMessages } from './inbound/inbound-operations.js'
 import * as endpointRows from './endpoints/endpoint-rows.js'
+import { endpointNoticeStore, type EndpointNoticeStore } from './endpoints/endpoint-notices.js'
+import { getEndpointByUid, insertEndpointOnce } from './endpoints/endpoint-uid-rows.js'
 import * as reads from './delivery-log/record-reads.js'
 import * as transitions from './delivery-log/status-transitions.js'
 import * as inboundReads from './inbound/inbound-reads.js'
@@ -44,6 +48,8 @@ export type { KyselyStorageOptions } from './kysely-storage-options.js'
 export class KyselyStorage implements Storage {
   readonly dialect: StorageDialect['name']
   readonly wakeups?: StorageWakeups
+  readonly notices: EndpointNoticeStore
+  readonly portalSessions: PortalSessionStore
   readonly #raw: Kysely<any>
   readonly #db: Db
   readonly #sqlDialect: StorageDialect
@@ -57,6 +63,8 @@ export class KyselyStorage implements Storage {
   /** The inbound claim's text by shape (sources, ids), built once (see `sql/claim-inbound.ts`). */
   readonly #inboundClaimSql = new Map<string, string>()
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
+  /** SQLite: the claim and the settle run synchronously on the connection (see `sqlite-hot-path.ts`). */
+  readonly #hotPath: SqliteHotPath | undefined
   #closed: Promise<void> | undefined
   #databaseId: Promise<string> | undefined
 
@@ -72,9 +80,14 @@ export class KyselyStorage implements Storage {
     this.#announce = options.announce
     if (options.wakeups) this.wakeups = options.wakeups
     this.#db = this.#scope(options.db)
+    this.notices = endpointNoticeStore(this.#db)
+    this.portalSessions = kyselyPortalSessions(() => this.#db)
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `${this.#sqlDialect.quote(this.#schema)}.`) + this.#sqlDialect.quote(this.tableName(table))
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)
+    const hotTables = { attempts: quoted('attempts'), deliveries: quoted('deliveries'), endpoints: quoted('endpoints') }
+    const connection = options.sqliteConnection
+    this.#hotPath = connection && new SqliteHotPath(options.db, connection, this.#sqlDialect, hotTables, this.#statements.claimSql)
   }
 
   /**
@@ -139,6 +152,14 @@ export class KyselyStorage implements Storage {
     return endpointRows.getEndpoint(this.#db, id)
   }
 
+  insertEndpointOnce(endpoint: EndpointRecord): Promise<EndpointInsertResult> {
+    return insertEndpointOnce(this.#db, endpoint)
+  }
+
+  getEndpointByUid(uid: string, tenant: string | null): Promise<EndpointRecord | undefined> {
+    return getEndpointByUid(this.#db, uid, tenant)
+  }
+
   async listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>> {
     return endpointRows.listEndpoints(this.#db, filter)
   }
@@ -185,6 +206,7 @@ export class KyselyStorage implements Storage {
 
   /** Claims due deliveries, oldest first, or only among `ids` (one statement, see `sql/claim-deliveries.ts`). */
   async #claim(options: ClaimOptions, ids: readonly string[] | undefined): Promise<ClaimedDelivery[]> {
+    if (this.#hotPath) return this.#hotPath.claim(options, ids)
     return claimDeliveryRows(this.#db, this.#sqlDialect, this.#statements.claimSql, options, ids)
   }
 
@@ -196,6 +218,7 @@ export class KyselyStorage implements Storage {
   }
 
   async settle(settlements: readonly DeliverySettlement[], endpointUpdates: readonly EndpointHealthUpdate[] = []): Promise<void> {
+    if (this.#hotPath) return this.#hotPath.settle(settlements, endpointUpdates)
     await settleDeliveries(this.#db, this.#statements.settleStatements, settlements, endpointUpdates)
   }
 

@@ -4,6 +4,12 @@ import { hotPathIndexes } from './003-hot-path-indexes.js'
 import { databaseIdentity } from './004-database-identity.js'
 import { endpointCircuitState } from './005-endpoint-circuit-state.js'
 import { endpointSoftDelete } from './006-endpoint-soft-delete.js'
+import { endpointUid } from './007-endpoint-uid.js'
+import { endpointFilter } from './009-endpoint-filter.js'
+import { endpointNotifications } from './010-endpoint-notifications.js'
+import { portalSessions } from './012-portal-sessions.js'
+import { searchIndexes } from './013-search-indexes.js'
+import { messageTrace } from './014-message-trace.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -16,4 +22,10 @@ export const migrations: readonly Migration[] = Object.freeze([
   databaseIdentity,
   endpointCircuitState,
   endpointSoftDelete,
+  endpointUid,
+  endpointFilter,
+  endpointNotifications,
+  portalSessions,
+  searchIndexes,
+  messageTrace,
 ])

@@ -1,5 +1,5 @@
 import type { EndpointRecord } from '../../core/types.js'
-import type { Page, EndpointFilter, EndpointPatch } from '../storage-types.js'
+import type { Page, EndpointFilter, EndpointPatch, EndpointInsertResult } from '../storage-types.js'
 
 /**
  * Endpoints as operators and workers keep them: the rows with their secrets, and the circuit state workers share. Used by `outbound/endpoints.ts`, the delivery gate and stored circuits.
@@ -9,8 +9,17 @@ export interface EndpointStore {
   /** Stores a new endpoint (its secrets included). */
   insertEndpoint(endpoint: EndpointRecord): Promise<void>
 
+  /**
+   * Stores an endpoint that has a `uid` unless its tenant already has a live endpoint with that
+   * uid, which it then returns instead. Concurrent calls with one uid store one endpoint.
+   */
+  insertEndpointOnce(endpoint: EndpointRecord): Promise<EndpointInsertResult>
+
   /** The endpoint, or `undefined` if it does not exist. */
   getEndpoint(id: string): Promise<EndpointRecord | undefined>
+
+  /** The live endpoint with this uid in `tenant` (`null`: no tenant), or `undefined`. */
+  getEndpointByUid(uid: string, tenant: string | null): Promise<EndpointRecord | undefined>
 
   /** Endpoints matching `filter`, newest first, a page at a time. */
   listEndpoints(filter: EndpointFilter): Promise<Page<EndpointRecord>>

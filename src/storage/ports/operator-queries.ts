@@ -1,3 +1,5 @@
+import type { PortalSessionStore } from '../kysely/portal-sessions.js'
+import type { EndpointNoticeStore } from '../kysely/endpoints/endpoint-notices.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from '../operations.js'
 import type { Page, InboundFilter } from '../storage-types.js'
 
@@ -24,10 +26,16 @@ export interface OperatorQueries {
    */
   disableFailingEndpoints(failingBefore: Date, reason: string, at: Date): Promise<string[]>
 
+  /** Which failing shares were announced, per episode (owner notifications; see kysely/endpoints/endpoint-notices.ts). */
+  readonly notices: EndpointNoticeStore
+
+  /** Tenant portal links and sessions, shared by every process on the database (see `kysely/portal-sessions.ts`). */
+  readonly portalSessions: PortalSessionStore
+
   /**
    * Retention, one short transaction per call, at most `limit` rows each: deliveries that ended
    * (succeeded, dead, discarded) before `olderThan` with their attempts; messages created before
-   * `olderThan` without any delivery left; inbound messages processed or discarded before it.
+   * `olderThan` without any delivery left; inbound messages processed, unhandled or discarded before it.
    * Pending and in-flight work is never touched.
    */
   purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult>
@@ -35,6 +43,6 @@ export interface OperatorQueries {
   /** Deletes up to `limit` messages created before `olderThan` that have no deliveries left; returns how many. */
   purgeMessages(olderThan: Date, limit: number): Promise<number>
 
-  /** Deletes up to `limit` processed or discarded received webhooks that ended before `olderThan`; returns how many. */
+  /** Deletes up to `limit` processed, unhandled or discarded received webhooks that ended before `olderThan`; returns how many. */
   purgeInboundMessages(olderThan: Date, limit: number): Promise<number>
 }

@@ -1,3 +1,4 @@
+import type { PortalSessionsTable } from './portal-sessions.js'
 import type { AttemptsTable } from './attempts.js'
 import type { DeliveriesTable } from './deliveries.js'
 import type { EndpointsTable } from './endpoints.js'
@@ -7,6 +8,7 @@ import type { MetaTable } from './meta.js'
 import type { MigrationsTable } from './migrations.js'
 
 // The tables are declared beside their row mappers (one file per table); re-exported here for one import.
+export type { PortalSessionsTable } from './portal-sessions.js'
 export type { AttemptsTable, DeliveriesTable, EndpointsTable, InboundMessagesTable, MessagesTable, MetaTable, MigrationsTable }
 export type { Millis, NullableMillis } from './time.js'
 
@@ -26,6 +28,7 @@ export interface HookrelayDatabase {
   inbound_messages: InboundMessagesTable
   migrations: MigrationsTable
   meta: MetaTable
+  portal_sessions: PortalSessionsTable
 }
 
 /** The logical table names, which the prefix plugin renames. */
@@ -37,4 +40,5 @@ export const TABLE_NAMES = [
   'inbound_messages',
   'migrations',
   'meta',
+  'portal_sessions',
 ] as const satisfies readonly (keyof HookrelayDatabase)[]

@@ -1,3 +1,8 @@
+import { ValidationError } from '../../core/errors.js'
+import { filterToJsonPath } from '../../core/filters/filter-jsonpath.js'
+import { parseFilter } from '../../core/filters/parse-filter.js'
+import { retryFromColumn, retryToColumn } from './retry-schedule-column.js'
+import { endpointUidScope } from './endpoint-uid-scope.js'
 import type { Selectable } from 'kysely'
 import type { EndpointRecord } from '../../core/types.js'
 import { toDate, toNullableDate, toMillis, toNullableMillis, type Millis, type NullableMillis } from './time.js'
@@ -35,6 +40,17 @@ export interface EndpointsTable {
   circuit_open_until: NullableMillis
   /** When the endpoint was deleted; deleted endpoints keep their history until retention. */
   deleted_at: NullableMillis
+  /** The caller's id of the endpoint (migration 007); unique per tenant through `uid_scope`. */
+  uid: string | null
+  /** Unique: a hash of (tenant, uid), NULL without a uid or once deleted. See `endpointUidScope`. */
+  uid_scope: string | null
+  /** JSON `PayloadFilter` or NULL (migration 009). */
+  filter: string | null
+  /** The filter as a Postgres jsonpath (`filterToJsonPath`), which Postgres routes with; NULL without a filter. */
+  filter_jsonpath: string | null
+  /** The failing episode (its `failing_since`) last announced as `endpoint.failing`, and the share in percent (migration 010). */
+  failing_notified_since: NullableMillis
+  failing_notified_percent: number | null
 }
 
 /** Endpoint rows: the `endpoints` table's row as read, and the mappers to its record and back. */
@@ -53,6 +69,7 @@ export function secretsToJson(secrets: EndpointRecord['secrets']): string {
 export function endpointFromRow(row: EndpointRow): EndpointRecord {
   return {
     id: row.id,
+    uid: row.uid ?? null,
     tenant: row.tenant,
     url: row.url,
     description: row.description,
@@ -64,10 +81,11 @@ export function endpointFromRow(row: EndpointRow): EndpointRecord {
     })),
     headers: parseJson<Record<string, string>>(row.headers),
     metadata: parseJson<Record<string, unknown>>(row.metadata),
-    retrySchedule: parseNullableJson<number[]>(row.retry_schedule),
+    ...retryFromColumn(row.retry_schedule),
     rateLimit: parseNullableJson<EndpointRecord['rateLimit']>(row.rate_limit),
     maxConcurrency: row.max_concurrency,
     circuitBreaker: parseNullableJson<EndpointRecord['circuitBreaker']>(row.circuit_breaker),
+    filter: parseNullableJson<EndpointRecord['filter']>(row.filter),
     ordering: row.ordering,
     disabledAt: toNullableDate(row.disabled_at),
     disabledReason: row.disabled_reason,
@@ -80,6 +98,8 @@ export function endpointFromRow(row: EndpointRow): EndpointRecord {
 export function endpointToRow(endpoint: EndpointRecord) {
   return {
     id: endpoint.id,
+    uid: endpoint.uid,
+    uid_scope: endpointUidScope(endpoint.tenant, endpoint.uid),
     tenant: endpoint.tenant,
     url: endpoint.url,
     description: endpoint.description,
@@ -88,10 +108,11 @@ export function endpointToRow(endpoint: EndpointRecord) {
     secrets: secretsToJson(endpoint.secrets),
     headers: JSON.stringify(endpoint.headers),
     metadata: JSON.stringify(endpoint.metadata),
-    retry_schedule: endpoint.retrySchedule === null ? null : JSON.stringify(endpoint.retrySchedule),
+    retry_schedule: retryToColumn(endpoint.retrySchedule, endpoint.retryByType),
     rate_limit: endpoint.rateLimit === null ? null : JSON.stringify(endpoint.rateLimit),
     max_concurrency: endpoint.maxConcurrency,
     circuit_breaker: endpoint.circuitBreaker === null ? null : JSON.stringify(endpoint.circuitBreaker),
+    ...filterColumns(endpoint.filter),
     ordering: endpoint.ordering,
     disabled_at: toNullableMillis(endpoint.disabledAt),
     disabled_reason: endpoint.disabledReason,
@@ -104,7 +125,13 @@ export function endpointToRow(endpoint: EndpointRecord) {
 /** The columns an `EndpointPatch` changes; fields left `undefined` are not touched. */
 export function endpointPatchToRow(patch: Partial<EndpointRecord>): Partial<ReturnType<typeof endpointToRow>> {
   const row: Partial<ReturnType<typeof endpointToRow>> = {}
-  if (patch.tenant !== undefined) row.tenant = patch.tenant
+  if (patch.tenant !== undefined || patch.uid !== undefined) {
+    // The uniqueness key hashes both: whoever changes one passes the other as it stands.
+    if (patch.tenant === undefined || patch.uid === undefined) throw new TypeError('An endpoint patch changing tenant or uid must give both.')
+    row.tenant = patch.tenant
+    row.uid = patch.uid
+    row.uid_scope = endpointUidScope(patch.tenant, patch.uid)
+  }
   if (patch.url !== undefined) row.url = patch.url
   if (patch.description !== undefined) row.description = patch.description
   if (patch.eventTypes !== undefined) row.event_types = JSON.stringify(patch.eventTypes)
@@ -112,18 +139,30 @@ export function endpointPatchToRow(patch: Partial<EndpointRecord>): Partial<Retu
   if (patch.secrets !== undefined) row.secrets = secretsToJson(patch.secrets)
   if (patch.headers !== undefined) row.headers = JSON.stringify(patch.headers)
   if (patch.metadata !== undefined) row.metadata = JSON.stringify(patch.metadata)
-  if (patch.retrySchedule !== undefined) {
-    row.retry_schedule = patch.retrySchedule === null ? null : JSON.stringify(patch.retrySchedule)
+  if (patch.retrySchedule !== undefined || patch.retryByType !== undefined) {
+    row.retry_schedule = retryToColumn(patch.retrySchedule, patch.retryByType)
   }
   if (patch.rateLimit !== undefined) row.rate_limit = patch.rateLimit === null ? null : JSON.stringify(patch.rateLimit)
   if (patch.maxConcurrency !== undefined) row.max_concurrency = patch.maxConcurrency
   if (patch.circuitBreaker !== undefined) {
     row.circuit_breaker = patch.circuitBreaker === null ? null : JSON.stringify(patch.circuitBreaker)
   }
+  if (patch.filter !== undefined) Object.assign(row, filterColumns(patch.filter))
   if (patch.ordering !== undefined) row.ordering = patch.ordering
   if (patch.disabledAt !== undefined) row.disabled_at = toNullableMillis(patch.disabledAt)
   if (patch.disabledReason !== undefined) row.disabled_reason = patch.disabledReason
   if (patch.failingSince !== undefined) row.failing_since = toNullableMillis(patch.failingSince)
   if (patch.updatedAt !== undefined) row.updated_at = toMillis(patch.updatedAt)
   return row
+}
+
+/**
+ * The stored filter and its jsonpath form, written together so they never disagree. A filter
+ * reaching here was checked by the endpoint schema; one that does not parse is refused.
+ */
+function filterColumns(filter: EndpointRecord['filter']): { filter: string | null; filter_jsonpath: string | null } {
+  if (filter === null) return { filter: null, filter_jsonpath: null }
+  const parsed = parseFilter(filter)
+  if (!parsed.node) throw new ValidationError('Invalid endpoint filter.', parsed.issues.map((i) => ({ path: ['filter', ...i.path], message: i.message })))
+  return { filter: JSON.stringify(filter), filter_jsonpath: filterToJsonPath(parsed.node) }
 }

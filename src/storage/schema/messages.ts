@@ -14,6 +14,8 @@ export interface MessagesTable {
   idempotency_key: string | null
   /** Unique; computed by the caller (e.g. tenant + key). NULL never conflicts. */
   idempotency_scope: string | null
+  /** The W3C traceparent of the send span, when OpenTelemetry is on (migration 014). */
+  trace_context: string | null
   created_at: Millis
 }
 
@@ -29,6 +31,7 @@ export function messageFromRow(row: MessageRow): MessageRecord {
     channels: parseJson<string[]>(row.channels),
     idempotencyKey: row.idempotency_key,
     createdAt: toDate(row.created_at),
+    ...(row.trace_context ? { traceContext: row.trace_context } : {}),
   }
 }
 
@@ -42,5 +45,6 @@ export function messageToRow(message: MessageRecord, idempotencyScope: string | 
     idempotency_key: message.idempotencyKey,
     idempotency_scope: idempotencyScope,
     created_at: toMillis(message.createdAt),
+    trace_context: message.traceContext ?? null,
   }
 }

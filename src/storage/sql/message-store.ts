@@ -11,7 +11,7 @@ export interface SendTables {
 
 /** The columns of a new message, in the order the send statements write them. */
 export const MESSAGE_COLUMNS =
-  'id, tenant, type, payload, channels, idempotency_key, idempotency_scope, created_at'
+  'id, tenant, type, payload, channels, idempotency_key, idempotency_scope, created_at, trace_context'
 
 /** The columns of a new delivery, in the order the send statements write them. */
 export const DELIVERY_COLUMNS =

@@ -41,7 +41,7 @@ export function settleInboundParameters(dialect: StorageDialect, batch: readonly
     COLUMNS,
     batch.map((s) => {
       const at = s.at.getTime()
-      const final = s.status === 'processed' || s.status === 'dead'
+      const final = s.status !== 'pending'
       return {
         id: s.id,
         owner: s.owner,

@@ -99,7 +99,7 @@ export const mountFetch: Mount = async (relay, options) => {
         method: req.method ?? 'GET',
         headers,
         signal: abort.signal,
-        ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
+        ...(hasBody ? { body: requestBody(req), duplex: 'half' } : {}),
       } as RequestInit),
     )
     res.writeHead(response.status, Object.fromEntries(response.headers))
@@ -108,6 +108,24 @@ export const mountFetch: Mount = async (relay, options) => {
   })
   await listen(server)
   return listening(server, closeServer(server))
+}
+
+/**
+ * The request body as a web stream. Unlike `Readable.toWeb`, a cancelled stream (the dashboard
+ * refused a huge body unread) discards what still arrives instead of throwing on enqueue.
+ */
+function requestBody(req: http.IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => open && controller.enqueue(new Uint8Array(chunk)))
+      req.on('end', () => open && ((open = false), controller.close()))
+      req.on('error', (error) => open && ((open = false), controller.error(error)))
+    },
+    cancel() {
+      open = false
+    },
+  })
 }
 
 export const mounts = { express: mountExpress, fastify: mountFastify, node: mountNode, fetch: mountFetch } as const

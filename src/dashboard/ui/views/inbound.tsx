@@ -22,7 +22,7 @@ export function InboundView({ route }: { route: Route }) {
         <input placeholder="event type" value={form.type} onInput={(e) => setForm({ ...form, type: (e.target as HTMLInputElement).value })} aria-label="type" />
         <select value={form.status} onChange={(e) => setForm({ ...form, status: (e.target as HTMLSelectElement).value })} aria-label="status">
           <option value="">any status</option>
-          {['pending', 'processing', 'processed', 'dead', 'discarded'].map((s) => (
+          {['pending', 'processing', 'processed', 'unhandled', 'dead', 'discarded'].map((s) => (
             <option value={s}>{s}</option>
           ))}
         </select>
@@ -80,7 +80,7 @@ export function InboundDetailView({ id }: { id: string }) {
     <Section
       title={`Inbound ${data.id}`}
       actions={
-        data.status === 'dead' ? (
+        data.status === 'dead' || data.status === 'unhandled' ? (
           <>
             <button class="primary" disabled={action.busy} onClick={() => action.run(() => change('POST', `inbound/${data.id}/replay`), reload)}>
               Replay

@@ -31,6 +31,11 @@ export function MessageDetailView({ id }: { id: string }) {
         <Pre text={prettyJson(message.payload)} testid="payload" />
       </Section>
       <ErrorBox error={action.error} />
+      {action.message && (
+        <div class="notice" role="status" data-testid="action-message">
+          {action.message}
+        </div>
+      )}
       {data.deliveries.map(({ delivery, endpoint, attempts }) => (
         <Section
           title={`Delivery to ${endpoint?.url ?? delivery.endpointId}`}
@@ -45,6 +50,21 @@ export function MessageDetailView({ id }: { id: string }) {
               {delivery.status === 'dead' && (
                 <button disabled={action.busy} onClick={() => action.run(() => change('POST', `dlq/${delivery.id}/discard`), reload)}>
                   Discard
+                </button>
+              )}
+              {(delivery.status === 'succeeded' || delivery.status === 'discarded') && (
+                <button
+                  disabled={action.busy}
+                  data-testid={`resend-${delivery.id}`}
+                  title="Send this message to this endpoint again: a new delivery, same webhook-id and body"
+                  onClick={() =>
+                    action.run(async () => {
+                      await change('POST', `messages/${encodeURIComponent(message.id)}/resend`, { endpointIds: [delivery.endpointId] })
+                      action.setMessage(`Resent to ${endpoint?.url ?? delivery.endpointId}.`)
+                    }, reload)
+                  }
+                >
+                  Resend
                 </button>
               )}
             </>
@@ -70,6 +90,12 @@ export function MessageDetailView({ id }: { id: string }) {
                   </span>
                 </div>
                 {attempt.error && <div class="attempt-error">{attempt.error}</div>}
+                {attempt.requestHeaders && (
+                  <details data-testid="request-headers">
+                    <summary>Request headers</summary>
+                    <HeaderTable headers={attempt.requestHeaders} />
+                  </details>
+                )}
                 {attempt.responseBody && (
                   <details>
                     <summary>Response body</summary>
@@ -82,5 +108,21 @@ export function MessageDetailView({ id }: { id: string }) {
         </Section>
       ))}
     </div>
+  )
+}
+
+/** Headers as text, one row each (values come from endpoint configuration: never markup). */
+function HeaderTable({ headers }: { headers: Record<string, string> }) {
+  return (
+    <table class="headers">
+      <tbody>
+        {Object.entries(headers).map(([name, value]) => (
+          <tr>
+            <th class="mono">{name}</th>
+            <td class="mono">{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   )
 }

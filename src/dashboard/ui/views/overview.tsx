@@ -34,7 +34,7 @@ export function OverviewView() {
         <Card label="Latency p50 / p95" value={`${ms(stats?.attempts.latency.p50Ms)} / ${ms(stats?.attempts.latency.p95Ms)}`} hint="1 h" />
         <Card label="Pending" value={String((stats?.deliveries.pending ?? 0) + (stats?.deliveries.delivering ?? 0))} hint={`lag ${ms(stats?.lagMs ?? 0)}`} testid="pending" />
         <Card label="Dead letters" value={<a href={href('/dlq')}>{String(stats?.deliveries.dead ?? 0)}</a>} tone={stats?.deliveries.dead ? 'bad' : undefined} testid="dead" />
-        <Card label="Inbound pending / dead" value={`${(stats?.inbound.pending ?? 0) + (stats?.inbound.processing ?? 0)} / ${stats?.inbound.dead ?? 0}`} />
+        <Card label="Inbound pending / dead / unhandled" value={`${(stats?.inbound.pending ?? 0) + (stats?.inbound.processing ?? 0)} / ${stats?.inbound.dead ?? 0} / ${stats?.inbound.unhandled ?? 0}`} />
         <Card label="Endpoints" value={String(stats?.endpoints.total ?? 0)} hint={`${stats?.endpoints.failing ?? 0} failing, ${stats?.endpoints.disabled ?? 0} disabled`} />
       </div>
       <div class="grid-2">
@@ -69,7 +69,7 @@ export function OverviewView() {
 function FeedItem({ event }: { event: LiveEvent }) {
   const d = event.data
   const messageId = typeof d.messageId === 'string' ? d.messageId : null
-  const tone = event.name.endsWith('succeeded') || event.name.endsWith('processed') || event.name === 'circuit.closed' ? 'ok' : event.name.endsWith('dead') || event.name.endsWith('failed') || event.name === 'error' || event.name.endsWith('rejected') || event.name === 'circuit.opened' ? 'bad' : event.name.endsWith('deferred') ? 'warn' : 'info'
+  const tone = event.name.endsWith('succeeded') || event.name.endsWith('processed') || event.name === 'circuit.closed' ? 'ok' : event.name.endsWith('dead') || event.name.endsWith('failed') || event.name === 'error' || event.name.endsWith('rejected') || event.name === 'circuit.opened' ? 'bad' : event.name.endsWith('deferred') || event.name === 'inbound.unhandled' ? 'warn' : 'info'
   const detail = [d.type, d.statusCode !== undefined && d.statusCode !== null ? `HTTP ${String(d.statusCode)}` : null, d.reason, d.error, d.source, d.attempt !== undefined ? `attempt ${String(d.attempt)}` : null]
     .filter((v) => v !== undefined && v !== null && v !== '')
     .map(String)

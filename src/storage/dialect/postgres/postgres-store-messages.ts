@@ -15,11 +15,21 @@ function deliveryIdSql(messageId: string, ordinal: string): string {
 /** Tenant equality where `null` (no tenant) equals `null`, written so the tenant index can serve it. */
 const sameTenant = (a: string, b: string) => `(${a} = ${b} or (${a} is null and ${b} is null))`
 
+/** Event types and channels of endpoint `e` matched against message `f`, as `matchesEventType`/`matchesChannels` do. */
+function routes(e: string, f: string): string {
+  return `(json_array_length(${e}.event_types::json) = 0 or exists (
+      select 1 from json_array_elements_text(${e}.event_types::json) as filters(filter)
+      where filter = '*' or filter = ${f}.type or (right(filter, 2) = '.*' and starts_with(${f}.type, left(filter, -1)))))
+    and (json_array_length(${e}.channels::json) = 0 or exists (
+      select 1 from json_array_elements_text(${e}.channels::json) as wanted(channel)
+      join json_array_elements_text(${f}.channels::json) as sent(channel) using (channel)))`
+}
+
 /**
  * The one statement `storeMessages` runs on Postgres, whatever the batch: data-modifying CTEs
  * insert the messages (`ON CONFLICT DO NOTHING` on the idempotency scope), route them to the
- * endpoints of their tenant (event types and channels matched in SQL, exactly as
- * `matchesEventType`/`matchesChannels` do), insert one delivery per target named after the
+ * endpoints of their tenant (event types, channels and payload filters matched in SQL, exactly as
+ * `matchesEventType`/`matchesChannels`/`matchesFilter` do), insert one delivery per target named after the
  * message (`deliveryIdOf`), read what duplicates point at, and `pg_notify` when deliveries were
  * written (heard on commit). Outside a transaction it commits on its own: one round trip per send.
  *
@@ -31,24 +41,31 @@ function storeStatement(tables: SendTables, notify: boolean): string {
   return `with input as (
   select * from json_to_recordset($1::json) as x(
     ord int, id text, tenant text, type text, payload text, channels text,
-    idempotency_key text, idempotency_scope text, created_at bigint, endpoint_ids json)
+    idempotency_key text, idempotency_scope text, created_at bigint, endpoint_ids json, trace_context text)
 ), inserted as (
   insert into ${M} (${MESSAGE_COLUMNS})
-  select id, tenant, type, payload, channels, idempotency_key, idempotency_scope, created_at from input order by ord
+  select id, tenant, type, payload, channels, idempotency_key, idempotency_scope, created_at, trace_context from input order by ord
   on conflict (idempotency_scope) do nothing
   returning id
 ), fresh as (
   select input.* from input join inserted using (id)
+), filtered as materialized (
+  -- The payloads of messages that some filtered endpoint of their tenant could receive, parsed
+  -- once per message (not once per endpoint); empty, and free, while no endpoint has a filter.
+  select f.id, f.created_at, f.tenant, f.type, f.channels, f.payload::jsonb as doc
+  from fresh f
+  where f.endpoint_ids is null and exists (
+    select 1 from ${E} e where e.filter_jsonpath is not null and e.disabled_at is null and e.deleted_at is null
+      and ${sameTenant('e.tenant', 'f.tenant')})
 ), targets as (
   select f.id as message_id, f.created_at, e.id as endpoint_id
   from fresh f join ${E} e on e.disabled_at is null and e.deleted_at is null and ${sameTenant('e.tenant', 'f.tenant')}
-  where f.endpoint_ids is null
-    and (json_array_length(e.event_types::json) = 0 or exists (
-      select 1 from json_array_elements_text(e.event_types::json) as filters(filter)
-      where filter = '*' or filter = f.type or (right(filter, 2) = '.*' and starts_with(f.type, left(filter, -1)))))
-    and (json_array_length(e.channels::json) = 0 or exists (
-      select 1 from json_array_elements_text(e.channels::json) as wanted(channel)
-      join json_array_elements_text(f.channels::json) as sent(channel) using (channel)))
+  where f.endpoint_ids is null and e.filter_jsonpath is null and ${routes('e', 'f')}
+  union all
+  -- Endpoints with a payload filter: the filter as jsonpath (see filterToJsonPath), as matchesFilter decides.
+  select f.id, f.created_at, e.id
+  from filtered f join ${E} e on e.disabled_at is null and e.deleted_at is null and ${sameTenant('e.tenant', 'f.tenant')}
+  where e.filter_jsonpath is not null and ${routes('e', 'f')} and jsonb_path_exists(f.doc, e.filter_jsonpath::jsonpath)
   union all
   select f.id, f.created_at, e.id
   from fresh f cross join lateral json_array_elements_text(f.endpoint_ids) as explicit(id)
@@ -145,6 +162,7 @@ export class PostgresStoreMessages implements MessageStore {
         idempotency_scope: idempotencyScope,
         created_at: m.createdAt.getTime(),
         endpoint_ids: endpointIds,
+        trace_context: m.traceContext ?? null,
       })),
     )
     const params = this.#channel === undefined ? [input] : [input, this.#channel]

@@ -57,8 +57,16 @@ export class PostgresWakeups implements StorageWakeups {
     this.#connector = connector
   }
 
-  async listen(onWake: () => void, onError: (error: Error) => void = () => undefined): Promise<() => Promise<void>> {
-    const channel = this.channel
+  listen(onWake: () => void, onError: (error: Error) => void = () => undefined): Promise<() => Promise<void>> {
+    return this.subscribe(this.channel, () => onWake(), onError)
+  }
+
+  /**
+   * Like `listen`, on any `channel`, with each notification's payload (`''` after a reconnection,
+   * for what was missed). The dashboard's fleet-wide live feed listens this way (`liveChannel`).
+   */
+  async subscribe(channel: string, onMessage: (payload: string) => void, onError: (error: Error) => void = () => undefined): Promise<() => Promise<void>> {
+    const onWake = () => onMessage('')
     const connector = this.#connector
     let stopped = false
     let current: PgListenClient | null = null
@@ -87,7 +95,7 @@ export class PostgresWakeups implements StorageWakeups {
       client.on('error', drop)
       client.on('end', () => drop(new Error('The LISTEN connection to Postgres ended.')))
       client.on('notification', (message) => {
-        if (message.channel === channel) onWake()
+        if (message.channel === channel) onMessage(message.payload ?? '')
       })
       try {
         await client.query(`LISTEN "${channel}"`)

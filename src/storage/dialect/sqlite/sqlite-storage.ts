@@ -145,6 +145,7 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
     tablePrefix: parsed.tablePrefix ?? 'hookrelay_',
     wakeups,
     messageStore: (tables) => new SqliteStoreMessages(tables, cached, (connection) => wakeups.afterOutboxWrite(connection)),
+    sqliteConnection: cached,
     // The checkpoint worker closes first, so the main connection's close checkpoints and removes
     // the WAL. Destroying the Kysely closes the database, so only do it for a database we opened.
     onClose: async () => {

@@ -1,6 +1,8 @@
 import { CompiledQuery, type Kysely, type SqliteDatabase } from 'kysely'
 import { HookrelayError, OutboxTransactionError } from '../../../core/errors.js'
 import { matchesChannels, matchesEventType } from '../../../core/event-type.js'
+import { CompiledFilters, LazyDocument } from '../../../core/filters/compiled-filters.js'
+import type { FilterMatcher } from '../../../core/filters/evaluate-filter.js'
 import { deliveryIdOf } from '../../../core/ids.js'
 import type { OutgoingMessage, StoredMessage } from '../../storage.js'
 import { checkExplicitTargets, explicitIds } from '../../sql/explicit-targets.js'
@@ -20,6 +22,8 @@ interface RoutableEndpoint {
   id: string
   eventTypes: string[]
   channels: string[]
+  /** The payload filter, compiled; null routes every message. */
+  filter: FilterMatcher | null
 }
 
 /** One statement the program asks to run; it is given back the rows. */
@@ -53,6 +57,7 @@ export class SqliteStoreMessages implements MessageStore {
   readonly #afterOutboxWrite: (connection?: TransactionState) => void
   readonly #texts = new Map<string, string>()
   #file: string | undefined
+  readonly #filters = new CompiledFilters()
 
   /**
    * `database` is the connection hookrelay's Kysely runs on (with its statement cache).
@@ -182,11 +187,11 @@ export class SqliteStoreMessages implements MessageStore {
       const some = items.filter((item) => (item.idempotencyScope !== null) === scoped)
       for (const chunk of powerOfTwoChunks(some)) {
         const text = this.#text(`messages:${scoped}:${chunk.length}`, () =>
-          `insert into ${this.#tables.messages} (${MESSAGE_COLUMNS}) values ${marks(chunk.length, 8)}` +
+          `insert into ${this.#tables.messages} (${MESSAGE_COLUMNS}) values ${marks(chunk.length, 9)}` +
             (scoped ? ' on conflict (idempotency_scope) do nothing returning id' : ''))
         const params: unknown[] = []
         for (const { message: m, idempotencyScope } of chunk) {
-          params.push(m.id, m.tenant, m.type, m.payload, JSON.stringify(m.channels), m.idempotencyKey, idempotencyScope, m.createdAt.getTime())
+          params.push(m.id, m.tenant, m.type, m.payload, JSON.stringify(m.channels), m.idempotencyKey, idempotencyScope, m.createdAt.getTime(), m.traceContext ?? null)
         }
         const rows = yield { text, params }
         if (scoped) for (const row of rows) inserted.add(row.id as string)
@@ -209,9 +214,17 @@ export class SqliteStoreMessages implements MessageStore {
         targets = [...endpointIds].sort()
       } else {
         let endpoints = routable.get(message.tenant)
-        if (!endpoints) routable.set(message.tenant, (endpoints = routableEndpoints(yield this.#routableQuery(message.tenant))))
+        if (!endpoints) {
+          routable.set(message.tenant, (endpoints = this.#routableEndpoints(yield this.#routableQuery(message.tenant))))
+        }
+        const document = new LazyDocument(message.payload)
         targets = endpoints
-          .filter((e) => matchesEventType(message.type, e.eventTypes) && matchesChannels(e.channels, message.channels))
+          .filter(
+            (e) =>
+              matchesEventType(message.type, e.eventTypes) &&
+              matchesChannels(e.channels, message.channels) &&
+              (e.filter === null || document.matches(e.filter)),
+          )
           .map((e) => e.id)
       }
       const at = message.createdAt.getTime()
@@ -260,9 +273,18 @@ export class SqliteStoreMessages implements MessageStore {
 
   #routableQuery(tenant: string | null): Query {
     const text = this.#text(tenant === null ? 'routable:null' : 'routable', () =>
-      `select id, event_types, channels from ${this.#tables.endpoints} ` +
+      `select id, event_types, channels, filter from ${this.#tables.endpoints} ` +
         `where disabled_at is null and deleted_at is null and tenant ${tenant === null ? 'is null' : '= ?'} order by id`)
     return { text, params: tenant === null ? [] : [tenant] }
+  }
+
+  #routableEndpoints(rows: readonly Record<string, unknown>[]): RoutableEndpoint[] {
+    return rows.map((row) => ({
+      id: row.id as string,
+      eventTypes: JSON.parse(row.event_types as string) as string[],
+      channels: JSON.parse(row.channels as string) as string[],
+      filter: row.filter === null ? null : this.#filters.get(row.filter as string),
+    }))
   }
 
   #text(key: string, build: () => string): string {
@@ -272,13 +294,6 @@ export class SqliteStoreMessages implements MessageStore {
   }
 }
 
-function routableEndpoints(rows: readonly Record<string, unknown>[]): RoutableEndpoint[] {
-  return rows.map((row) => ({
-    id: row.id as string,
-    eventTypes: JSON.parse(row.event_types as string) as string[],
-    channels: JSON.parse(row.channels as string) as string[],
-  }))
-}
 
 function wroteDeliveries(results: readonly StoredMessage[]): boolean {
   return results.some((r) => !r.duplicate && r.deliveries.length > 0)

@@ -19,7 +19,7 @@ import { claimDeliveriesParameters, claimDeliveriesSql, selectByIdsSql } from '.
 import { byId, checkClaimOptions, chunks, IDS_PER_STATEMENT, unique, type Db } from '../kysely-storage-helpers.js'
 
 /** A row of the claim statement: the delivery, with its message and endpoint (returned or read next). */
-type ClaimedRow = DeliveryRow & { message?: MessageRow | undefined; endpoint?: EndpointRow | null | undefined }
+export type ClaimedRow = DeliveryRow & { message?: MessageRow | undefined; endpoint?: EndpointRow | null | undefined }
 
 /** The claim statements' text, built once (see `sql/claim-deliveries.ts`). */
 export interface ClaimSql {
@@ -73,6 +73,11 @@ export async function claimDeliveryRows(
   const rows = result.rows
   if (rows.length === 0) return []
   if (!dialect.claimReturnsRelated) await readRelated(db, dialect, claimSql, rows)
+  return claimedFromRows(rows)
+}
+
+/** Claimed rows, each with its message and endpoint row attached, as claimed deliveries in id order. */
+export function claimedFromRows(rows: readonly ClaimedRow[]): ClaimedDelivery[] {
   const claimed = rows.map((row): ClaimedDelivery => {
     const delivery = deliveryFromRow(row)
     if (!row.message) {

@@ -1,3 +1,4 @@
+import { OPERATIONAL_TENANT } from '../../../core/operational.js'
 import type { EndpointRecord } from '../../../core/types.js'
 import { endpointFromRow, endpointPatchToRow, endpointToRow } from '../../schema/row-mappers.js'
 import type { EndpointFilter, EndpointPatch, Page } from '../../storage.js'
@@ -22,6 +23,9 @@ export async function listEndpoints(db: Db, filter: EndpointFilter): Promise<Pag
   let query = db.selectFrom('endpoints').selectAll().where('deleted_at', 'is', null)
   if (filter.tenant !== undefined) {
     query = filter.tenant === null ? query.where('tenant', 'is', null) : query.where('tenant', '=', filter.tenant)
+  } else {
+    // The operational webhook's endpoint is listed only when asked for by its tenant.
+    query = query.where((eb) => eb.or([eb('tenant', 'is', null), eb('tenant', '!=', OPERATIONAL_TENANT)]))
   }
   if (filter.disabled !== undefined) {
     query = query.where('disabled_at', filter.disabled ? 'is not' : 'is', null)

@@ -36,7 +36,8 @@ export async function softDeleteEndpoint(db: Db, id: string, at: number): Promis
       .execute()
     const result = await tx
       .updateTable('endpoints')
-      .set({ deleted_at: at, updated_at: at, circuit_open_until: null })
+      // uid_scope cleared: the uid may name a new endpoint; the deleted one keeps it for history.
+      .set({ deleted_at: at, updated_at: at, circuit_open_until: null, uid_scope: null })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst()

@@ -12,8 +12,11 @@ type Db = Kysely<HookrelayDatabase>
 
 /** Deliveries that will not change again on their own; only these are ever purged. */
 const ENDED_DELIVERY: DeliveryStatus[] = ['succeeded', 'dead', 'discarded']
-/** Inbound messages retention removes: handled or given up on by an operator. */
-const ENDED_INBOUND: InboundStatus[] = ['processed', 'discarded']
+/**
+ * Inbound messages retention removes: handled, unhandled (no handler wanted them: senders such as
+ * Stripe send many types an app ignores, which would otherwise pile up), or discarded.
+ */
+const ENDED_INBOUND: InboundStatus[] = ['processed', 'unhandled', 'discarded']
 
 // ---- endpoint health ----------------------------------------------------------------------------
 
@@ -100,7 +103,7 @@ export async function purgeMessagesBatch(db: Db, dialect: StorageDialect, olderT
   })
 }
 
-/** Deletes up to `limit` inbound messages processed or discarded before `olderThan`. */
+/** Deletes up to `limit` inbound messages processed, unhandled or discarded before `olderThan`. */
 export async function purgeInboundBatch(db: Db, dialect: StorageDialect, olderThan: Date, limit: number): Promise<number> {
   const cutoff = toMillis(olderThan)
   return runTransaction(db, async (tx) => {

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
-import type { DeliveryStatus, InboundStatus } from '../../../core/types.js'
+import { INBOUND_STATUSES, type DeliveryStatus } from '../../../core/types.js'
 import type {
   AttemptWindowStats,
   DeliveryCounts,
@@ -16,7 +16,6 @@ import type { HookrelayDatabase } from '../../schema/database.js'
 type Db = Kysely<HookrelayDatabase>
 
 const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivering', 'succeeded', 'dead', 'discarded']
-const INBOUND_STATUSES: readonly InboundStatus[] = ['pending', 'processing', 'processed', 'dead', 'discarded']
 
 function countsOf<S extends string>(statuses: readonly S[], rows: readonly { status: string; count: unknown }[]): Record<S, number> {
   const counts = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<S, number>

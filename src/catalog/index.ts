@@ -1,0 +1,5 @@
+export { defineEvents, EventCatalog, isEventCatalog, type EventDefinition, type EventSchemas } from './define-events.js'
+export type { CatalogEvents, CatalogInputs, SendEventFor } from './catalog-types.js'
+export type { CatalogEntry } from './catalog-listing.js'
+export { listCatalog } from './catalog-listing.js'
+export type { StandardSchemaV1, StandardSchemaProps, StandardIssue, StandardResult, InferInput, InferOutput } from './standard-schema.js'

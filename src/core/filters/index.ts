@@ -1,0 +1,5 @@
+export type { FilterIssue, FilterNode, FilterOperators, FilterScalar, PayloadFilter } from './payload-filter.js'
+export { FILTER_LIMITS, parseFilter } from './parse-filter.js'
+export { compileMatcher, matchesFilter, type FilterMatcher } from './evaluate-filter.js'
+export { filterToJsonPath } from './filter-jsonpath.js'
+export { CompiledFilters, LazyDocument } from './compiled-filters.js'
