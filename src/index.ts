@@ -1,6 +1,7 @@
 export { createRelay, Relay } from './relay.js'
 export type { MessageWithDeliveries, DeadLetterFilter, StartOptions } from './relay.js'
 export type { RelayOptions } from './relay-options.js'
+export type { InboundRelayOptions } from './inbound/inbound-settings.js'
 export type { RelayLogger } from './core/error-logger.js'
 export { sqliteStorage, postgresStorage, mysqlStorage } from './storage/index.js'
 export type * from './storage/index.js'

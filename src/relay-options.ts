@@ -7,6 +7,7 @@ import type { RelayLogger } from './core/error-logger.js'
 import { ValidationError } from './core/errors.js'
 import type { CircuitBreakerSettings, SigningScheme } from './core/types.js'
 import { circuitBreakerSchema, type CircuitBreakerInput } from './outbound/endpoint-input.js'
+import { inboundOptionsSchema, resolveInboundLimits, type InboundLimits, type InboundRelayOptions } from './inbound/inbound-settings.js'
 import { DURATION_HINT, durationCheck, parseOrThrow } from './core/validation.js'
 import type { Storage } from './storage/storage.js'
 import type { QueueDriver } from './queue/queue-driver.js'
@@ -104,6 +105,8 @@ export interface RelayOptions<TCatalog extends EventCatalog | undefined = EventC
     /** `User-Agent` of outbound requests. @default 'hookrelay/<version>' */
     userAgent?: string | undefined
   } | undefined
+  /** How received webhooks' handlers run; each field defaults to its `delivery` counterpart (see {@link InboundRelayOptions}). */
+  inbound?: InboundRelayOptions | undefined
   limits?: {
     /** Largest payload `send()` accepts, in bytes of the JSON body. @default 1048576 (1 MiB) */
     maxPayloadBytes?: number | undefined
@@ -226,6 +229,7 @@ const schema = z
       maxResponseBodyBytes: z.number().int().min(0).max(1_048_576).optional(),
       userAgent: z.string().min(1).optional(),
     }),
+    inbound: inboundOptionsSchema,
     limits: z.strictObject({ maxPayloadBytes: positiveInt.optional() }),
     network: z.strictObject({
       allowPrivate: z.boolean().optional(),
@@ -273,6 +277,8 @@ export interface ResolvedRelayOptions {
     maxResponseBodyBytes: number
     userAgent: string
   }
+  /** The `inbound` section; what it leaves out is taken from `delivery`. */
+  inbound: InboundLimits
   limits: { maxPayloadBytes: number }
   network: { allowPrivate: boolean; allowCidrs: string[] }
   /** `disableAfterMs: null`: never disable. */
@@ -302,6 +308,15 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
       [{ path: ['delivery', 'lease'], message: `must be at least delivery.timeout + ${LEASE_MARGIN_MS} ms` }],
     )
   }
+  const delivery = {
+    timeoutMs,
+    concurrency: o.delivery?.concurrency ?? 64,
+    batchSize: o.delivery?.batchSize ?? 50,
+    pollIntervalMs: toMilliseconds(o.delivery?.pollInterval ?? '1s', 'delivery.pollInterval'),
+    leaseMs,
+    maxResponseBodyBytes: o.delivery?.maxResponseBodyBytes ?? 4096,
+    userAgent: o.delivery?.userAgent ?? `hookrelay/${VERSION}`,
+  }
   return Object.freeze({
     signing: { scheme: o.signing?.scheme ?? 'standard', headerName: (o.signing?.headerName ?? 'stripe-signature').toLowerCase() },
     retry: {
@@ -320,15 +335,8 @@ export function resolveRelayOptions(input: RelayOptions | undefined): ResolvedRe
       windowMs: toMilliseconds(o.circuitBreaker?.window ?? '60s', 'circuitBreaker.window'),
       resetTimeoutMs: toMilliseconds(o.circuitBreaker?.resetTimeout ?? '30s', 'circuitBreaker.resetTimeout'),
     },
-    delivery: {
-      timeoutMs,
-      concurrency: o.delivery?.concurrency ?? 64,
-      batchSize: o.delivery?.batchSize ?? 50,
-      pollIntervalMs: toMilliseconds(o.delivery?.pollInterval ?? '1s', 'delivery.pollInterval'),
-      leaseMs,
-      maxResponseBodyBytes: o.delivery?.maxResponseBodyBytes ?? 4096,
-      userAgent: o.delivery?.userAgent ?? `hookrelay/${VERSION}`,
-    },
+    delivery,
+    inbound: resolveInboundLimits(o.inbound, delivery),
     limits: { maxPayloadBytes: o.limits?.maxPayloadBytes ?? 1_048_576 },
     network: { allowPrivate: o.network?.allowPrivate ?? false, allowCidrs: o.network?.allowCidrs ?? [] },
     endpointHealth: {

@@ -172,7 +172,12 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
       const send = (event: SendEvent) => this.#sender.send(event)
       this.#operational = new OperationalWebhook({ options: operational, storage: this.storage, guard: this.#guard, now, send, report })
     }
-    this.#inbound = new Inbound({ storage: this.storage, emit, options: this.#options, telemetry: this.#telemetry })
+    this.#inbound = new Inbound({
+      storage: this.storage,
+      emit,
+      settings: { ...this.#options.inbound, now: this.#options.now, stopTimeoutMs: this.#options.stopTimeoutMs },
+      telemetry: this.#telemetry,
+    })
     this.inbound = this.#inbound
 
     const storage = this.storage
@@ -234,12 +239,14 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
       maxResponseBodyBytes: this.#options.delivery.maxResponseBodyBytes,
       connectionsPerOrigin: this.#options.delivery.concurrency,
       connectTimeoutMs: this.#options.delivery.timeoutMs,
+      now: this.#options.now,
     })
     const circuits = new EndpointCircuits({
       defaults: this.#options.circuitBreaker,
       coordination: this.#circuitRecord,
       emit: this.#emit,
       probeTtlMs: this.#options.delivery.timeoutMs + 5_000,
+      now: this.#options.now,
     })
     this.#circuits = circuits
     const dispatcher = new Dispatcher({

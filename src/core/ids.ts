@@ -12,7 +12,7 @@ let lastRandom: number[] = []
  * A prefixed, time-sortable id (`msg_01JD…`): 10 characters of millisecond time and 16 of
  * randomness, like a ULID. Within a process ids are strictly increasing even inside one
  * millisecond (the random part counts up), so id order is send order: FIFO endpoints and cursors
- * rely on it.
+ * rely on it. `now` defaults to the wall clock for standalone use; the relay always passes its own.
  */
 export function newId(prefix: 'msg' | 'ep' | 'dlv' | 'att' | 'in', now = Date.now()): string {
   if (now > lastTime) {

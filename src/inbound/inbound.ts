@@ -5,9 +5,9 @@ import type { Emit } from '../core/emitter.js'
 import type { BulkOptions, BulkResult } from '../core/operations.js'
 import { NotFoundError, ValidationError } from '../core/errors.js'
 import { REPLAYABLE_INBOUND_STATUSES, type InboundMessageRecord } from '../core/types.js'
-import type { ResolvedRelayOptions } from '../relay-options.js'
 import type { InboundFilter, Page, Storage } from '../storage/storage.js'
 import { InboundProcessor, type HandlerSource } from './inbound-processor.js'
+import type { InboundSettings } from './inbound-settings.js'
 import { InboundWorker } from './inbound-worker.js'
 import { IntakeBatcher } from './intake-batcher.js'
 import { Receiver } from './receiver.js'
@@ -55,8 +55,9 @@ export type InboundBulkFilter = Omit<InboundFilter, 'status' | 'limit' | 'cursor
 export interface InboundDeps {
   storage: Storage
   emit: Emit
-  options: ResolvedRelayOptions
-  telemetry?: Telemetry | null
+  /** The `inbound` options with the relay's clock and stop timeout: not the whole relay's options. */
+  settings: InboundSettings
+  telemetry?: Telemetry | null | undefined
 }
 
 /**
@@ -79,8 +80,8 @@ export class Inbound implements InboundOperations {
     this.#processor = new InboundProcessor({
       storage: deps.storage,
       emit: deps.emit,
-      now: deps.options.now,
-      stopTimeoutMs: deps.options.stopTimeoutMs,
+      now: deps.settings.now,
+      stopTimeoutMs: deps.settings.stopTimeoutMs,
       source: (name) => this.#receivers.get(name),
       onDue: (at) => this.#worker?.wakeAt(at),
       telemetry: deps.telemetry ?? null,
@@ -101,10 +102,10 @@ export class Inbound implements InboundOperations {
       storage: this.#deps.storage,
       intake: this.#intake,
       emit: this.#deps.emit,
-      now: this.#deps.options.now,
+      now: this.#deps.settings.now,
       processor: this.#processor,
       owner: this.#inlineOwner,
-      leaseMs: this.#deps.options.delivery.leaseMs,
+      leaseMs: this.#deps.settings.leaseMs,
       wake: () => this.#worker?.wake(),
     })
     this.#receivers.set(options.name, receiver)
@@ -114,18 +115,18 @@ export class Inbound implements InboundOperations {
   /** Starts the worker that runs handlers of stored messages (with `relay.start()`). */
   start(): void {
     if (this.#worker) return
-    const { options } = this.#deps
+    const { settings } = this.#deps
     this.#worker = new InboundWorker({
       storage: this.#deps.storage,
       processor: this.#processor,
       emit: this.#deps.emit,
       sources: () => [...this.#receivers.values()].filter((r) => r.hasHandlers).map((r) => r.name),
       options: {
-        concurrency: options.delivery.concurrency,
-        batchSize: options.delivery.batchSize,
-        pollIntervalMs: options.delivery.pollIntervalMs,
-        leaseMs: options.delivery.leaseMs,
-        now: options.now,
+        concurrency: settings.concurrency,
+        batchSize: settings.batchSize,
+        pollIntervalMs: settings.pollIntervalMs,
+        leaseMs: settings.leaseMs,
+        now: settings.now,
       },
     })
     this.#worker.start()
@@ -149,26 +150,26 @@ export class Inbound implements InboundOperations {
   }
 
   async replay(id: string): Promise<{ replayed: boolean }> {
-    const { storage, options } = this.#deps
-    const changed = await storage.requeueInboundMessages([id], REPLAYABLE_INBOUND_STATUSES, new Date(options.now()))
+    const { storage, settings } = this.#deps
+    const changed = await storage.requeueInboundMessages([id], REPLAYABLE_INBOUND_STATUSES, new Date(settings.now()))
     if (changed.length > 0) this.#worker?.wake()
     else await this.get(id)
     return { replayed: changed.length > 0 }
   }
 
   async discard(id: string): Promise<{ discarded: boolean }> {
-    const { storage, options } = this.#deps
-    const changed = await storage.discardInboundMessages([id], REPLAYABLE_INBOUND_STATUSES, new Date(options.now()))
+    const { storage, settings } = this.#deps
+    const changed = await storage.discardInboundMessages([id], REPLAYABLE_INBOUND_STATUSES, new Date(settings.now()))
     if (changed.length === 0) await this.get(id)
     return { discarded: changed.length > 0 }
   }
 
   replayMany(filter: InboundBulkFilter = {}, bulk: BulkOptions = {}): Promise<BulkResult> {
-    const { storage, options } = this.#deps
+    const { storage, settings } = this.#deps
     return inBatches(
       (cursor, limit) => storage.listInboundMessageIds({ ...bulkFilter(filter), status: bulkStatus(filter), cursor, limit }),
       async (ids) => {
-        const changed = await storage.requeueInboundMessages(ids, [bulkStatus(filter)], new Date(options.now()))
+        const changed = await storage.requeueInboundMessages(ids, [bulkStatus(filter)], new Date(settings.now()))
         if (changed.length > 0) this.#worker?.wake()
         return changed
       },
@@ -177,10 +178,10 @@ export class Inbound implements InboundOperations {
   }
 
   discardMany(filter: InboundBulkFilter = {}, bulk: BulkOptions = {}): Promise<BulkResult> {
-    const { storage, options } = this.#deps
+    const { storage, settings } = this.#deps
     return inBatches(
       (cursor, limit) => storage.listInboundMessageIds({ ...bulkFilter(filter), status: bulkStatus(filter), cursor, limit }),
-      (ids) => storage.discardInboundMessages(ids, [bulkStatus(filter)], new Date(options.now())),
+      (ids) => storage.discardInboundMessages(ids, [bulkStatus(filter)], new Date(settings.now())),
       bulk,
     )
   }

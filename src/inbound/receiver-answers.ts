@@ -19,6 +19,8 @@ export interface Refusal {
   reason: string
   body: Record<string, unknown>
   headers?: Record<string, string>
+  /** The sender's webhook id, when the refusal came after it was read (for the `inbound.rejected` event). */
+  webhookId?: string | undefined
 }
 
 export function respond(status: number, body: Record<string, unknown>, headers?: Record<string, string>): ReceiverResponse {

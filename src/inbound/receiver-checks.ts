@@ -23,18 +23,21 @@ export interface ReceiverRequest {
 /** A check's verdict: the refusal to answer, or what the next step works on. */
 export type Checked<T> = { refusal: Refusal } | ({ refusal?: undefined } & T)
 
-function refuse(refusal: Refusal): { refusal: Refusal } {
+/** A raw request body with its headers, once the request is known to carry them. */
+export interface RawRequest {
+  body: string | Uint8Array
+  headers: NormalizedHeaders
+}
+
+/** The options the header check reads: which scheme, and whether id and type come from functions. */
+export type HeaderCheckOptions = Pick<ResolvedReceiverOptions, 'scheme' | 'webhookId' | 'eventType'>
+
+export function refuse(refusal: Refusal): { refusal: Refusal } {
   return { refusal }
 }
 
-/**
- * The checks before the signature, in order: a request object (500), POST (405), a raw body (500),
- * the size limit (413), the content type (415), required headers (400).
- */
-export function checkRequest(
-  request: ReceiverRequest,
-  o: ResolvedReceiverOptions,
-): Checked<{ body: string | Uint8Array; headers: NormalizedHeaders }> {
+/** A request object (500), sent with POST (405), with its raw body (500). */
+export function checkShape(request: ReceiverRequest): Checked<RawRequest> {
   if (request === null || typeof request !== 'object') {
     return refuse({ status: 500, reason: 'INVALID_REQUEST', body: { error: 'internal_error', message: 'receiver.handle() takes { body, headers }.' } })
   }
@@ -65,19 +68,27 @@ export function checkRequest(
       },
     })
   }
-  const headers = normalizeHeaders(request.headers)
+  return { body, headers: normalizeHeaders(request.headers) }
+}
 
+/** The body, and the length it declares, within `maxBodyBytes` (413). */
+export function checkSize<T extends RawRequest>(request: T, maxBodyBytes: number): Checked<T> {
+  const { body, headers } = request
   const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength
   const declared = Number(headerValue(headers, 'content-length') ?? 0)
-  if (size > o.maxBodyBytes || declared > o.maxBodyBytes) {
+  if (size > maxBodyBytes || declared > maxBodyBytes) {
     return refuse({
       status: 413,
       reason: 'PAYLOAD_TOO_LARGE',
-      body: { error: 'payload_too_large', message: `The body must be at most ${o.maxBodyBytes} bytes.` },
+      body: { error: 'payload_too_large', message: `The body must be at most ${maxBodyBytes} bytes.` },
     })
   }
+  return request
+}
 
-  const contentType = headerValue(headers, 'content-type')
+/** A JSON content type, when one is given (415). */
+export function checkMediaType<T extends { headers: NormalizedHeaders }>(request: T): Checked<T> {
+  const contentType = headerValue(request.headers, 'content-type')
   if (contentType !== undefined && !isJsonMediaType(contentType)) {
     return refuse({
       status: 415,
@@ -85,10 +96,14 @@ export function checkRequest(
       body: { error: 'unsupported_media_type', message: 'Send the webhook as application/json.' },
     })
   }
+  return request
+}
 
+/** The headers the scheme takes the webhook id and type from, unless functions give them (400). */
+export function checkHeaders<T extends { headers: NormalizedHeaders }>(request: T, o: HeaderCheckOptions): Checked<T> {
   const defaults = SCHEME_DEFAULTS[o.scheme]
   const required = [...(o.webhookId ? [] : defaults.idHeaders), ...(o.eventType ? [] : defaults.typeHeaders)].filter(
-    (name) => !headerValue(headers, name),
+    (name) => !headerValue(request.headers, name),
   )
   if (required.length > 0) {
     return refuse({
@@ -97,14 +112,20 @@ export function checkRequest(
       body: { error: 'missing_header', message: `Missing ${required.join(' and ')} header${required.length > 1 ? 's' : ''}.` },
     })
   }
-  return { body, headers }
+  return request
 }
 
 /**
  * The payload is stored as text, so it must be the bytes received, exactly: a body that is not
  * UTF-8 would be stored decoded (each bad byte replaced), not as it was signed. JSON between
- * systems is UTF-8 (RFC 8259 §8.1), so such a body is refused as not JSON.
+ * systems is UTF-8 (RFC 8259 §8.1), so such a body is refused as not JSON (400).
  */
+export function checkJson<T extends { body: string | Uint8Array }>(request: T): Checked<T & { text: string; payload: unknown }> {
+  const parsed = parseBody(request.body)
+  return parsed.refusal ? parsed : { ...request, text: parsed.text, payload: parsed.payload }
+}
+
+/** The body as text and as parsed JSON (see {@link checkJson}). */
 export function parseBody(body: string | Uint8Array): Checked<{ text: string; payload: unknown }> {
   let text: string
   if (typeof body === 'string') text = body

@@ -2,17 +2,17 @@ import type { Emit } from '../core/emitter.js'
 import { ValidationError } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import type { InboundMessageRecord, SigningScheme } from '../core/types.js'
-import { verify, WebhookVerificationError } from '../signing/index.js'
 import type { Storage } from '../storage/storage.js'
 import type { InboundHandler } from './handler.js'
 import type { InboundHandlerType, NoExplicitData, TypedInboundHandler, UntypedEvents } from './typed-events.js'
 import type { HandlerSource, InboundProcessor } from './inbound-processor.js'
 import type { IntakeBatcher } from './intake-batcher.js'
-import { DUPLICATE, inlineResponse, RECEIVED, respond, verificationRefusal, type Refusal, type ReceiverResponse } from './receiver-answers.js'
-import { checkRequest, parseBody, stringHeaders, type ReceiverRequest } from './receiver-checks.js'
-import type { InboundRequestView, ReceiverMode, ResolvedReceiverOptions } from './receiver-options.js'
+import { check } from './check-chain.js'
+import { DUPLICATE, inlineResponse, RECEIVED, respond, type Refusal, type ReceiverResponse } from './receiver-answers.js'
+import { checkHeaders, checkJson, checkMediaType, checkShape, checkSize, type ReceiverRequest } from './receiver-checks.js'
+import type { ReceiverMode, ResolvedReceiverOptions } from './receiver-options.js'
+import { checkIdentity, checkSignature, MAX_ID_LENGTH } from './receiver-verification.js'
 import { keptHeaders } from './request-headers.js'
-import { SCHEME_DEFAULTS } from './scheme-defaults.js'
 
 export type { ReceiverRequest } from './receiver-checks.js'
 export type { ReceiverResponse } from './receiver-answers.js'
@@ -31,8 +31,6 @@ export interface ReceiverDeps {
   /** A message was stored or a handler registered: workers in this process should look now. */
   wake(): void
 }
-
-const MAX_ID_LENGTH = 255
 
 /**
  * Takes webhooks in: verifies each request, refuses replays, stores each webhook once per sender
@@ -139,55 +137,16 @@ export class Receiver<Events extends object = UntypedEvents> implements HandlerS
 
   async #handle(request: ReceiverRequest): Promise<ReceiverResponse> {
     const o = this.#options
-    const checked = checkRequest(request, o)
-    if (checked.refusal) return this.#refuse(checked.refusal)
-    const { body, headers } = checked
-    const defaults = SCHEME_DEFAULTS[o.scheme]
-
-    let verifiedId: string | null
-    try {
-      verifiedId = verify({
-        scheme: o.scheme,
-        secrets: o.secrets,
-        payload: body,
-        headers,
-        tolerance: o.tolerance,
-        ...(o.headerName !== undefined ? { headerName: o.headerName } : {}),
-      }).id
-    } catch (error) {
-      if (!(error instanceof WebhookVerificationError)) throw error
-      return this.#refuse(verificationRefusal(error))
-    }
-
-    const parsed = parseBody(body)
-    if (parsed.refusal) return this.#refuse(parsed.refusal)
-    const { text, payload } = parsed
-
-    // Header strings are built only if a function reads them (the github defaults, user functions).
-    let headerStrings: Record<string, string> | undefined
-    const view: InboundRequestView = {
-      get headers() {
-        return (headerStrings ??= stringHeaders(headers))
-      },
-      payload,
-    }
-    const webhookId = o.webhookId ? o.webhookId(view) : defaults.webhookId(view, verifiedId)
-    if (typeof webhookId !== 'string' || webhookId === '' || webhookId.length > MAX_ID_LENGTH) {
-      return this.#refuse({
-        status: 400,
-        reason: 'MISSING_WEBHOOK_ID',
-        body: { error: 'missing_webhook_id', message: 'The webhook carries no usable id to deduplicate it by.' },
-      })
-    }
-    const type = o.eventType ? o.eventType(view) : defaults.eventType(view)
-    if (typeof type !== 'string' || type === '' || type.length > MAX_ID_LENGTH) {
-      return this.#refuse({
-        status: 400,
-        reason: 'MISSING_EVENT_TYPE',
-        body: { error: 'missing_event_type', message: 'The webhook carries no event type.' },
-        webhookId,
-      })
-    }
+    const { refusal, value: webhook } = check(request)
+      .then(checkShape)
+      .then((r) => checkSize(r, o.maxBodyBytes))
+      .then(checkMediaType)
+      .then((r) => checkHeaders(r, o))
+      .then((r) => checkSignature(r, o))
+      .then(checkJson)
+      .then((r) => checkIdentity(r, o)).verdict
+    if (refusal) return this.#refuse(refusal)
+    const { webhookId, type, text, headers } = webhook
 
     const receivedAt = this.#deps.now()
     const message: InboundMessageRecord = {
@@ -285,7 +244,7 @@ export class Receiver<Events extends object = UntypedEvents> implements HandlerS
     return mine
   }
 
-  #refuse(refusal: Refusal & { webhookId?: string | undefined }): ReceiverResponse {
+  #refuse(refusal: Refusal): ReceiverResponse {
     this.#deps.emit('inbound.rejected', {
       source: this.name,
       webhookId: refusal.webhookId ?? null,

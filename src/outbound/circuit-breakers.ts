@@ -27,6 +27,7 @@ export class EndpointCircuits {
   readonly #coordination: FleetCoordination
   readonly #emit: Emit
   readonly #probeTtlMs: number
+  readonly #now: () => number
   readonly #openListeners: ((endpointId: string, halfOpenAt: number) => void)[] = []
   #unsubscribe: (() => void) | null = null
   /** Circuits other processes opened, for endpoints this process has no breaker for yet: half-open time. */
@@ -42,11 +43,14 @@ export class EndpointCircuits {
     emit: Emit
     /** How long the fleet-wide probe lock lives: an attempt's time limit and some slack. */
     probeTtlMs: number
+    /** The relay's clock (epoch ms): breakers time their windows and circuits by it. */
+    now: () => number
   }) {
     this.#defaults = deps.defaults
     this.#coordination = deps.coordination
     this.#emit = deps.emit
     this.#probeTtlMs = deps.probeTtlMs
+    this.#now = deps.now
   }
 
   start(): void {
@@ -109,7 +113,7 @@ export class EndpointCircuits {
     if (!circuit.probeAvailable) return wait
     // The lock outlives the probe's flight but not the next reset, or a failed probe would block the next one.
     const ttl = Math.min(this.#probeTtlMs, circuit.settings.resetTimeoutMs)
-    return (await this.#coordination.tryAcquireProbe(endpoint.id, ttl)) ? ALLOWED : wait
+    return (await this.#coordination.tryAcquireProbe(endpoint.id, ttl, now)) ? ALLOWED : wait
   }
 
   /**
@@ -190,16 +194,16 @@ export class EndpointCircuits {
   #create(endpointId: string, settings: Required<CircuitBreakerSettings>): EndpointBreaker {
     return new EndpointBreaker(settings, {
       opened: (halfOpenAt) => {
-        if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'open', halfOpenAt)
+        if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'open', halfOpenAt, this.#now())
         this.#emit('circuit.opened', { endpointId })
         for (const listener of this.#openListeners) listener(endpointId, halfOpenAt)
       },
       halfOpened: () => this.#emit('circuit.half_open', { endpointId }),
       closed: () => {
-        if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'closed', null)
+        if (!this.#applyingRemote) this.#coordination.publishCircuit(endpointId, 'closed', null, this.#now())
         this.#emit('circuit.closed', { endpointId })
       },
-    })
+    }, this.#now)
   }
 }
 

@@ -31,7 +31,15 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
   #keptBytes = 0
   #seen = 0
 
-  constructor(maxBody: number, describe: (error: unknown) => string, resolve: (result: HttpAttemptResult) => void) {
+  /** The relay's clock: a Retry-After HTTP date is read against it. */
+  readonly #now: () => number
+  constructor(
+    maxBody: number,
+    describe: (error: unknown) => string,
+    resolve: (result: HttpAttemptResult) => void,
+    now: () => number = Date.now,
+  ) {
+    this.#now = now
     this.#maxBody = maxBody
     this.#describe = describe
     this.#resolve = resolve
@@ -89,7 +97,7 @@ export class HttpAttempt implements Dispatcher.DispatchHandler {
     this.#resolve({
       statusCode: this.#statusCode,
       responseBody: kept === null ? null : (kept.length === 1 ? kept[0]! : Buffer.concat(kept)).toString('utf8'),
-      retryAfterMs: this.#headers ? parseRetryAfter(this.#headers['retry-after'], Date.now()) : null,
+      retryAfterMs: this.#headers ? parseRetryAfter(this.#headers['retry-after'], this.#now()) : null,
       error: null,
       durationMs: this.#duration(),
       aborted: false,

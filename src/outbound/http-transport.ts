@@ -41,6 +41,8 @@ export interface UndiciTransportOptions {
   connectionsPerOrigin: number
   /** Time allowed to open a connection (TCP and TLS). */
   connectTimeoutMs: number
+  /** The relay's clock (epoch ms): a Retry-After HTTP date is read against it, as the retry is scheduled by it. */
+  now: () => number
 }
 
 /** Where an endpoint URL posts to. */
@@ -61,12 +63,14 @@ export class UndiciTransport implements HttpTransport {
   readonly #agent: Agent
   readonly #guard: SsrfGuard
   readonly #maxBody: number
+  readonly #now: () => number
   readonly #targets = new Map<string, Target>()
   /** Attempts running, by the stop signal they were given. */
   readonly #live = new WeakMap<AbortSignal, Set<HttpAttempt>>()
 
   constructor(options: UndiciTransportOptions) {
     this.#guard = options.guard
+    this.#now = options.now
     this.#maxBody = options.maxResponseBodyBytes
     this.#agent = new Agent({
       connections: options.connectionsPerOrigin,
@@ -88,6 +92,7 @@ export class UndiciTransport implements HttpTransport {
           live?.delete(attempt)
           resolve(result)
         },
+        this.#now,
       )
       if (req.signal?.aborted) return attempt.fail('aborted: the relay is stopping', true)
       let target: Target

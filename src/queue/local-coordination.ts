@@ -15,7 +15,7 @@ export class LocalCoordination implements FleetCoordination {
     return this.#limiter.take(endpointId, limit, now)
   }
 
-  publishCircuit(_endpointId: string, _state: SharedCircuitState, _until: number | null): void {
+  publishCircuit(_endpointId: string, _state: SharedCircuitState, _until: number | null, _now: number): void {
     // Nobody else to tell (the relay records circuits in the database, see StoredCircuits).
   }
 
@@ -27,8 +27,7 @@ export class LocalCoordination implements FleetCoordination {
     return null
   }
 
-  async tryAcquireProbe(endpointId: string, ttlMs: number): Promise<boolean> {
-    const now = Date.now()
+  async tryAcquireProbe(endpointId: string, ttlMs: number, now: number): Promise<boolean> {
     const held = this.#probes.get(endpointId)
     if (held !== undefined && held > now) return false
     this.#probes.set(endpointId, now + ttlMs)

@@ -58,12 +58,18 @@ export interface FleetCoordination {
    * next one may go, and are deferred (not failed) until then.
    */
   takeRateLimit(endpointId: string, limit: RateLimit, now: number): Promise<{ allowed: true } | { allowed: false; retryAt: number }>
-  /** Tells other processes that this process opened or closed an endpoint's circuit. */
-  publishCircuit(endpointId: string, state: SharedCircuitState, until: number | null): void
+  /**
+   * Tells other processes that this process opened or closed an endpoint's circuit. `now` is the
+   * relay's time (its `now` option), the clock `until` is on.
+   */
+  publishCircuit(endpointId: string, state: SharedCircuitState, until: number | null, now: number): void
   /** Listens to other processes' circuit changes; returns the unsubscribe function. */
   onCircuit(listener: (endpointId: string, state: SharedCircuitState, until: number | null) => void): () => void
-  /** The one half-open probe for an endpoint, fleet-wide: true for the single caller that may probe. */
-  tryAcquireProbe(endpointId: string, ttlMs: number): Promise<boolean>
+  /**
+   * The one half-open probe for an endpoint, fleet-wide: true for the single caller that may probe.
+   * The lock lives `ttlMs` from `now` (the relay's time).
+   */
+  tryAcquireProbe(endpointId: string, ttlMs: number, now: number): Promise<boolean>
   /**
    * An endpoint's circuit as another process left it open (`until`: when it may go half-open), for
    * a process that meets the endpoint for the first time; `null` when nobody holds it open.

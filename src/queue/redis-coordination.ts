@@ -79,13 +79,13 @@ export class RedisCoordination implements FleetCoordination {
     }
   }
 
-  publishCircuit(endpointId: string, state: SharedCircuitState, until: number | null): void {
+  publishCircuit(endpointId: string, state: SharedCircuitState, until: number | null, now: number): void {
     const redis = this.#link.commands()
     if (!redis) return
     const message: CircuitMessage = { p: this.#link.instanceId, e: endpointId, s: state, u: until }
     // Kept past `until`: a process that meets the endpoint after that time finds the circuit
     // half-open (one probe), not closed, until a probe closes it (which deletes the key).
-    const ttl = state === 'open' && until !== null ? Math.max(1, Math.ceil(until - Date.now())) + OPEN_STATE_GRACE_MS : 0
+    const ttl = state === 'open' && until !== null ? Math.max(1, Math.ceil(until - now)) + OPEN_STATE_GRACE_MS : 0
     PUBLISH_CIRCUIT.run(redis, [this.#circuitKey(endpointId)], [this.channel, JSON.stringify(message), ttl]).catch((error: unknown) =>
       this.#link.report(error, 'queue.redis.circuit'),
     )
@@ -98,15 +98,15 @@ export class RedisCoordination implements FleetCoordination {
     }
   }
 
-  async tryAcquireProbe(endpointId: string, ttlMs: number): Promise<boolean> {
+  async tryAcquireProbe(endpointId: string, ttlMs: number, now: number): Promise<boolean> {
     const redis = this.#link.commands()
-    if (!redis) return this.#local.tryAcquireProbe(endpointId, ttlMs)
+    if (!redis) return this.#local.tryAcquireProbe(endpointId, ttlMs, now)
     try {
       const reply = await redis.call('SET', this.#link.key(`probe:${endpointId}`), this.#link.instanceId, 'NX', 'PX', Math.max(1, Math.ceil(ttlMs)))
       return reply === 'OK'
     } catch (error) {
       this.#link.report(error, 'queue.redis.probe')
-      return this.#local.tryAcquireProbe(endpointId, ttlMs)
+      return this.#local.tryAcquireProbe(endpointId, ttlMs, now)
     }
   }
 

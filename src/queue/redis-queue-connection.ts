@@ -134,6 +134,8 @@ export class RedisQueueConnection {
   }
 
   redisFailed(error: unknown, context: string): void {
+    // Wall clock on purpose (here, in usable/ready and in report): how long to leave a failing
+    // Redis alone is infrastructure timing, not relay time, and must pass under a frozen test clock.
     this.#bypassUntil = Date.now() + BYPASS_MS
     this.report(error, context)
   }

@@ -234,6 +234,7 @@ export class RedisQueueDriver implements RedisQueue {
 
   /** Reconcile soon (Redis came back, or was found empty); at most twice per interval. */
   #requestReconcile(): void {
+    // Wall clock on purpose: a throttle on Redis round trips, unrelated to when deliveries are due.
     const now = Date.now()
     if (now - this.#lastReconcileRequest < this.#options.reconcileIntervalMs / 2 || !this.#context) return
     this.#lastReconcileRequest = now

@@ -28,8 +28,8 @@ export class StoredCircuits implements FleetCoordination {
     return this.#coordination.takeRateLimit(endpointId, limit, now)
   }
 
-  publishCircuit(endpointId: string, state: SharedCircuitState, until: number | null): void {
-    this.#coordination.publishCircuit(endpointId, state, until)
+  publishCircuit(endpointId: string, state: SharedCircuitState, until: number | null, now: number): void {
+    this.#coordination.publishCircuit(endpointId, state, until, now)
     const openUntil = state === 'open' && until !== null ? new Date(until) : null
     this.#writes = this.#writes
       .then(() => this.#storage.setEndpointCircuit(endpointId, openUntil))
@@ -40,8 +40,8 @@ export class StoredCircuits implements FleetCoordination {
     return this.#coordination.onCircuit(listener)
   }
 
-  tryAcquireProbe(endpointId: string, ttlMs: number): Promise<boolean> {
-    return this.#coordination.tryAcquireProbe(endpointId, ttlMs)
+  tryAcquireProbe(endpointId: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.#coordination.tryAcquireProbe(endpointId, ttlMs, now)
   }
 
   /** The fleet's open state (the driver's), else the one recorded in the database, else `null`. */

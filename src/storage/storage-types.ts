@@ -104,7 +104,10 @@ export interface EndpointFilter extends PageOptions {
 }
 
 /** The fields of an endpoint record a storage update may change. */
-export type EndpointPatch = Partial<Omit<EndpointRecord, 'id' | 'createdAt'>>
+export type EndpointPatch = Partial<Omit<EndpointRecord, 'id' | 'createdAt' | 'updatedAt'>> & {
+  /** The relay's time of the change (its `now` option), not the database's or the wall clock. */
+  updatedAt: Date
+}
 
 /** What `insertEndpointOnce` did: stored the endpoint, or found one with its uid in its tenant. */
 export type EndpointInsertResult = { inserted: true } | { inserted: false; existing: EndpointRecord }

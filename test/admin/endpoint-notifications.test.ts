@@ -47,7 +47,7 @@ describeEachStorage('owner notifications: endpoint.failing, endpoint.recovered, 
     await relay.start({ workers: false })
     const seen = record(relay)
     const ep = await relay.endpoints.create({ url: 'https://a.example.com/h' })
-    await storage.updateEndpoint(ep.id, { failingSince: new Date(T0) })
+    await storage.updateEndpoint(ep.id, { updatedAt: new Date(), failingSince: new Date(T0) })
 
     const sweepAt = async (hours: number) => {
       clock = T0 + hours * HOUR
@@ -75,20 +75,20 @@ describeEachStorage('owner notifications: endpoint.failing, endpoint.recovered, 
     const seen = record(relay)
     const ep = await relay.endpoints.create({ url: 'https://a.example.com/h' })
     const quiet = await relay.endpoints.create({ url: 'https://b.example.com/h' })
-    await storage.updateEndpoint(ep.id, { failingSince: new Date(T0) })
-    await storage.updateEndpoint(quiet.id, { failingSince: new Date(T0 + 2 * HOUR) }) // fails, recovers before 30 %
+    await storage.updateEndpoint(ep.id, { updatedAt: new Date(), failingSince: new Date(T0) })
+    await storage.updateEndpoint(quiet.id, { updatedAt: new Date(), failingSince: new Date(T0 + 2 * HOUR) }) // fails, recovers before 30 %
 
     clock = T0 + 4 * HOUR
     await relay.endpoints.sweepHealth()
     expect(seen).toEqual([`failing 30 ${ep.id}`])
     // A success clears failing_since (as the dispatcher's settle does).
-    await storage.updateEndpoint(ep.id, { failingSince: null })
-    await storage.updateEndpoint(quiet.id, { failingSince: null })
+    await storage.updateEndpoint(ep.id, { updatedAt: new Date(), failingSince: null })
+    await storage.updateEndpoint(quiet.id, { updatedAt: new Date(), failingSince: null })
     await relay.endpoints.sweepHealth()
     await relay.endpoints.sweepHealth()
     expect(seen).toEqual([`failing 30 ${ep.id}`, `recovered ${ep.id}`])
 
-    await storage.updateEndpoint(ep.id, { failingSince: new Date(T0 + 5 * HOUR) })
+    await storage.updateEndpoint(ep.id, { updatedAt: new Date(), failingSince: new Date(T0 + 5 * HOUR) })
     clock = T0 + 8 * HOUR
     await relay.endpoints.sweepHealth()
     expect(seen.slice(2)).toEqual([`failing 30 ${ep.id}`])
@@ -104,7 +104,7 @@ describeEachStorage('owner notifications: endpoint.failing, endpoint.recovered, 
     const seen = [...[first, second].map(record)]
     const ep = await first.endpoints.create({ url: 'https://a.example.com/h' })
     expect((await second.endpoints.get(ep.id)).id).toBe(ep.id) // the same tables
-    await storage.updateEndpoint(ep.id, { failingSince: new Date(T0) })
+    await storage.updateEndpoint(ep.id, { updatedAt: new Date(), failingSince: new Date(T0) })
     clock = T0 + 7 * HOUR
     await Promise.all([first.endpoints.sweepHealth(), second.endpoints.sweepHealth(), first.endpoints.sweepHealth()])
     expect(seen.flat()).toEqual([`failing 70 ${ep.id}`])
@@ -118,8 +118,8 @@ describeEachStorage('owner notifications: endpoint.failing, endpoint.recovered, 
     await relay.start()
     const ep = await relay.endpoints.create({ url: 'https://a.example.com/h' })
     await relay.endpoints.disable(ep.id, 'maintenance')
-    await storage.updateEndpoint(ep.id, { disabledAt: null, disabledReason: null })
-    await storage.updateEndpoint(ep.id, { failingSince: new Date(Date.now() - 6 * HOUR) })
+    await storage.updateEndpoint(ep.id, { updatedAt: new Date(), disabledAt: null, disabledReason: null })
+    await storage.updateEndpoint(ep.id, { updatedAt: new Date(), failingSince: new Date(Date.now() - 6 * HOUR) })
     await relay.endpoints.sweepHealth()
 
     const [disabled, failing] = await receiver.waitFor(2, 20_000)

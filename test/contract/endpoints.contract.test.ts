@@ -73,10 +73,10 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
     const next = anEndpoint({ uid: 'reuse-me', tenant: 'u1' })
     expect(await s.insertEndpointOnce(next)).toEqual({ inserted: true })
 
-    expect(await s.updateEndpoint(next.id, { tenant: 'u2', uid: 'reuse-me' })).toMatchObject({ tenant: 'u2', uid: 'reuse-me' })
+    expect(await s.updateEndpoint(next.id, { updatedAt: new Date(), tenant: 'u2', uid: 'reuse-me' })).toMatchObject({ tenant: 'u2', uid: 'reuse-me' })
     expect(await s.getEndpointByUid('reuse-me', 'u1')).toBeUndefined()
     expect((await s.getEndpointByUid('reuse-me', 'u2'))?.id).toBe(next.id)
-    expect(await s.updateEndpoint(next.id, { tenant: 'u2', uid: null })).toMatchObject({ uid: null })
+    expect(await s.updateEndpoint(next.id, { updatedAt: new Date(), tenant: 'u2', uid: null })).toMatchObject({ uid: null })
     expect(await s.getEndpointByUid('reuse-me', 'u2')).toBeUndefined()
   })
 
@@ -124,7 +124,7 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
   })
 
   it('returns undefined when patching an endpoint that does not exist', async () => {
-    expect(await storage().updateEndpoint('ep_missing', { url: 'https://example.com' })).toBeUndefined()
+    expect(await storage().updateEndpoint('ep_missing', { url: 'https://example.com', updatedAt: at(1) })).toBeUndefined()
   })
 
   it('lists endpoints newest first, filtered by tenant and disabled state', async () => {
@@ -194,7 +194,7 @@ describeEachStorage('storage: endpoints', ({ env, storage }) => {
     expect((await s.listEndpoints({})).data.map((e) => e.id)).not.toContain(endpoint.id)
     expect(await s.transaction((tx) => tx.listRoutableEndpoints(null))).not.toContainEqual(expect.objectContaining({ id: endpoint.id }))
     expect(await s.transaction((tx) => tx.getEndpoints([endpoint.id]))).toEqual([])
-    expect(await s.updateEndpoint(endpoint.id, { description: 'x' })).toBeUndefined()
+    expect(await s.updateEndpoint(endpoint.id, { description: 'x', updatedAt: at(4) })).toBeUndefined()
 
     // History stays: the deliveries and their attempts; what was unfinished is discarded.
     expect((await s.listAttempts({ endpointId: endpoint.id })).data).toHaveLength(2)

@@ -229,7 +229,7 @@ describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
       const heard: string[] = []
       queue.coordination.onCircuit((endpointId) => heard.push(endpointId))
       await eventually(() => {
-        other.coordination.publishCircuit('ep_late', 'closed', null)
+        other.coordination.publishCircuit('ep_late', 'closed', null, Date.now())
         expect(heard).toContain('ep_late')
       }, 10_000, 200)
       const byIdsBefore = counts.byIdsClaimed
@@ -291,17 +291,17 @@ describe.skipIf(!available)('redisQueue() in one process, on Postgres', () => {
         watcher.disconnect()
       }
       const until = Date.now() + 5_000
-      drivers[0]!.coordination.publishCircuit('ep_1', 'open', until)
+      drivers[0]!.coordination.publishCircuit('ep_1', 'open', until, Date.now())
       await eventually(() => expect(seen).toHaveLength(2))
       expect(seen.map((s) => s[0]).sort()).toEqual([1, 2])
       expect(seen[0]!.slice(1)).toEqual(['ep_1', 'open', until])
       // A process that starts later reads the stored open state.
       expect(await drivers[2]!.coordination.readCircuit('ep_1')).toEqual({ state: 'open', until })
 
-      const probes = await Promise.all(drivers.map((d) => d.coordination.tryAcquireProbe('ep_1', 2_000)))
+      const probes = await Promise.all(drivers.map((d) => d.coordination.tryAcquireProbe('ep_1', 2_000, Date.now())))
       expect(probes.filter(Boolean)).toHaveLength(1)
 
-      drivers[1]!.coordination.publishCircuit('ep_1', 'closed', null)
+      drivers[1]!.coordination.publishCircuit('ep_1', 'closed', null, Date.now())
       await eventually(() => expect(seen.filter((s) => s[2] === 'closed').map((s) => s[0]).sort()).toEqual([0, 2]))
       expect(await drivers[0]!.coordination.readCircuit('ep_1')).toBeNull()
 

@@ -20,7 +20,8 @@ import * as endpointState from './endpoints/endpoint-state-queries.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from '../operations.js'
 import type { KyselyStorageOptions } from './kysely-storage-options.js'
 import { KyselyStorageTransaction } from './outbox/kysely-storage-transaction.js'
-import { settleDeliveries, settleInboundMessages } from './delivery-queue/settle-batches.js'
+import { settleDeliveries } from './delivery-queue/settle-batches.js'
+import { settleInboundMessages } from './inbound/settle-inbound-batches.js'
 import { runMigrations } from './run-migrations.js'
 import { claimDeliveryRows, findBlockingDelivery, listDueDeliveries } from './delivery-queue/delivery-claims.js'
 import { SqliteHotPath } from '../dialect/sqlite/sqlite-hot-path.js'
@@ -31,6 +32,8 @@ import { endpointNoticeStore, type EndpointNoticeStore } from './endpoints/endpo
 import { getEndpointByUid, insertEndpointOnce } from './endpoints/endpoint-uid-rows.js'
 import * as reads from './delivery-log/record-reads.js'
 import * as transitions from './delivery-log/status-transitions.js'
+import * as inboundReads from './inbound/inbound-reads.js'
+import * as inboundTransitions from './inbound/inbound-status-transitions.js'
 import { IDS_PER_STATEMENT, unique, type Db } from './kysely-storage-helpers.js'
 import { openOutboxTransaction } from '../transactions/open-outbox.js'
 
@@ -215,10 +218,7 @@ export class KyselyStorage implements Storage {
     return findBlockingDelivery(this.#db, endpointId, deliveryId)
   }
 
-  async settle(
-    settlements: readonly DeliverySettlement[],
-    endpointUpdates: readonly EndpointHealthUpdate[] = [],
-  ): Promise<void> {
+  async settle(settlements: readonly DeliverySettlement[], endpointUpdates: readonly EndpointHealthUpdate[] = []): Promise<void> {
     if (this.#hotPath) return this.#hotPath.settle(settlements, endpointUpdates)
     await settleDeliveries(this.#db, this.#statements.settleStatements, settlements, endpointUpdates)
   }
@@ -251,9 +251,7 @@ export class KyselyStorage implements Storage {
 
   // ---- inbound --------------------------------------------------------------------------------
 
-  async insertInboundMessage(
-    message: InboundMessageRecord,
-  ): Promise<{ inserted: true } | { inserted: false; existing: InboundMessageRecord }> {
+  async insertInboundMessage(message: InboundMessageRecord): Promise<InboundInsertResult> {
     return (await this.insertInboundMessages([message]))[0]!
   }
 
@@ -272,19 +270,19 @@ export class KyselyStorage implements Storage {
   }
 
   async getInboundMessage(id: string): Promise<InboundMessageRecord | undefined> {
-    return reads.getInboundMessage(this.#db, id)
+    return inboundReads.getInboundMessage(this.#db, id)
   }
 
   async listInboundMessages(filter: InboundFilter): Promise<Page<InboundMessageRecord>> {
-    return reads.listInboundMessages(this.#db, filter)
+    return inboundReads.listInboundMessages(this.#db, filter)
   }
 
   async requeueInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    return transitions.requeueInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
+    return inboundTransitions.requeueInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   async discardInboundMessages(ids: readonly string[], fromStatuses: readonly InboundStatus[], at: Date): Promise<string[]> {
-    return transitions.discardInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
+    return inboundTransitions.discardInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
   // ---- operators (queries in kysely-admin-queries.ts) -----------------------------------------

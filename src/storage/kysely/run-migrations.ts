@@ -22,6 +22,7 @@ export async function runMigrations(
     for (const migration of migrations) {
       if (applied.has(migration.name)) continue
       await migration.up(tx, { prefix, dialect })
+      // Wall clock: when the schema changed is a fact about the database, not relay time.
       await tx.insertInto('migrations').values({ name: migration.name, applied_at: Date.now() }).execute()
     }
   })

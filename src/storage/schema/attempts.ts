@@ -1,7 +1,23 @@
 import type { Selectable } from 'kysely'
-import type { AttemptRecord } from '../../core/types.js'
-import type { AttemptsTable } from './database.js'
-import { toDate, toMillis } from './time.js'
+import type { AttemptOutcome, AttemptRecord, AttemptTrigger } from '../../core/types.js'
+import { toDate, toMillis, type Millis } from './time.js'
+
+/** The `attempts` table's columns (logical name; the real one carries the prefix). */
+export interface AttemptsTable {
+  id: string
+  delivery_id: string
+  message_id: string
+  endpoint_id: string
+  number: number
+  started_at: Millis
+  duration_ms: number
+  status_code: number | null
+  response_body: string | null
+  error: string | null
+  outcome: AttemptOutcome
+  /** `scheduled` or `manual` (`trigger` is an SQL keyword, hence the name). */
+  triggered_by: AttemptTrigger
+}
 
 /** Attempt rows: the `attempts` table's row as read, and the mappers to its record and back. */
 export type AttemptRow = Selectable<AttemptsTable>

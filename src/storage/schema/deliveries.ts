@@ -1,7 +1,25 @@
 import type { Selectable } from 'kysely'
-import type { DeliveryRecord } from '../../core/types.js'
-import type { DeliveriesTable } from './database.js'
-import { toDate, toNullableDate, toMillis, toNullableMillis } from './time.js'
+import type { AttemptTrigger, DeadReason, DeliveryRecord, DeliveryStatus } from '../../core/types.js'
+import { toDate, toNullableDate, toMillis, toNullableMillis, type Millis, type NullableMillis } from './time.js'
+
+/** The `deliveries` table's columns (logical name; the real one carries the prefix). */
+export interface DeliveriesTable {
+  id: string
+  message_id: string
+  endpoint_id: string
+  status: DeliveryStatus
+  attempts: number
+  /** When due; while `delivering`, the lease expiry. */
+  next_attempt_at: NullableMillis
+  lease_owner: string | null
+  last_status_code: number | null
+  last_error: string | null
+  dead_reason: DeadReason | null
+  next_trigger: AttemptTrigger
+  created_at: Millis
+  updated_at: Millis
+  completed_at: NullableMillis
+}
 
 /** Delivery rows: the `deliveries` table's row as read, and the mappers to its record and back. */
 export type DeliveryRow = Selectable<DeliveriesTable>

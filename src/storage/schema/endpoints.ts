@@ -5,9 +5,53 @@ import { retryFromColumn, retryToColumn } from './retry-schedule-column.js'
 import { endpointUidScope } from './endpoint-uid-scope.js'
 import type { Selectable } from 'kysely'
 import type { EndpointRecord } from '../../core/types.js'
-import type { EndpointsTable } from './database.js'
-import { toDate, toNullableDate, toMillis, toNullableMillis } from './time.js'
+import { toDate, toNullableDate, toMillis, toNullableMillis, type Millis, type NullableMillis } from './time.js'
 import { parseJson, parseNullableJson } from './json.js'
+
+/** The `endpoints` table's columns (logical name; the real one carries the prefix). */
+export interface EndpointsTable {
+  id: string
+  tenant: string | null
+  url: string
+  description: string | null
+  /** JSON `string[]`. */
+  event_types: string
+  /** JSON `string[]`. */
+  channels: string
+  /** JSON `{ secret: string, expiresAt: number | null }[]`. */
+  secrets: string
+  /** JSON `Record<string, string>`. */
+  headers: string
+  /** JSON `Record<string, unknown>`. */
+  metadata: string
+  /** JSON `number[]` or NULL. */
+  retry_schedule: string | null
+  /** JSON `{ max, perMs }` or NULL. */
+  rate_limit: string | null
+  max_concurrency: number | null
+  circuit_breaker: string | null
+  ordering: EndpointRecord['ordering']
+  disabled_at: NullableMillis
+  disabled_reason: string | null
+  failing_since: NullableMillis
+  created_at: Millis
+  updated_at: Millis
+  /** When a worker opened the circuit: the time it may go half-open; NULL while closed. */
+  circuit_open_until: NullableMillis
+  /** When the endpoint was deleted; deleted endpoints keep their history until retention. */
+  deleted_at: NullableMillis
+  /** The caller's id of the endpoint (migration 007); unique per tenant through `uid_scope`. */
+  uid: string | null
+  /** Unique: a hash of (tenant, uid), NULL without a uid or once deleted. See `endpointUidScope`. */
+  uid_scope: string | null
+  /** JSON `PayloadFilter` or NULL (migration 009). */
+  filter: string | null
+  /** The filter as a Postgres jsonpath (`filterToJsonPath`), which Postgres routes with; NULL without a filter. */
+  filter_jsonpath: string | null
+  /** The failing episode (its `failing_since`) last announced as `endpoint.failing`, and the share in percent (migration 010). */
+  failing_notified_since: NullableMillis
+  failing_notified_percent: number | null
+}
 
 /** Endpoint rows: the `endpoints` table's row as read, and the mappers to its record and back. */
 export type EndpointRow = Selectable<EndpointsTable>

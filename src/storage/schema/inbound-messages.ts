@@ -1,8 +1,27 @@
 import type { Selectable } from 'kysely'
-import type { InboundMessageRecord } from '../../core/types.js'
-import type { InboundMessagesTable } from './database.js'
-import { toDate, toNullableDate, toMillis, toNullableMillis } from './time.js'
+import type { InboundMessageRecord, InboundStatus } from '../../core/types.js'
+import { toDate, toNullableDate, toMillis, toNullableMillis, type Millis, type NullableMillis } from './time.js'
 import { parseJson } from './json.js'
+
+/** The `inbound_messages` table's columns (logical name; the real one carries the prefix). */
+export interface InboundMessagesTable {
+  id: string
+  source: string
+  webhook_id: string
+  type: string
+  payload: string
+  /** JSON `Record<string, string>`. */
+  headers: string
+  status: InboundStatus
+  attempts: number
+  next_attempt_at: NullableMillis
+  lease_owner: string | null
+  last_error: string | null
+  dead_reason: string | null
+  received_at: Millis
+  updated_at: Millis
+  processed_at: NullableMillis
+}
 
 /** Received-webhook rows: the `inbound_messages` table's row as read, and the mappers to its record and back. */
 export type InboundMessageRow = Selectable<InboundMessagesTable>

@@ -1,8 +1,23 @@
 import type { Selectable } from 'kysely'
 import type { MessageRecord } from '../../core/types.js'
-import type { MessagesTable } from './database.js'
-import { toDate, toMillis } from './time.js'
+import { toDate, toMillis, type Millis } from './time.js'
 import { parseJson } from './json.js'
+
+/** The `messages` table's columns (logical name; the real one carries the prefix). */
+export interface MessagesTable {
+  id: string
+  tenant: string | null
+  type: string
+  payload: string
+  /** JSON `string[]`. */
+  channels: string
+  idempotency_key: string | null
+  /** Unique; computed by the caller (e.g. tenant + key). NULL never conflicts. */
+  idempotency_scope: string | null
+  /** The W3C traceparent of the send span, when OpenTelemetry is on (migration 014). */
+  trace_context: string | null
+  created_at: Millis
+}
 
 /** Message rows: the `messages` table's row as read, and the mappers to its record and back. */
 export type MessageRow = Selectable<MessagesTable>

@@ -1,6 +1,6 @@
-import type { AttemptRecord, DeliveryRecord, InboundMessageRecord, MessageRecord } from '../../../core/types.js'
-import { attemptFromRow, deliveryFromRow, inboundMessageFromRow, messageFromRow } from '../../schema/row-mappers.js'
-import type { AttemptFilter, DeliveryFilter, InboundFilter, Page } from '../../storage.js'
+import type { AttemptRecord, DeliveryRecord, MessageRecord } from '../../../core/types.js'
+import { attemptFromRow, deliveryFromRow, messageFromRow } from '../../schema/row-mappers.js'
+import type { AttemptFilter, DeliveryFilter, Page } from '../../storage.js'
 import * as admin from '../operator/kysely-admin-queries.js'
 import { pageLimit, toPage, type Db } from '../kysely-storage-helpers.js'
 
@@ -30,16 +30,4 @@ export async function listAttempts(db: Db, filter: AttemptFilter): Promise<Page<
   if (filter.cursor) query = query.where('id', '<', filter.cursor)
   const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
   return toPage(rows, limit, attemptFromRow)
-}
-
-export async function getInboundMessage(db: Db, id: string): Promise<InboundMessageRecord | undefined> {
-  const row = await db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst()
-  return row && inboundMessageFromRow(row)
-}
-
-export async function listInboundMessages(db: Db, filter: InboundFilter): Promise<Page<InboundMessageRecord>> {
-  const limit = pageLimit(filter.limit)
-  const query = admin.whereInbound(db.selectFrom('inbound_messages').selectAll(), filter)
-  const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute()
-  return toPage(rows, limit, inboundMessageFromRow)
 }

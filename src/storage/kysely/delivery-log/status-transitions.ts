@@ -1,10 +1,8 @@
-import type { Kysely, UpdateObject } from 'kysely'
-import type { DeliveryStatus, InboundStatus } from '../../../core/types.js'
+import type { DeliveryStatus } from '../../../core/types.js'
 import type { StorageDialect } from '../../dialect/dialect.js'
-import { runTransaction } from '../run-transaction.js'
 import { toMillis } from '../../schema/row-mappers.js'
-import type { HookrelayDatabase } from '../../schema/database.js'
-import { chunks, IDS_PER_STATEMENT, unique, without, type Db } from '../kysely-storage-helpers.js'
+import { without, type Db } from '../kysely-storage-helpers.js'
+import { transition } from '../status-transition.js'
 
 export async function requeueDeliveries(
   db: Db,
@@ -40,86 +38,4 @@ export async function discardDeliveries(
     completed_at: when,
     updated_at: when,
   })
-}
-
-export async function requeueInboundMessages(
-  db: Db,
-  dialect: StorageDialect,
-  ids: readonly string[],
-  fromStatuses: readonly InboundStatus[],
-  at: Date,
-): Promise<string[]> {
-  const when = toMillis(at)
-  return transition(db, dialect, 'inbound_messages', ids, fromStatuses, {
-    status: 'pending',
-    next_attempt_at: when,
-    lease_owner: null,
-    dead_reason: null,
-    processed_at: null,
-    updated_at: when,
-  })
-}
-
-export async function discardInboundMessages(
-  db: Db,
-  dialect: StorageDialect,
-  ids: readonly string[],
-  fromStatuses: readonly InboundStatus[],
-  at: Date,
-): Promise<string[]> {
-  const when = toMillis(at)
-  return transition(db, dialect, 'inbound_messages', ids, without(fromStatuses, 'discarded'), {
-    status: 'discarded',
-    next_attempt_at: null,
-    lease_owner: null,
-    processed_at: when,
-    updated_at: when,
-  })
-}
-
-/**
- * Moves the rows among `ids` whose status is in `fromStatuses` to the state `set` describes, in
- * chunks, and returns the ids that changed (sorted): repeating a transition changes nothing.
- */
-async function transition<T extends 'deliveries' | 'inbound_messages'>(
-  db: Db,
-  dialect: StorageDialect,
-  table: T,
-  ids: readonly string[],
-  fromStatuses: readonly DeliveryStatus[] | readonly InboundStatus[],
-  set: UpdateObject<HookrelayDatabase, T>,
-): Promise<string[]> {
-  if (ids.length === 0 || fromStatuses.length === 0) return []
-  const changed: string[] = []
-  // Typed as the deliveries table (both tables have `id` and a status column).
-  const statuses = [...fromStatuses] as DeliveryStatus[]
-  const update = (executor: Kysely<HookrelayDatabase>, among: readonly string[]) =>
-    executor
-      .updateTable(table as 'deliveries')
-      .set(set as UpdateObject<HookrelayDatabase, 'deliveries'>)
-      .where('id', 'in', among)
-      .where('status', 'in', statuses)
-  for (const chunk of chunks(unique(ids), IDS_PER_STATEMENT)) {
-    if (dialect.capabilities.returning) {
-      const rows = await update(db, chunk).returning('id').execute()
-      changed.push(...rows.map((r) => r.id))
-      continue
-    }
-    // Without RETURNING: lock the rows that will change, then change exactly those.
-    changed.push(
-      ...(await runTransaction(db, async (tx) => {
-        const rows = await tx
-          .selectFrom(table as 'deliveries')
-          .select('id')
-          .where('id', 'in', chunk)
-          .where('status', 'in', statuses)
-          .forUpdate()
-          .execute()
-        const locked = rows.map((r) => r.id)
-        if (locked.length > 0) await update(tx, locked).execute()
-        return locked
-      })),
-    )
-  }
-  return changed.sort()
 }

@@ -1,6 +1,6 @@
 import { runTransaction } from '../run-transaction.js'
 import { attemptToRow } from '../../schema/row-mappers.js'
-import type { DeliverySettlement, EndpointHealthUpdate, InboundSettlement } from '../../storage.js'
+import type { DeliverySettlement, EndpointHealthUpdate } from '../../storage.js'
 import type { SettleStatements } from './settle-statements.js'
 import { applyEndpointHealth } from '../endpoints/endpoint-health.js'
 import { chunks, ROWS_PER_STATEMENT, type Db } from '../kysely-storage-helpers.js'
@@ -22,18 +22,5 @@ export async function settleDeliveries(
       await settleStatements.settleDeliveries(tx, chunk)
     }
     await applyEndpointHealth(tx, endpointUpdates)
-  })
-}
-
-export async function settleInboundMessages(
-  db: Db,
-  settleStatements: SettleStatements,
-  settlements: readonly InboundSettlement[],
-): Promise<void> {
-  if (settlements.length === 0) return
-  await runTransaction(db, async (tx) => {
-    for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
-      await settleStatements.settleInbound(tx, chunk)
-    }
   })
 }

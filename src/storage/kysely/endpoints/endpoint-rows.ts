@@ -46,7 +46,7 @@ export async function updateEndpoint(
   const update = (executor: Db) =>
     executor
       .updateTable('endpoints')
-      .set({ updated_at: Date.now(), ...endpointPatchToRow(patch) })
+      .set(endpointPatchToRow(patch))
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
   if (dialect.capabilities.returning) {
