@@ -30,6 +30,7 @@ declare global {
   const createRelay: typeof hookrelay.createRelay
   const sqliteStorage: typeof hookrelay.sqliteStorage
   const postgresStorage: typeof hookrelay.postgresStorage
+  const mysqlStorage: typeof hookrelay.mysqlStorage
   const redisQueue: typeof hookrelay.redisQueue
   const sign: typeof signing.sign
   const verify: typeof signing.verify

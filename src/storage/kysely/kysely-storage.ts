@@ -154,7 +154,7 @@ export class KyselyStorage implements Storage {
   }
 
   insertEndpointOnce(endpoint: EndpointRecord): Promise<EndpointInsertResult> {
-    return insertEndpointOnce(this.#db, endpoint)
+    return insertEndpointOnce(this.#db, this.#sqlDialect, endpoint)
   }
 
   getEndpointByUid(uid: string, tenant: string | null): Promise<EndpointRecord | undefined> {

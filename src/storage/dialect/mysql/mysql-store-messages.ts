@@ -1,6 +1,8 @@
 import { CompiledQuery, type Kysely } from 'kysely'
 import { HookrelayError } from '../../../core/errors.js'
 import { matchesChannels, matchesEventType } from '../../../core/event-type.js'
+import { CompiledFilters, LazyDocument } from '../../../core/filters/compiled-filters.js'
+import type { FilterMatcher } from '../../../core/filters/evaluate-filter.js'
 import { deliveryIdOf } from '../../../core/ids.js'
 import { runTransaction } from '../../kysely/run-transaction.js'
 import { chunks } from '../../kysely/kysely-storage-helpers.js'
@@ -16,6 +18,8 @@ interface RoutableEndpoint {
   id: string
   eventTypes: string[]
   channels: string[]
+  /** The payload filter, compiled; null routes every message. */
+  filter: FilterMatcher | null
 }
 
 /**
@@ -28,6 +32,7 @@ interface RoutableEndpoint {
  */
 export class MysqlStoreMessages implements MessageStore {
   readonly #tables: SendTables
+  readonly #filters = new CompiledFilters()
 
   constructor(tables: SendTables) {
     this.#tables = tables
@@ -54,10 +59,10 @@ export class MysqlStoreMessages implements MessageStore {
     const inserted = new Set<string>()
     for (const scoped of [false, true]) {
       for (const chunk of chunks(items.filter((item) => (item.idempotencyScope !== null) === scoped), ROWS)) {
-        const tuples = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')
+        const tuples = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')
         const params: unknown[] = []
         for (const { message: m, idempotencyScope } of chunk) {
-          params.push(m.id, m.tenant, m.type, m.payload, JSON.stringify(m.channels), m.idempotencyKey, idempotencyScope, m.createdAt.getTime())
+          params.push(m.id, m.tenant, m.type, m.payload, JSON.stringify(m.channels), m.idempotencyKey, idempotencyScope, m.createdAt.getTime(), m.traceContext ?? null)
         }
         await run(
           `insert into ${M} (${MESSAGE_COLUMNS}) values ${tuples}` + (scoped ? ' on duplicate key update id = id' : ''),
@@ -84,8 +89,8 @@ export class MysqlStoreMessages implements MessageStore {
       } else {
         let endpoints = routable.get(message.tenant)
         if (!endpoints) {
-          const rows = await run<{ id: string; event_types: string; channels: string }>(
-            `select id, event_types, channels from ${E} where disabled_at is null and deleted_at is null and ` +
+          const rows = await run<{ id: string; event_types: string; channels: string; filter: string | null }>(
+            `select id, event_types, channels, filter from ${E} where disabled_at is null and deleted_at is null and ` +
               `tenant ${message.tenant === null ? 'is null' : '= ?'} order by id`,
             message.tenant === null ? [] : [message.tenant],
           )
@@ -93,11 +98,19 @@ export class MysqlStoreMessages implements MessageStore {
             id: row.id,
             eventTypes: JSON.parse(row.event_types) as string[],
             channels: JSON.parse(row.channels) as string[],
+            filter: row.filter === null ? null : this.#filters.get(row.filter),
           }))
           routable.set(message.tenant, endpoints)
         }
+        // Payload filters are evaluated here, each compiled once, the payload parsed at most once.
+        const document = new LazyDocument(message.payload)
         targets = endpoints
-          .filter((e) => matchesEventType(message.type, e.eventTypes) && matchesChannels(e.channels, message.channels))
+          .filter(
+            (e) =>
+              matchesEventType(message.type, e.eventTypes) &&
+              matchesChannels(e.channels, message.channels) &&
+              (e.filter === null || document.matches(e.filter)),
+          )
           .map((e) => e.id)
       }
       const at = message.createdAt.getTime()

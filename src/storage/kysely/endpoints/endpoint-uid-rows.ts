@@ -1,3 +1,4 @@
+import type { StorageDialect } from '../../dialect/dialect.js'
 import type { EndpointRecord } from '../../../core/types.js'
 import { endpointUidScope } from '../../schema/endpoint-uid-scope.js'
 import type { Db } from '../kysely-storage-helpers.js'
@@ -18,17 +19,12 @@ export async function getEndpointByUid(db: Db, uid: string, tenant: string | nul
  * concurrent registrations of one uid store one endpoint; on Postgres the loser's insert waits for
  * the winner's commit, so the read that follows finds it.
  */
-export async function insertEndpointOnce(db: Db, endpoint: EndpointRecord): Promise<EndpointInsertResult> {
+export async function insertEndpointOnce(db: Db, dialect: StorageDialect, endpoint: EndpointRecord): Promise<EndpointInsertResult> {
   if (endpoint.uid === null) throw new TypeError('insertEndpointOnce: the endpoint has no uid.')
-  const inserted = await db
-    .insertInto('endpoints')
-    .values(endpointToRow(endpoint))
-    .onConflict((oc) => oc.column('uid_scope').doNothing())
-    .returning('id')
-    .executeTakeFirst()
-  if (inserted) return { inserted: true }
+  // The dialect writes the conflict-ignoring insert (`on conflict do nothing`, MySQL's `on duplicate key`).
+  if (await dialect.insertIfAbsent(db.insertInto('endpoints').values(endpointToRow(endpoint)), 'uid_scope')) return { inserted: true }
   const existing = await getEndpointByUid(db, endpoint.uid, endpoint.tenant)
   // Deleted between the conflict and the read: its uid is free again, so try once more.
-  if (!existing) return insertEndpointOnce(db, endpoint)
+  if (!existing) return insertEndpointOnce(db, dialect, endpoint)
   return { inserted: false, existing }
 }
