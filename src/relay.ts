@@ -8,7 +8,7 @@ import { purge } from './admin/retention.js'
 import { relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
 import { RelayStateError } from './core/errors.js'
-import type { Emit } from './core/emitter.js'
+import { applicationListenerCount, type Emit } from './core/emitter.js'
 import { unhandledWarning } from './inbound/unhandled-warning.js'
 import { ErrorLogger } from './core/error-logger.js'
 import type { InboundUnhandledEvent, RelayErrorEvent, RelayEvents } from './core/events.js'
@@ -333,11 +333,11 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
 
   /** Emits without letting a throwing listener break the relay's own work. */
   readonly #emit: Emit = (name, ...args) => {
-    if (name === 'error' && this.listenerCount('error') === 0) {
+    if (name === 'error' && applicationListenerCount(this.listeners('error')) === 0) {
       this.#errorLogger.log(args[0] as RelayErrorEvent)
       return
     }
-    if (name === 'inbound.unhandled' && this.listenerCount('inbound.unhandled') === 0) {
+    if (name === 'inbound.unhandled' && applicationListenerCount(this.listeners('inbound.unhandled')) === 0) {
       // A handler registered under a misspelt type would otherwise fail silently, for good.
       const event = args[0] as InboundUnhandledEvent
       this.#errorLogger.warnOnce(`${event.source}\n${event.type}`, unhandledWarning(event))

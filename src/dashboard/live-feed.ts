@@ -1,3 +1,4 @@
+import { internalListener } from '../core/emitter.js'
 import type { RelayEventName, RelayEvents } from '../core/events.js'
 import type { Relay } from '../relay.js'
 import { decodeFleetFrame, type FleetFrame } from './fleet/fleet-frame.js'
@@ -164,7 +165,7 @@ export class LiveFeed {
   #attach(): void {
     this.#reset()
     for (const name of EVENT_NAMES) {
-      const listener = (payload: unknown) => this.#record(name, payload)
+      const listener = internalListener((payload: unknown) => this.#record(name, payload))
       this.#listeners.set(name, listener)
       ;(this.#relay.on as (n: string, l: (p: unknown) => void) => unknown)(name, listener)
     }
