@@ -1,8 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely'
 import { HookrelayError } from '../../../core/errors.js'
-import { matchesChannels, matchesEventType } from '../../../core/event-type.js'
-import { CompiledFilters, LazyDocument } from '../../../core/filters/compiled-filters.js'
-import type { FilterMatcher } from '../../../core/filters/evaluate-filter.js'
+import { CompiledFilters } from '../../../core/filters/compiled-filters.js'
+import { routableEndpoints, routeMessage, type RoutableEndpoint } from '../../sql/route-message.js'
 import { deliveryIdOf } from '../../../core/ids.js'
 import { runTransaction } from '../../kysely/run-transaction.js'
 import { chunks } from '../../kysely/kysely-storage-helpers.js'
@@ -14,13 +13,6 @@ import { DELIVERY_COLUMNS, MESSAGE_COLUMNS, type MessageStore, type SendTables }
 const ROWS = 100
 
 /** An enabled endpoint as routing sees it. */
-interface RoutableEndpoint {
-  id: string
-  eventTypes: string[]
-  channels: string[]
-  /** The payload filter, compiled; null routes every message. */
-  filter: FilterMatcher | null
-}
 
 /**
  * `storeMessages` on MySQL, as a few statements (MySQL has neither data-modifying CTEs nor
@@ -94,24 +86,10 @@ export class MysqlStoreMessages implements MessageStore {
               `tenant ${message.tenant === null ? 'is null' : '= ?'} order by id`,
             message.tenant === null ? [] : [message.tenant],
           )
-          endpoints = rows.map((row) => ({
-            id: row.id,
-            eventTypes: JSON.parse(row.event_types) as string[],
-            channels: JSON.parse(row.channels) as string[],
-            filter: row.filter === null ? null : this.#filters.get(row.filter),
-          }))
+          endpoints = routableEndpoints(rows, this.#filters)
           routable.set(message.tenant, endpoints)
         }
-        // Payload filters are evaluated here, each compiled once, the payload parsed at most once.
-        const document = new LazyDocument(message.payload)
-        targets = endpoints
-          .filter(
-            (e) =>
-              matchesEventType(message.type, e.eventTypes) &&
-              matchesChannels(e.channels, message.channels) &&
-              (e.filter === null || document.matches(e.filter)),
-          )
-          .map((e) => e.id)
+        targets = routeMessage(message, endpoints)
       }
       const at = message.createdAt.getTime()
       const deliveries = targets.map((endpointId, i) => ({ id: deliveryIdOf(message.id, i + 1), endpointId }))

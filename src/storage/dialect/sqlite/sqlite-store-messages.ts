@@ -1,8 +1,7 @@
 import { CompiledQuery, type Kysely, type SqliteDatabase } from 'kysely'
 import { HookrelayError, OutboxTransactionError } from '../../../core/errors.js'
-import { matchesChannels, matchesEventType } from '../../../core/event-type.js'
-import { CompiledFilters, LazyDocument } from '../../../core/filters/compiled-filters.js'
-import type { FilterMatcher } from '../../../core/filters/evaluate-filter.js'
+import { CompiledFilters } from '../../../core/filters/compiled-filters.js'
+import { routableEndpoints, routeMessage, type RoutableEndpoint } from '../../sql/route-message.js'
 import { deliveryIdOf } from '../../../core/ids.js'
 import type { OutgoingMessage, StoredMessage } from '../../storage.js'
 import { checkExplicitTargets, explicitIds } from '../../sql/explicit-targets.js'
@@ -16,15 +15,6 @@ type RunSync = (text: string, params: readonly unknown[]) => Record<string, unkn
 
 /** The file of a connection's main database ('' in memory). */
 const MAIN_FILE = "select file from pragma_database_list where name = 'main'"
-
-/** An enabled endpoint as routing sees it. */
-interface RoutableEndpoint {
-  id: string
-  eventTypes: string[]
-  channels: string[]
-  /** The payload filter, compiled; null routes every message. */
-  filter: FilterMatcher | null
-}
 
 /** One statement the program asks to run; it is given back the rows. */
 interface Query {
@@ -215,17 +205,9 @@ export class SqliteStoreMessages implements MessageStore {
       } else {
         let endpoints = routable.get(message.tenant)
         if (!endpoints) {
-          routable.set(message.tenant, (endpoints = this.#routableEndpoints(yield this.#routableQuery(message.tenant))))
+          routable.set(message.tenant, (endpoints = routableEndpoints(yield this.#routableQuery(message.tenant), this.#filters)))
         }
-        const document = new LazyDocument(message.payload)
-        targets = endpoints
-          .filter(
-            (e) =>
-              matchesEventType(message.type, e.eventTypes) &&
-              matchesChannels(e.channels, message.channels) &&
-              (e.filter === null || document.matches(e.filter)),
-          )
-          .map((e) => e.id)
+        targets = routeMessage(message, endpoints)
       }
       const at = message.createdAt.getTime()
       const deliveries = targets.map((endpointId, i) => ({ id: deliveryIdOf(message.id, i + 1), endpointId }))
@@ -276,15 +258,6 @@ export class SqliteStoreMessages implements MessageStore {
       `select id, event_types, channels, filter from ${this.#tables.endpoints} ` +
         `where disabled_at is null and deleted_at is null and tenant ${tenant === null ? 'is null' : '= ?'} order by id`)
     return { text, params: tenant === null ? [] : [tenant] }
-  }
-
-  #routableEndpoints(rows: readonly Record<string, unknown>[]): RoutableEndpoint[] {
-    return rows.map((row) => ({
-      id: row.id as string,
-      eventTypes: JSON.parse(row.event_types as string) as string[],
-      channels: JSON.parse(row.channels as string) as string[],
-      filter: row.filter === null ? null : this.#filters.get(row.filter as string),
-    }))
   }
 
   #text(key: string, build: () => string): string {
