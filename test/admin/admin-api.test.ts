@@ -297,14 +297,15 @@ describeEachStorage('admin HTTP API', (ctx) => {
         expect((await call('GET', `/attempts?deliveryId=${ids[0]}`)).json.data).toHaveLength(2)
 
         expect((await hit('POST', '/dlq/:id/discard', `/dlq/${ids[0]}/discard`)).json).toEqual({ discarded: true })
-        // Replay is idempotent: of two replays at once, one queues the dead letter and one finds it queued.
-        // (Sent one after the other, the workers may attempt it and kill it again in between: the
-        // receiver is down and the schedule is 50 ms.)
+        // Two replays at once: at least one queues the dead letter. Whether the other finds it still
+        // queued or already dead again depends on timing (the receiver is down and the schedule is
+        // 50 ms), so only the library spec (test/outbound/delivery.test.ts) asserts that twice queues once.
         const replays = await Promise.all([
           hit('POST', '/dlq/:id/replay', `/dlq/${ids[1]}/replay`),
           call('POST', `/dlq/${ids[1]}/replay`),
         ])
-        expect(replays.map((r) => r.json.replayed).sort()).toEqual([false, true])
+        expect(replays.map((r) => r.json.replayed)).toContain(true)
+        expect(replays.every((r) => typeof r.json.replayed === 'boolean')).toBe(true)
         // The one replayed above may already have died again (the receiver is still down).
         expect((await hit('POST', '/dlq/replay', '/dlq/replay', { endpointId: id })).json.changed).toBeGreaterThanOrEqual(1)
         await eventually(async () => expect((await call('GET', '/dlq')).json.data).toHaveLength(2))

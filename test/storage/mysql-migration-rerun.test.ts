@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
+import { migrations } from '../../src/storage/migrations/index.js'
 import { describeEachStorage, mysqlTarget } from '../support/storages.js'
 
 /**
@@ -23,14 +24,7 @@ describeEachStorage(
       const again = env().createStorage({ tablePrefix: prefixOf(storage) })
       await again.migrate()
       const applied = await sql<{ name: string }>`select name from ${table('migrations')} order by name`.execute(db)
-      expect(applied.rows.map((r) => r.name)).toEqual([
-        '001-initial',
-        '002-operations-indexes',
-        '003-hot-path-indexes',
-        '004-database-identity',
-        '005-endpoint-circuit-state',
-        '006-endpoint-soft-delete',
-      ])
+      expect(applied.rows.map((r) => r.name)).toEqual(migrations.map((m) => m.name))
       expect(await env().listIndexes()).toContain(`${storage.tableName('inbound_messages')}_claim_idx`)
       // The identity written by the first run stays (its row already existed).
       expect(await again.databaseId()).toBe(idBefore)
