@@ -4,7 +4,7 @@ import { recoverEndpoint } from './admin/recover.js'
 import { resendMessage, type ResendOptions, type ResendResult } from './admin/resend.js'
 import { PeriodicTask } from './admin/periodic.js'
 import { endpointStats } from './admin/stats.js'
-import type { Emit } from './core/emitter.js'
+import { type Emit, toError } from './core/emitter.js'
 import type { CircuitStateProvider, PurgeOptions } from './core/operations.js'
 import { NotFoundError } from './core/errors.js'
 import type { AttemptRecord, DeliveryRecord, MessageRecord } from './core/types.js'
@@ -135,7 +135,7 @@ export function startHousekeeping(deps: {
 }): PeriodicTask[] {
   const tasks: PeriodicTask[] = []
   const report = (context: string) => (error: unknown) =>
-    deps.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
+    deps.emit('error', { error: toError(error), context })
   const { endpointHealth, retention } = deps.options
   if (endpointHealth.disableAfterMs !== null) {
     const sweep = new PeriodicTask(() => deps.sweepHealth(), endpointHealth.checkIntervalMs, report('endpointHealth'))

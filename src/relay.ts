@@ -3,32 +3,29 @@ import { listCatalog, type CatalogEntry } from './catalog/catalog-listing.js'
 import type { SendEventFor } from './catalog/catalog-types.js'
 import type { EventCatalog } from './catalog/define-events.js'
 import { DeadLetters } from './admin/dead-letters.js'
-import type { PeriodicTask } from './admin/periodic.js'
 import { purge } from './admin/retention.js'
 import { relayStats } from './admin/stats.js'
 import type { CircuitStateProvider, PurgeOptions, PurgeResult, RelayStats, StatsOptions } from './core/operations.js'
 import { RelayStateError } from './core/errors.js'
-import { applicationListenerCount, type Emit } from './core/emitter.js'
-import { unhandledWarning } from './inbound/unhandled-warning.js'
+import { type Emit, reporter } from './core/emitter.js'
 import { ErrorLogger } from './core/error-logger.js'
-import type { InboundUnhandledEvent, RelayErrorEvent, RelayEvents } from './core/events.js'
+import type { RelayEvents } from './core/events.js'
 import { Inbound, type InboundOperations } from './inbound/inbound.js'
 import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
 import type { UntypedEvents } from './inbound/typed-events.js'
 import { Portal } from './dashboard/portal.js'
 import { startLivePublisher } from './dashboard/fleet/live-publisher.js'
-import { EndpointCircuits } from './outbound/circuit-breakers.js'
-import { Dispatcher } from './outbound/dispatcher.js'
 import { Endpoints } from './outbound/endpoints.js'
 import { OperationalWebhook } from './outbound/operational-webhook.js'
-import { UndiciTransport, type HttpTransport } from './outbound/http-transport.js'
 import { Sender, type SendEvent, type SendOptions, type SendResult } from './outbound/send.js'
 import { sendTestMessage } from './outbound/send-test.js'
 import { SsrfGuard } from './outbound/ssrf-guard.js'
 import type { QueueDriver } from './queue/queue-driver.js'
 import { StoredCircuits } from './queue/stored-circuits.js'
 import { storagePolling } from './queue/storage-polling.js'
+import { relayEmit } from './relay-emit.js'
+import { startWorkers, type Workers } from './relay-workers.js'
 import { resolveRelayOptions, VERSION, type RelayOptions, type ResolvedRelayOptions } from './relay-options.js'
 import { loadTelemetry } from './telemetry/load-telemetry.js'
 import type { Telemetry } from './telemetry/telemetry.js'
@@ -43,7 +40,6 @@ import {
   type DeliveryOperations,
   type MessageOperations,
   type StartOptions,
-  startHousekeeping,
 } from './relay-operations.js'
 
 export type { DeadLetterFilter } from './admin/dead-letters.js'
@@ -73,30 +69,28 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
   readonly portal: Portal
 
   readonly #options: ResolvedRelayOptions
-  readonly #errorLogger: ErrorLogger
+  /** Emits without letting a throwing listener break the relay's own work (see `relay-emit.ts`). */
+  readonly #emit: Emit
   readonly #queue: QueueDriver
   readonly #sender: Sender
   readonly #guard: SsrfGuard
-  #transport: HttpTransport | null = null
-  #dispatcher: Dispatcher | null = null
+  /** This process's delivery workers, once `start()` runs them. */
+  #workers: Workers | null = null
   readonly #inbound: Inbound
   /** Spans and metrics, when `openTelemetry` is on; `null` costs one check. */
   readonly #telemetry: Telemetry | null
   /** Sends endpoint notifications to `operationalWebhook`, when configured. */
   #operational: OperationalWebhook | null = null
-  readonly #housekeeping: PeriodicTask[] = []
   #stopLive: () => Promise<void> = async () => undefined
   /** The driver's coordination, with every circuit change also recorded in the database. */
   readonly #circuitRecord: StoredCircuits
-  /** This process's breakers, once its workers run. */
-  #circuits: EndpointCircuits | null = null
   /**
    * The circuit state `endpoints.stats()` reports: the fleet's (shared state or database), so that
    * a process without workers sees what the workers see; this process's own breaker when it holds
    * the circuit open or half-open, or when the fleet's state cannot be read.
    */
   readonly #circuitState: CircuitStateProvider = async (endpointId) => {
-    const local = this.#circuits?.state(endpointId)
+    const local = this.#workers?.circuits.state(endpointId)
     if (local !== undefined && local !== 'closed') return local
     const fleet = await this.#circuitRecord.state(endpointId, this.#options.now())
     return fleet === 'unknown' && local !== undefined ? local : fleet
@@ -111,18 +105,15 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
     super()
     this.#options = resolveRelayOptions(options)
     const catalog = this.#options.events
-    this.#errorLogger = new ErrorLogger(this.#options.logger, this.#options.now)
+    const logger = new ErrorLogger(this.#options.logger, this.#options.now)
+    this.#emit = relayEmit(this, logger, () => [this.#operational, this.#telemetry])
     this.storage = options.storage ?? sqliteStorage()
     this.#queue = options.queue ?? storagePolling()
     this.#queue.attach?.(this.storage)
     this.#guard = new SsrfGuard(this.#options.network)
     const now = this.#options.now
     const emit = this.#emit
-    this.#circuitRecord = new StoredCircuits({
-      coordination: this.#queue.coordination,
-      storage: this.storage,
-      report: (error, context) => emit('error', { error: error instanceof Error ? error : new Error(String(error)), context }),
-    })
+    this.#circuitRecord = new StoredCircuits({ coordination: this.#queue.coordination, storage: this.storage, report: reporter(emit) })
 
     this.endpoints = new Endpoints({
       storage: this.storage,
@@ -167,11 +158,8 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
     })
 
     const operational = this.#options.operationalWebhook
-    if (operational) {
-      const report = (error: unknown, context: string) => emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
-      const send = (event: SendEvent) => this.#sender.send(event)
-      this.#operational = new OperationalWebhook({ options: operational, storage: this.storage, guard: this.#guard, now, send, report })
-    }
+    const send = (event: SendEvent) => this.#sender.send(event)
+    if (operational) this.#operational = new OperationalWebhook({ options: operational, storage: this.storage, guard: this.#guard, now, send, report: reporter(emit) })
     this.#inbound = new Inbound({
       storage: this.storage,
       emit,
@@ -234,41 +222,18 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
     this.#state = 'started'
     if (options.migrate !== false) await this.migrate()
     if (options.workers === false) return
-    this.#transport = new UndiciTransport({
-      guard: this.#guard,
-      maxResponseBodyBytes: this.#options.delivery.maxResponseBodyBytes,
-      connectionsPerOrigin: this.#options.delivery.concurrency,
-      connectTimeoutMs: this.#options.delivery.timeoutMs,
-      now: this.#options.now,
-    })
-    const circuits = new EndpointCircuits({
-      defaults: this.#options.circuitBreaker,
-      coordination: this.#circuitRecord,
-      emit: this.#emit,
-      probeTtlMs: this.#options.delivery.timeoutMs + 5_000,
-      now: this.#options.now,
-    })
-    this.#circuits = circuits
-    const dispatcher = new Dispatcher({
+    this.#workers = await startWorkers({
+      options: this.#options,
       storage: this.storage,
       queue: this.#queue,
-      transport: this.#transport,
-      circuits,
-      options: this.#options,
-      emit: this.#emit,
+      guard: this.#guard,
+      circuitRecord: this.#circuitRecord,
+      inbound: this.#inbound,
       telemetry: this.#telemetry,
-    })
-    this.#dispatcher = dispatcher
-    await this.#queue.start({ storage: this.storage, onWake: () => dispatcher.wake(), emit: this.#emit, now: this.#options.now })
-    dispatcher.start()
-    this.#inbound.start()
-    const tasks = startHousekeeping({
-      options: this.#options,
+      emit: this.#emit,
       sweepHealth: () => this.endpoints.sweepHealth(),
       purge: (purgeOptions) => this.purge(purgeOptions),
-      emit: this.#emit,
     })
-    this.#housekeeping.push(...tasks)
     this.#stopLive = startLivePublisher(this) // for dashboards in other processes (Postgres NOTIFY)
   }
 
@@ -279,12 +244,9 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
   async stop(): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return
     this.#state = 'stopping'
-    await Promise.all([...this.#housekeeping.map((task) => task.stop()), this.#stopLive()])
-    await this.#dispatcher?.stop()
-    await this.#inbound.stop()
+    await Promise.all([this.#workers?.stop() ?? this.#inbound.stop(), this.#stopLive()])
     await this.#operational?.drain()
     await this.#queue.stop()
-    await this.#transport?.close()
     await this.#circuitRecord.flush()
     await this.storage.close()
     this.#state = 'stopped'
@@ -331,28 +293,6 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
     }
   }
 
-  /** Emits without letting a throwing listener break the relay's own work. */
-  readonly #emit: Emit = (name, ...args) => {
-    if (name === 'error' && applicationListenerCount(this.listeners('error')) === 0) {
-      this.#errorLogger.log(args[0] as RelayErrorEvent)
-      return
-    }
-    if (name === 'inbound.unhandled' && applicationListenerCount(this.listeners('inbound.unhandled')) === 0) {
-      // A handler registered under a misspelt type would otherwise fail silently, for good.
-      const event = args[0] as InboundUnhandledEvent
-      this.#errorLogger.warnOnce(`${event.source}\n${event.type}`, unhandledWarning(event))
-    }
-    this.#operational?.observe(name, args[0])
-    this.#telemetry?.observe(name, args[0])
-    try {
-      ;(this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args)
-    } catch (error) {
-      const event = { error: error instanceof Error ? error : new Error(String(error)), context: `listener of ${name}` }
-      // A throwing error listener has no listener left to report to: the logger speaks instead.
-      if (name === 'error') this.#errorLogger.log(event)
-      else this.#emit('error', event)
-    }
-  }
 }
 
 /** Creates a relay. See {@link RelayOptions} for every option and its default. */

@@ -1,3 +1,4 @@
+import { toError } from '../core/emitter.js'
 import { ValidationError } from '../core/errors.js'
 import type { Relay } from '../relay.js'
 import { adminError, errorResponse, json, refusal } from './admin-errors.js'
@@ -26,7 +27,7 @@ export function createAdminHandler(relay: Relay, options: AdminOptions): AdminHa
 
   const report = (error: unknown, context: string) => {
     try {
-      relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
+      relay.emit('error', { error: toError(error), context })
     } catch {
       // A throwing error listener must not turn a 500 into something else.
     }

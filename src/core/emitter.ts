@@ -20,3 +20,13 @@ export function internalListener<F extends (...args: never[]) => unknown>(listen
 export function applicationListenerCount(listeners: readonly unknown[]): number {
   return listeners.filter((l) => !(typeof l === 'function' && INTERNAL_LISTENER in l)).length
 }
+
+/** `value` as an Error: what was thrown is not always one. */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}
+
+/** Reports a failure of hookrelay's own work as an `error` event with its `context`. */
+export function reporter(emit: Emit): (error: unknown, context: string) => void {
+  return (error, context) => emit('error', { error: toError(error), context })
+}

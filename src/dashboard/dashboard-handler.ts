@@ -1,3 +1,4 @@
+import { toError } from '../core/emitter.js'
 import { adminError, createAdminHandler, refusal as authorizeRefusal } from '../admin/admin-handlers.js'
 import type { Relay } from '../relay.js'
 import { loadAssets, pageHtml, securityHeaders } from './assets.js'
@@ -116,7 +117,7 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
       response = await guarded(request)
     } catch (error) {
       // Reported where the app already listens for the relay's trouble (its logger, its `error` listener).
-      relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard' })
+      relay.emit('error', { error: toError(error), context: 'dashboard' })
       response = jsonResponse(500, { error: { code: 'INTERNAL', message: 'The dashboard failed; see the server logs.' } })
     }
     return { ...response, headers: { ...security, ...response.headers } }
@@ -136,7 +137,7 @@ export function createDashboardHandler(relay: Relay, options: DashboardOptions):
         verdict = await authorize(withoutBody(request))
       } catch (error) {
         // A throwing authorize is never a grant: 500, and the error goes where errors go.
-        relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard.authorize' })
+        relay.emit('error', { error: toError(error), context: 'dashboard.authorize' })
         return adminError(500, 'INTERNAL', 'The dashboard could not authorise this request; see the server logs.')
       }
       const refused = authorizeRefusal(verdict)

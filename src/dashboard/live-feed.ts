@@ -1,4 +1,4 @@
-import { internalListener } from '../core/emitter.js'
+import { internalListener, toError } from '../core/emitter.js'
 import type { RelayEventName, RelayEvents } from '../core/events.js'
 import type { Relay } from '../relay.js'
 import { decodeFleetFrame, type FleetFrame } from './fleet/fleet-frame.js'
@@ -182,7 +182,7 @@ export class LiveFeed {
           (error) => this.#relay.emit('error', { error, context: 'dashboard.live.subscribe' }),
         )
         .catch((error: unknown) => {
-          this.#relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard.live.subscribe' })
+          this.#relay.emit('error', { error: toError(error), context: 'dashboard.live.subscribe' })
           return null
         })
     }

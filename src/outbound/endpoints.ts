@@ -1,10 +1,9 @@
 import type { EventCatalog } from '../catalog/define-events.js'
 import { assertKnownFilters } from '../catalog/validate-payload.js'
 import { toMilliseconds, type Duration } from '../core/duration.js'
-import { NotFoundError, RelayStateError, ValidationError } from '../core/errors.js'
+import { NotFoundError, RelayStateError } from '../core/errors.js'
 import type { BulkResult, EndpointStats, RecoverOptions, StatsOptions } from '../core/operations.js'
-import { newId } from '../core/ids.js'
-import type { EndpointRecord, EndpointSecret } from '../core/types.js'
+import type { EndpointRecord } from '../core/types.js'
 import { parseOrThrow } from '../core/validation.js'
 import { generateSecret } from '../signing/index.js'
 import type { EndpointFilter, Page, EndpointStore } from '../storage/storage.js'
@@ -17,6 +16,7 @@ import {
   type EndpointUpdate,
 } from './endpoint-input.js'
 import { changedFields } from './endpoint-changes.js'
+import { keepRedactedHeaders, namingAfterUpdate, newEndpointRecord, rotatedSecrets } from './endpoint-records.js'
 import {
   circuitSettings,
   currentSecret,
@@ -79,29 +79,7 @@ export class Endpoints {
     this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
     const now = new Date(this.#deps.now())
     const secret = parsed.secret ?? generateSecret()
-    const record: EndpointRecord = {
-      id: newId('ep', now.getTime()),
-      uid: parsed.uid ?? null,
-      tenant: parsed.tenant ?? null,
-      url: parsed.url,
-      description: parsed.description ?? null,
-      eventTypes: parsed.eventTypes ?? [],
-      channels: parsed.channels ?? [],
-      secrets: [{ secret, expiresAt: null }],
-      headers: parsed.headers ?? {},
-      metadata: parsed.metadata ?? {},
-      ...retryMs(parsed.retry),
-      rateLimit: rateLimitMs(parsed.rateLimit),
-      maxConcurrency: parsed.maxConcurrency ?? null,
-      ordering: parsed.ordering ?? 'none',
-      circuitBreaker: circuitSettings(parsed.circuitBreaker),
-      filter: parsed.filter ?? null,
-      disabledAt: parsed.disabled ? now : null,
-      disabledReason: parsed.disabled ? 'created disabled' : null,
-      failingSince: null,
-      createdAt: now,
-      updatedAt: now,
-    }
+    const record = newEndpointRecord(parsed, secret, now)
     if (record.uid !== null) {
       const result = await this.#deps.storage.insertEndpointOnce(record)
       if (!result.inserted) return { ...toPublic(result.existing), secret: currentSecret(result.existing), created: false }
@@ -185,17 +163,10 @@ export class Endpoints {
     if (parsed.url) this.#deps.guard.assertUrlAllowed(new URL(parsed.url))
     // A header sent back as it was read (REDACTED) keeps its stored value.
     if (parsed.headers && Object.values(parsed.headers).includes(REDACTED)) {
-      const stored = (await this.#record(id)).headers
-      parsed.headers = Object.fromEntries(
-        Object.entries(parsed.headers).flatMap(([name, value]) => {
-          if (value !== REDACTED) return [[name, value]]
-          const kept = Object.entries(stored).find(([n]) => n.toLowerCase() === name.toLowerCase())
-          return kept ? [[name, kept[1]]] : []
-        }),
-      )
+      parsed.headers = keepRedactedHeaders(parsed.headers, (await this.#record(id)).headers)
     }
     const { retry, rateLimit, circuitBreaker, ...rest } = parsed
-    const naming = rest.tenant !== undefined || rest.uid !== undefined ? await this.#naming(id, rest.tenant, rest.uid) : {}
+    const naming = rest.tenant !== undefined || rest.uid !== undefined ? await namingAfterUpdate(this.#deps.storage, await this.#record(id), rest.tenant, rest.uid) : {}
     const record = await this.#deps.storage.updateEndpoint(id, {
       ...rest,
       ...naming,
@@ -251,16 +222,8 @@ export class Endpoints {
     const keepMs = toMilliseconds(options.keepOldFor ?? '24h', 'keepOldFor')
     const secret = options.secret ?? generateSecret()
     parseOrThrow(endpointInputSchema.shape.secret, secret, 'secret')
-    const stillValid = record.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now)
-    const old: EndpointSecret[] =
-      keepMs === 0
-        ? []
-        : stillValid.map((s) => ({
-            secret: s.secret,
-            expiresAt: s.expiresAt ?? new Date(now + keepMs),
-          }))
     const updated = await this.#deps.storage.updateEndpoint(id, {
-      secrets: [{ secret, expiresAt: null }, ...old],
+      secrets: rotatedSecrets(record.secrets, secret, now, keepMs),
       updatedAt: new Date(now),
     })
     if (!updated) throw new NotFoundError('Endpoint', id)
@@ -292,22 +255,6 @@ export class Endpoints {
    */
   sweepHealth(): Promise<{ disabled: string[] }> {
     return this.#operations().sweepHealth()
-  }
-
-  /**
-   * The tenant and uid an update leaves the endpoint with (the storage keys uniqueness on both),
-   * refusing a uid another endpoint of that tenant has.
-   */
-  async #naming(id: string, tenant: string | null | undefined, uid: string | null | undefined): Promise<{ tenant: string | null; uid: string | null }> {
-    const current = await this.#record(id)
-    const next = { tenant: tenant === undefined ? current.tenant : tenant, uid: uid === undefined ? current.uid : uid }
-    const holder = next.uid === null ? undefined : await this.#deps.storage.getEndpointByUid(next.uid, next.tenant)
-    if (holder && holder.id !== id) {
-      throw new ValidationError(`endpoint update: uid ${JSON.stringify(next.uid)} is already used by endpoint ${holder.id} in this tenant; uids are unique per tenant.`, [
-        { path: ['uid'], message: 'already used in this tenant' },
-      ])
-    }
-    return next
   }
 
   /**

@@ -1,3 +1,4 @@
+import { toError } from '../core/emitter.js'
 import pRetry from 'p-retry'
 import { RelayStateError, ValidationError } from '../core/errors.js'
 import type { Storage } from '../storage/storage.js'
@@ -159,7 +160,7 @@ export class RedisQueueConnection {
     if (!emit) return
     this.#reported.set(context, now)
     try {
-      emit('error', { error: error instanceof Error ? error : new Error(String(error)), context })
+      emit('error', { error: toError(error), context })
     } catch {
       // A throwing error listener must not break the queue.
     }

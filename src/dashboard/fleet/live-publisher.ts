@@ -1,3 +1,4 @@
+import { toError } from '../../core/emitter.js'
 import type { Relay } from '../../relay.js'
 import { LiveFeed } from '../live-feed.js'
 import { encodeFleetFrame } from './fleet-frame.js'
@@ -33,7 +34,7 @@ export function startLivePublisher(relay: Relay): () => Promise<void> {
       })
       .catch((error: unknown) => {
         // Once per outage, not four times a second: the live feed is a view, delivery goes on.
-        if (!failing) relay.emit('error', { error: error instanceof Error ? error : new Error(String(error)), context: 'dashboard.live.publish' })
+        if (!failing) relay.emit('error', { error: toError(error), context: 'dashboard.live.publish' })
         failing = true
       })
       .finally(() => {

@@ -133,8 +133,11 @@ export class KyselyStorage implements Storage {
       const outbox = target.connection === undefined ? {} : { connection: target.connection }
       return fn(new KyselyStorageTransaction(this.#scope(target.db), this.#sqlDialect, this.#announce, this.#statements.messageStore, outbox))
     }
-    return runTransaction(this.#db, (tx) =>
-      fn(new KyselyStorageTransaction(tx, this.#sqlDialect, this.#announce, this.#statements.messageStore, undefined)),
+    // Not retried on a deadlock: `fn` is the sender's, and may have done more than write.
+    return runTransaction(
+      this.#db,
+      (tx) => fn(new KyselyStorageTransaction(tx, this.#sqlDialect, this.#announce, this.#statements.messageStore, undefined)),
+      { retryDeadlocks: false },
     )
   }
 
