@@ -10,6 +10,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Postgres suites each use their own schema, so files can run in parallel safely.
     fileParallelism: true,
+    // Most specs wait on databases, HTTP and child processes, not the CPU: vitest's default on a
+    // 2-core machine (one worker) leaves both cores idle most of the run.
+    maxWorkers: 4,
     reporters: ['default'],
   },
 })

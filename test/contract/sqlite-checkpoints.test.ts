@@ -61,7 +61,10 @@ describe('sqliteStorage() WAL checkpoints', () => {
     const size = statSync(`${filename}-wal`).size
     await write(5 * 1024 * 1024)
     expect(checkpoints.mode).toBe('background')
-    expect(statSync(`${filename}-wal`).size).toBeLessThan(size + 1024 * 1024)
+    // Without restarts the log would grow by every page of the second phase (over 5.2 MB: a page
+    // and its frame header per 4,000-byte row); with them it grows by less than was written, even
+    // on a loaded machine where the checkpointing thread runs late.
+    expect(statSync(`${filename}-wal`).size - size).toBeLessThan(5 * 1024 * 1024)
     await checkpoints.close()
     database.close()
   })

@@ -174,7 +174,8 @@ describeEachStorage('receiving webhooks', ({ env }) => {
       const [dead] = (await relay.inbound.list({ status: 'dead' })).data
       expect(dead).toMatchObject({ attempts: 3, deadReason: 'exhausted', lastError: 'TypeError: cannot read properties of undefined' })
       expect(runs).toBe(3)
-      expect(events.filter((e) => e.name === 'inbound.dead')[0]!.payload).toMatchObject({ id: dead!.id, attempt: 3 })
+      // The event follows the settlement's commit, which the list above may see first.
+      await eventually(() => expect(events.filter((e) => e.name === 'inbound.dead')[0]?.payload).toMatchObject({ id: dead!.id, attempt: 3 }))
 
       fixed = true
       expect(await relay.inbound.replay(dead!.id)).toEqual({ replayed: true })

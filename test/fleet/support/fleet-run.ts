@@ -138,12 +138,24 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
             (async () => {
               const victim = workers[0]!
               const owner = await owners.get(victim)!
+              // Frozen (SIGSTOP) while its leases are read, so that what it holds then is what the
+              // kill orphans; thawed and tried again while it holds none (a loaded machine can
+              // catch it between claims), so the kill always strikes work in flight.
+              const pid = victim.child.pid!
+              for (let tries = 0; ; tries += 1) {
+                process.kill(pid, 'SIGSTOP')
+                const rows = await admin.query<{ message_id: string; endpoint_id: string }>(
+                  `select message_id, endpoint_id from ${table('deliveries')} where status = 'delivering' and lease_owner = $1`,
+                  [owner],
+                )
+                if (rows.rows.length > 0 || tries >= 200) {
+                  for (const row of rows.rows) orphaned.add(`${row.message_id}|${row.endpoint_id}`)
+                  break
+                }
+                process.kill(pid, 'SIGCONT')
+                await new Promise((resolve) => setTimeout(resolve, 10))
+              }
               await victim.kill()
-              const rows = await admin.query<{ message_id: string; endpoint_id: string }>(
-                `select message_id, endpoint_id from ${table('deliveries')} where status = 'delivering' and lease_owner = $1`,
-                [owner],
-              )
-              for (const row of rows.rows) orphaned.add(`${row.message_id}|${row.endpoint_id}`)
               log(`killed worker ${victim.child.pid} (${owner}) at ${totalRequests} requests; ${orphaned.size} leases orphaned`)
               await startWorker()
             })(),

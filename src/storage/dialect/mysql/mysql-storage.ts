@@ -6,6 +6,7 @@ import { parseOptions } from '../../options.js'
 import { mysqlDialect } from './mysql-dialect.js'
 import { MysqlMigratingDialect } from './mysql-kysely.js'
 import { MysqlStoreMessages } from './mysql-store-messages.js'
+import { oneConnectionSource } from '../connection-options.js'
 
 /**
  * What hookrelay needs of a mysql2 pool you hand in: a callback pool (`mysql2.createPool()`), the
@@ -74,22 +75,8 @@ const optionsSchema = z
     max: z.number().int('must be an integer').positive('must be at least 1').optional(),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    const given = (['connectionString', 'uri', 'pool'] as const).filter((key) => o[key] !== undefined)
-    if (given.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: given.length > 1 ? [given[1]!] : [],
-        message:
-          given.length === 0
-            ? 'pass one of connectionString (or uri) or pool'
-            : `pass only one of connectionString, uri or pool (got ${given.join(' and ')})`,
-      })
-    }
-    if (o.max !== undefined && o.pool !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['max'], message: 'max only applies to the pool created from connectionString' })
-    }
-  })
+  .superRefine(oneConnectionSource(['connectionString', 'uri', 'pool'] as const, ['connectionString', 'uri']))
+
 
 interface Mysql2Module {
   createPool(config: { uri: string; connectionLimit: number }): MysqlPoolLike & {

@@ -9,6 +9,7 @@ import { announceOn, PostgresWakeups, wakeupChannel, type PgListenClient } from 
 import type { MessageStore, SendTables } from '../../sql/message-store.js'
 import { PostgresStoreMessages, type RunPrepared } from './postgres-store-messages.js'
 import { preparedRunner } from './postgres-prepared.js'
+import { oneConnectionSource } from '../connection-options.js'
 
 /**
  * What hookrelay needs of a `pg.Pool` you hand in (the shape Kysely's `PostgresDialect` asks
@@ -96,22 +97,8 @@ const optionsSchema = z
     max: z.number().int('must be an integer').positive('must be at least 1').optional(),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    const given = (['connectionString', 'pool', 'db'] as const).filter((key) => o[key] !== undefined)
-    if (given.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: given.length > 1 ? [given[1]!] : [],
-        message:
-          given.length === 0
-            ? 'pass one of connectionString, pool or db'
-            : `pass only one of connectionString, pool or db (got ${given.join(' and ')})`,
-      })
-    }
-    if (o.max !== undefined && o.connectionString === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['max'], message: 'max only applies to the pool created from connectionString' })
-    }
-  })
+  .superRefine(oneConnectionSource(['connectionString', 'pool', 'db'] as const, ['connectionString']))
+
 
 interface PgModule {
   Pool: new (config: { connectionString: string; max: number }) => PgPoolLike & {
