@@ -53,9 +53,14 @@ export function createProgram(io: CliIo): Command {
 
 /** Runs the CLI; resolves with the exit code. Errors print as `error: …` (or JSON with --json). */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = createProgram(io).exitOverride()
-  // Every subcommand exits through run() too, so a usage error is a code, not a process.exit.
-  for (const command of program.commands) command.exitOverride()
+  const program = createProgram(io)
+  // Every command at every depth (`endpoints list`, `dlq replay`…) exits through run(), so a usage
+  // error, such as a bad option value, is a code and never a process.exit of the host process.
+  const exitThroughRun = (command: Command): void => {
+    command.exitOverride()
+    for (const sub of command.commands) exitThroughRun(sub)
+  }
+  exitThroughRun(program)
   try {
     await program.parseAsync(argv as string[])
     return 0

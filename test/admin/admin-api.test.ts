@@ -12,7 +12,7 @@ import { fetchAdmin } from '../../src/adapters/fetch/index.js'
 import { nodeAdmin } from '../../src/adapters/node/index.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { standardRequest, STANDARD_SECRET } from '../inbound/support/webhooks.js'
 
 const TOKEN = 'admin-token-for-tests'
@@ -361,4 +361,4 @@ describeEachStorage('admin HTTP API', (ctx) => {
       })
     })
   }
-})
+}, relayTargets)

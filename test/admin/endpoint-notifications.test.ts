@@ -4,7 +4,7 @@ import { createRelay, type EndpointFailingEvent, type Relay } from '../../src/in
 import { verify } from '../../src/signing/index.js'
 import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 
 const HOUR = 3_600_000
 const T0 = Date.parse('2030-01-01T00:00:00.000Z')
@@ -136,4 +136,4 @@ describeEachStorage('owner notifications: endpoint.failing, endpoint.recovered, 
     expect((await relay.endpoints.list({ tenant: OPERATIONAL_TENANT })).data.map((e) => e.id)).toEqual([OPERATIONAL_ENDPOINT_ID])
     expect((await relay.send({ type: 'endpoint.failing', data: {}, tenant: OPERATIONAL_TENANT })).deliveryIds).toEqual([])
   })
-})
+}, relayTargets)

@@ -3,7 +3,7 @@ import { createRelay, permanent, type Relay, type RelayOptions } from '../../src
 import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { standardRequest, STANDARD_SECRET } from '../inbound/support/webhooks.js'
 
 const HOUR = 3_600_000
@@ -285,4 +285,4 @@ describeEachStorage('operating the relay', (ctx) => {
     expect(await relay.purge({ olderThan: '1h' })).toMatchObject({ inbound: 3 })
     expect((await relay.inbound.list()).data).toHaveLength(0)
   })
-})
+}, relayTargets)

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { run } from '../../src/cli/program.js'
 import { createRelay, type Relay } from '../../src/index.js'
 import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { POSTGRES_URL } from '../support/urls.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -83,6 +83,22 @@ it('says what to do without a database, and refuses bad options', async () => {
   const sub = await hookrelay(['endpoints', 'rotate-secret', '--help'])
   expect(sub.stdout).toMatch(/Global Options:[\s\S]*--database-url/)
   expect(sub.stdout).toMatch(/Examples:\n  \$ hookrelay endpoints rotate-secret/)
+})
+
+it('answers a bad option value of a nested command with a code, never by exiting the process it runs in', async () => {
+  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
+    throw new Error(`process.exit(${String(code)}) called`)
+  })
+  try {
+    for (const args of [['dlq', 'list', '--since', 'yesterday'], ['endpoints', 'list', '--limit', 'lots'], ['dlq', 'list', '--limit', '0']]) {
+      const result = await inProcess([...args, '--database-url', '/tmp/unused.db'])
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.stderr, args.join(' ')).toMatch(/is invalid/)
+    }
+    expect(exit).not.toHaveBeenCalled()
+  } finally {
+    exit.mockRestore()
+  }
 })
 
 it('refuses a database it cannot open instead of creating an empty one', async () => {
@@ -304,4 +320,4 @@ describeEachStorage('the hookrelay CLI', (ctx) => {
     expect((await relay.deliveries.get(sent.deliveryIds[0]!)).status).toBe('succeeded')
     expect((await cli('endpoints', 'delete', ep.id)).stderr).toMatch(/does not exist/)
   })
-})
+}, relayTargets)

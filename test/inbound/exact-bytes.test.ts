@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import type { InboundRejectedEvent } from '../../src/index.js'
 import { sign } from '../../src/signing/index.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { useRelays } from './support/relays.js'
 import { post, STANDARD_SECRET } from './support/webhooks.js'
 import { mountNode } from '../adapters/mounts.js'
@@ -40,4 +40,4 @@ describeEachStorage('inbound payloads are the bytes received', ({ env }) => {
       await mounted.close()
     }
   })
-})
+}, relayTargets)

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { NotFoundError, PermanentError, permanent, ValidationError, type InboundContext, type InboundEvent, type Receiver, type Relay } from '../../src/index.js'
 import { nodeReceiver } from '../../src/adapters/node/index.js'
 import { eventually } from '../support/eventually.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { useRelays } from './support/relays.js'
 import { githubRequest, post, serve, sleep, standardRequest, STANDARD_SECRET, stripeRequest, STRIPE_SECRET, GITHUB_SECRET, type Served } from './support/webhooks.js'
 
@@ -106,7 +106,9 @@ describeEachStorage('receiving webhooks', ({ env }) => {
       const request = standardRequest()
 
       const first = await post(url, request)
-      await eventually(() => expect(runs).toBe(1))
+      // processed is emitted once the handler's run is settled, a moment after the handler returns.
+      await eventually(() => expect(events.map((e) => e.name)).toContain('inbound.processed'))
+      expect(runs).toBe(1)
       const again = await post(url, standardRequest({ id: request.id, body: request.body })) // re-signed, as a sender's retry is
       expect([first.status, again.status]).toEqual([200, 200])
       expect(again.json).toEqual({ received: true, duplicate: true })
@@ -414,4 +416,4 @@ describeEachStorage('receiving webhooks', ({ env }) => {
       await expect(relay.inbound.discard('in_nope')).rejects.toBeInstanceOf(NotFoundError)
     })
   })
-})
+}, relayTargets)

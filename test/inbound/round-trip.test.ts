@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest'
 import type { InboundEvent } from '../../src/index.js'
 import { nodeReceiver } from '../../src/adapters/node/index.js'
 import { eventually } from '../support/eventually.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { useRelays } from './support/relays.js'
 import { serve, type Served } from './support/webhooks.js'
 
@@ -32,4 +32,4 @@ describeEachStorage('one relay sending to another', ({ env }) => {
     await eventually(async () => expect((await sending.deliveries.get(sent.deliveryIds[0]!)).status).toBe('succeeded'))
     await eventually(async () => expect((await receiving.inbound.list()).data[0]?.status).toBe('processed'))
   })
-})
+}, relayTargets)

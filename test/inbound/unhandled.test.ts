@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { InboundUnhandledEvent, Relay, RelayLogger } from '../../src/index.js'
 import { eventually } from '../support/eventually.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { useRelays } from './support/relays.js'
 import { standardRequest, STANDARD_SECRET } from './support/webhooks.js'
 
@@ -152,4 +152,4 @@ describeEachStorage('webhooks no handler matched', ({ env }) => {
       expect(unhandled).toHaveLength(1)
     })
   })
-})
+}, relayTargets)

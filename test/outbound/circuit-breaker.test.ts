@@ -3,7 +3,7 @@ import { createRelay, type Relay, type RelayOptions } from '../../src/index.js'
 import { eventually } from '../support/eventually.js'
 import { startHoldingReceiver, type HoldingReceiver } from '../support/holding-receiver.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 
 describeEachStorage('circuit breaker', (ctx) => {
   let relay: Relay | undefined
@@ -109,4 +109,4 @@ describeEachStorage('circuit breaker', (ctx) => {
     // opossum sorted every latency of the window on each failure: 10 failures × 400+ latencies.
     expect(large).toBeLessThan(small + 10 * failures)
   })
-})
+}, relayTargets)

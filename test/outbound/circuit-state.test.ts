@@ -5,7 +5,7 @@ import { StoredCircuits } from '../../src/queue/stored-circuits.js'
 import type { KyselyStorage } from '../../src/storage/kysely/kysely-storage.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 
 describeEachStorage('circuit state across processes (no Redis)', (ctx) => {
   const relays: Relay[] = []
@@ -95,4 +95,4 @@ describeEachStorage('circuit state across processes (no Redis)', (ctx) => {
     expect(await circuits.state('ep_any', Date.now())).toBe('unknown')
     expect(errors).toEqual(['circuit.read'])
   })
-})
+}, relayTargets)

@@ -3,7 +3,7 @@ import { afterEach, expect, it } from 'vitest'
 import { createRelay, type Relay } from '../../src/index.js'
 import { eventually } from '../support/eventually.js'
 import { startHoldingReceiver, type HoldingReceiver } from '../support/holding-receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 
 describeEachStorage('claiming ahead', (ctx) => {
   let relay: Relay | undefined
@@ -73,4 +73,4 @@ describeEachStorage('claiming ahead', (ctx) => {
     expect(deliveries.map((d) => [d.status, d.attempts])).toEqual(Array(12).fill(['pending', 0]))
     expect(rx.received).toBe(4)
   })
-})
+}, relayTargets)

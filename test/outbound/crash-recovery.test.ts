@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks'
 import { createRelay, type Relay } from '../../src/index.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { POSTGRES_URL } from '../support/urls.js'
 
 const WORKER = fileURLToPath(new URL('./fixtures/delivery-worker.ts', import.meta.url))
@@ -77,4 +77,4 @@ describeEachStorage('a delivery worker killed mid-attempt', (ctx) => {
     }
     expect(receiver.requests).toHaveLength(2)
   })
-})
+}, relayTargets)

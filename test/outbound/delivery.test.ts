@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks'
 import type { Relay, RelayOptions } from '../../src/index.js'
 import { createRelay } from '../../src/index.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 import { eventually } from '../support/eventually.js'
 
 describeEachStorage('outbound delivery', (ctx) => {
@@ -199,4 +199,4 @@ describeEachStorage('outbound delivery', (ctx) => {
     expect((last.headers['webhook-signature'] as string).split(' ')).toHaveLength(1)
     expect(() => new Webhook(immediate.secret).verify(last.body, last.headers as Record<string, string>)).not.toThrow()
   })
-})
+}, relayTargets)

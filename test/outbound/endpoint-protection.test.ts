@@ -3,7 +3,7 @@ import type { Relay, RelayOptions } from '../../src/index.js'
 import { createRelay } from '../../src/index.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 
 describeEachStorage('endpoint protection', (ctx) => {
   let relay: Relay | undefined
@@ -135,4 +135,4 @@ describeEachStorage('endpoint protection', (ctx) => {
     const order = receiver.requests.map((q) => (JSON.parse(q.body) as { data: { i: number } }).data.i)
     expect(order).toEqual([0, 1, 2, 2, 2, 2, 3, 4, 5])
   })
-})
+}, relayTargets)

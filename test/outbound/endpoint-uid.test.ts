@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest'
 import { createRelay, NotFoundError, ValidationError, type Relay } from '../../src/index.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 
 describeEachStorage('registering endpoints by uid', (ctx) => {
   const relays: Relay[] = []
@@ -102,4 +102,4 @@ describeEachStorage('registering endpoints by uid', (ctx) => {
     expect(fresh).toMatchObject({ created: true, url: 'https://example.com/new' })
     expect(fresh.id).not.toBe(old.id)
   })
-})
+}, relayTargets)

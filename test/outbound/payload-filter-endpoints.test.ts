@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRelay, ValidationError, type Relay } from '../../src/index.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 
 describeEachStorage('endpoints with payload filters', (ctx) => {
   let relay: Relay | undefined
@@ -41,7 +41,7 @@ describeEachStorage('endpoints with payload filters', (ctx) => {
     const endpoint = await r.endpoints.create({ url: 'https://a.example.com/h' })
     await expect(r.endpoints.update(endpoint.id, { filter: { $or: [] } })).rejects.toThrow(/filter\.\$or: must be a non-empty list/)
   })
-})
+}, relayTargets)
 
 describe('payload filters: no cost when unused', () => {
   it('leaves endpoints without a filter at null', async () => {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createRelay, sqliteStorage, ValidationError, type Relay, type Storage } from '../../src/index.js'
 import { withStatementCache } from '../../src/storage/dialect/sqlite/statement-cache.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
-import { describeEachStorage } from '../support/storages.js'
+import { describeEachStorage, relayTargets } from '../support/storages.js'
 
 /** The storage, counting the transactions `send()` commits on its own (its `storeMessages` calls). */
 function countingStores(storage: Storage): { storage: Storage; calls: number[] } {
@@ -115,7 +115,7 @@ describeEachStorage('send() from concurrent callers', (ctx) => {
     expect(sent).toHaveLength(20)
     expect([...sent].sort()).toEqual(sent)
   })
-})
+}, relayTargets)
 
 /** Called (then forgotten) when the workers' next claim finds nothing. */
 const onEmptyClaim: (() => void)[] = []

@@ -21,12 +21,21 @@ describeEachStorage('message search plans at production size', ({ env, target })
   beforeAll(async () => {
     probe = await openPlanProbe(env(), 'search_')
     await probe.storage.migrate()
+    // Numbers 1..ROWS, in each database's own way (MySQL has neither generate_series nor a
+    // recursion depth that reaches ROWS by default: five cross-joined digit tables instead).
+    const digits = `(select 0 as d ${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => `union all select ${d}`).join(' ')})`
     const series = (select: string, into: string) =>
       target.dialect === 'sqlite'
         ? `with recursive s(i) as (select 1 union all select i + 1 from s where i < ${ROWS}) insert into ${into} ${select} from s`
-        : `insert into ${into} ${select} from generate_series(1, ${ROWS}) as s(i)`
+        : target.dialect === 'mysql'
+          ? `insert into ${into} ${select} from (select a.d + b.d * 10 + c.d * 100 + e.d * 1000 + f.d * 10000 + 1 as i from ${digits} a ` +
+            `cross join ${digits} b cross join ${digits} c cross join ${digits} e cross join ${digits} f) as s where i <= ${ROWS}`
+          : `insert into ${into} ${select} from generate_series(1, ${ROWS}) as s(i)`
+    const concat = (...parts: string[]) => (target.dialect === 'mysql' ? `concat(${parts.join(', ')})` : parts.join(' || '))
     const id = (prefix: string) =>
-      target.dialect === 'sqlite' ? `'${prefix}_seed_' || printf('%08d', i)` : `'${prefix}_seed_' || lpad(i::text, 8, '0')`
+      target.dialect === 'sqlite'
+        ? `'${prefix}_seed_' || printf('%08d', i)`
+        : concat(`'${prefix}_seed_'`, target.dialect === 'mysql' ? `lpad(i, 8, '0')` : `lpad(i::text, 8, '0')`)
     if (target.dialect === 'postgres') {
       for (const name of ['messages', 'deliveries']) await probe.exec(`alter table ${probe.table(name)} set (autovacuum_enabled = false)`)
     }
@@ -34,7 +43,7 @@ describeEachStorage('message search plans at production size', ({ env, target })
     await probe.exec(
       series(
         `(id, message_id, endpoint_id, status, attempts, created_at, updated_at, completed_at) ` +
-          `select ${id('dlv')}, ${id('msg')}, 'ep_seed_' || (i % ${ENDPOINTS}), 'succeeded', 1, ${NOW} + i, ${NOW} + i, ${NOW} + i`,
+          `select ${id('dlv')}, ${id('msg')}, ${concat(`'ep_seed_'`, `(i % ${ENDPOINTS})`)}, 'succeeded', 1, ${NOW} + i, ${NOW} + i, ${NOW} + i`,
         probe.table('deliveries'),
       ),
     )
@@ -57,6 +66,8 @@ describeEachStorage('message search plans at production size', ({ env, target })
         for (const problem of await probe.problems(statement, { ordered })) {
           // SQLite walking an index in id order (the primary key's, newest first) stops after the page.
           if (/^SCAN \S+ USING (COVERING )?INDEX /.test(problem)) continue
+          // So does MySQL walking the primary key (EXPLAIN calls that a full index scan; LIMIT ends it).
+          if (/^full index scan of \S+ \(PRIMARY\)/.test(problem)) continue
           found.push(`${name}: ${problem} in ${statement.sql}`)
         }
       }

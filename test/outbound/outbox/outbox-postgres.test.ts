@@ -125,8 +125,13 @@ describe.skipIf(!isAvailable(postgresTarget))('the outbox with the transaction t
         await client.query('BEGIN')
         await expect(client.query('select 1/0')).rejects.toThrow()
         // Right after the error, or once the client has seen the server's status: the same answer.
-        for (const failed of [relay.send(event('pg-failed'), { transaction: client }), client.query('select 1').catch(() => undefined).then(() =>
-          relay.send(event('pg-failed'), { transaction: client }))]) {
+        // Each send made only when its turn comes: a rejection nobody awaits yet is an unhandled one.
+        const sends = [
+          () => relay.send(event('pg-failed'), { transaction: client }),
+          () => client.query('select 1').catch(() => undefined).then(() => relay.send(event('pg-failed'), { transaction: client })),
+        ]
+        for (const send of sends) {
+          const failed = send()
           await expect(failed).rejects.toBeInstanceOf(OutboxTransactionError)
           await expect(failed).rejects.toThrow(/has failed.*ROLLBACK/)
         }

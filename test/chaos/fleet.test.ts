@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { runFleet, type FleetRunResult } from './support/fleet-run.js'
-import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js'
+import { runFleet, type FleetRunResult } from '../fleet/support/fleet-run.js'
+import { startPrivateRedis, type PrivateRedis } from '../fleet/support/private-redis.js'
 
 const postgres = inject('postgresAvailable')
 const redis = inject('redisAvailable')
