@@ -1,6 +1,6 @@
 import { toError } from '../core/emitter.js'
 import { ValidationError } from '../core/errors.js'
-import type { Relay } from '../relay.js'
+import type { AdminRelay } from './admin-relay.js'
 import { adminError, errorResponse, json, refusal } from './admin-errors.js'
 import { match, routes, segmentsOf } from './admin-routes.js'
 import type { AdminHandler, AdminOptions, AdminRequest, AdminResponse } from './admin-types.js'
@@ -15,7 +15,7 @@ export { adminError, refusal } from './admin-errors.js'
  * Errors are JSON `{ error: { code, message } }` with the status of their code; lists paginate
  * with `limit` and `cursor` and answer `{ data, nextCursor }`.
  */
-export function createAdminHandler(relay: Relay, options: AdminOptions): AdminHandler {
+export function createAdminHandler(relay: AdminRelay, options: AdminOptions): AdminHandler {
   const authorize = options?.authorize
   if (authorize !== 'none' && typeof authorize !== 'function') {
     throw new ValidationError(

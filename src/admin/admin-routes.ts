@@ -3,13 +3,13 @@ import { ValidationError } from '../core/errors.js'
 import { parseOrThrow } from '../core/validation.js'
 import type { EndpointInput, EndpointUpdate } from '../outbound/endpoint-input.js'
 import { sendTestOptionsSchema } from '../outbound/send-test.js'
-import type { Relay } from '../relay.js'
+import type { AdminRelay } from './admin-relay.js'
 import type { AdminRequest } from './admin-types.js'
 import * as schemas from './admin-schemas.js'
 import { openApiDocument } from './openapi/openapi-document.js'
 
 export type Params = Record<string, string>
-type RouteHandler = (relay: Relay, params: Params, request: AdminRequest) => Promise<{ status?: number; body?: unknown }>
+type RouteHandler = (relay: AdminRelay, params: Params, request: AdminRequest) => Promise<{ status?: number; body?: unknown }>
 
 export interface Route {
   method: string

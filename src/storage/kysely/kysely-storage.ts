@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely'
 import type {
   AttemptRecord, DeliveryRecord, DeliveryStatus, EndpointRecord, InboundMessageRecord, InboundStatus, MessageRecord,
 } from '../../core/types.js'
-import { runTransaction } from './run-transaction.js'
 import type { StorageDialect } from '../dialect/dialect.js'
 import { migrations as allMigrations, type Migration } from '../migrations/index.js'
 import { toMillis } from '../schema/row-mappers.js'
@@ -19,7 +18,7 @@ import * as admin from './operator/kysely-admin-queries.js'
 import * as endpointState from './endpoints/endpoint-state-queries.js'
 import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from '../operations.js'
 import type { KyselyStorageOptions } from './kysely-storage-options.js'
-import { KyselyStorageTransaction } from './outbox/kysely-storage-transaction.js'
+import { runStorageTransaction } from './outbox/run-storage-transaction.js'
 import { settleDeliveries } from './delivery-queue/settle-batches.js'
 import { settleInboundMessages } from './inbound/settle-inbound-batches.js'
 import { runMigrations } from './run-migrations.js'
@@ -35,7 +34,6 @@ import * as transitions from './delivery-log/status-transitions.js'
 import * as inboundReads from './inbound/inbound-reads.js'
 import * as inboundTransitions from './inbound/inbound-status-transitions.js'
 import { IDS_PER_STATEMENT, unique, type Db } from './kysely-storage-helpers.js'
-import { openOutboxTransaction } from '../transactions/open-outbox.js'
 
 export type { KyselyStorageOptions } from './kysely-storage-options.js'
 
@@ -124,21 +122,10 @@ export class KyselyStorage implements Storage {
     return this.#closed
   }
 
-  async transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T> {
-    const external = options?.external
-    if (external !== undefined && external !== null) {
-      // Synchronous for every handle but Knex's: a synchronous SQLite transaction function sees the writes before send() returns.
-      const opened = openOutboxTransaction(external, this.dialect)
-      const target = opened instanceof Promise ? await opened : opened
-      const outbox = target.connection === undefined ? {} : { connection: target.connection }
-      return fn(new KyselyStorageTransaction(this.#scope(target.db), this.#sqlDialect, this.#announce, this.#statements.messageStore, outbox))
-    }
-    // Not retried on a deadlock: `fn` is the sender's, and may have done more than write.
-    return runTransaction(
-      this.#db,
-      (tx) => fn(new KyselyStorageTransaction(tx, this.#sqlDialect, this.#announce, this.#statements.messageStore, undefined)),
-      { retryDeadlocks: false },
-    )
+  /** `send()`'s transaction: the caller's (`external`, the outbox) or one of hookrelay's own. */
+  transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T> {
+    const context = { db: this.#db, dialect: this.#sqlDialect, scope: (db: Kysely<any>) => this.#scope(db), announce: this.#announce, messageStore: this.#statements.messageStore }
+    return runStorageTransaction(context, fn, options?.external)
   }
 
   storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
