@@ -15,6 +15,7 @@ import type { Receiver } from './inbound/receiver.js'
 import type { ReceiverOptions } from './inbound/receiver-options.js'
 import type { UntypedEvents } from './inbound/typed-events.js'
 import { Portal } from './dashboard/portal.js'
+import { registerQueue } from './dashboard/fleet/live-channel.js'
 import { startLivePublisher } from './dashboard/fleet/live-publisher.js'
 import { Endpoints } from './outbound/endpoints.js'
 import { OperationalWebhook } from './outbound/operational-webhook.js'
@@ -31,16 +32,8 @@ import { loadTelemetry } from './telemetry/load-telemetry.js'
 import type { Telemetry } from './telemetry/telemetry.js'
 import { sqliteStorage } from './storage/dialect/sqlite/sqlite-storage.js'
 import type { Storage } from './storage/storage.js'
-import {
-  attemptOperations,
-  deliveryOperations,
-  endpointOperations,
-  messageOperations,
-  type AttemptOperations,
-  type DeliveryOperations,
-  type MessageOperations,
-  type StartOptions,
-} from './relay-operations.js'
+import { attemptOperations, deliveryOperations, endpointOperations, messageOperations } from './relay-operations.js'
+import type { AttemptOperations, DeliveryOperations, MessageOperations, StartOptions } from './relay-operations.js'
 
 export type { DeadLetterFilter } from './admin/dead-letters.js'
 export type { MessageWithDeliveries, StartOptions } from './relay-operations.js'
@@ -110,6 +103,7 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
     this.storage = options.storage ?? sqliteStorage()
     this.#queue = options.queue ?? storagePolling()
     this.#queue.attach?.(this.storage)
+    registerQueue(this, this.#queue)
     this.#guard = new SsrfGuard(this.#options.network)
     const now = this.#options.now
     const emit = this.#emit

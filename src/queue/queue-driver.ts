@@ -43,6 +43,18 @@ export interface QueueDriver {
   claim(options: ClaimOptions): Promise<ClaimedDelivery[]>
   /** Stops listening and releases what `start` opened (not a client the user handed in). */
   stop(): Promise<void>
+  /**
+   * A broadcast between the processes of the fleet, where the driver spans processes (Redis):
+   * worker processes publish what they did on it for dashboards in other processes.
+   */
+  liveChannel?(): FleetBroadcast
+}
+
+/** Short text messages every subscribed process receives (Postgres NOTIFY, Redis PUBLISH). */
+export interface FleetBroadcast {
+  publish(payload: string): Promise<void>
+  /** Calls `onMessage` with every payload published by any process; resolves with the stop function. */
+  subscribe(onMessage: (payload: string) => void, onError: (error: Error) => void): Promise<() => Promise<void>>
 }
 
 /** The circuit states other processes are told about. */

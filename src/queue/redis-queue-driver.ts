@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { ClaimedDelivery, ClaimOptions, Storage } from '../storage/storage.js'
-import type { DueWork, QueueContext } from './queue-driver.js'
+import type { DueWork, FleetBroadcast, QueueContext } from './queue-driver.js'
 import { closeConnection, ENQUEUE, POP_DUE, whenReady, type RedisConnectionLike } from './redis-client.js'
 import { RedisCoordination, type RedisLink } from './redis-coordination.js'
 import { ENQUEUE_CHUNK, HANDED_OUT_MEMORY_MS, pairs, parsePopped } from './due-work-args.js'
 import { RedisQueueConnection } from './redis-queue-connection.js'
 import type { RedisQueue, ResolvedOptions } from './redis-queue-options.js'
+import { redisLiveChannel } from './redis-live-channel.js'
 import { reconcileOnce } from './redis-reconciler.js'
 
 /** The driver behind `redisQueue()`: claims through Redis, enqueues, and schedules reconciliations. */
@@ -101,6 +102,11 @@ export class RedisQueueDriver implements RedisQueue {
       this.#connection.report(new Error('Redis is not reachable yet; claiming from the database until it is.'), 'queue.redis.connection')
     }
     this.#scheduleReconcile(0)
+  }
+
+  /** The dashboard's fleet channel, over Redis pub/sub (see `redis-live-channel.ts`). */
+  liveChannel(): FleetBroadcast {
+    return redisLiveChannel(this.#connection, this.#options)
   }
 
   async stop(): Promise<void> {

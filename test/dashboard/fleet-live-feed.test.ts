@@ -1,13 +1,17 @@
 import pg from 'pg'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createRelay, type Relay } from '../../src/index.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createRelay, redisQueue, sqliteStorage, type Relay } from '../../src/index.js'
+import { deleteKeys } from '../fleet/support/redis-keys.js'
 import type { LiveFrame } from '../../src/dashboard/live-feed.js'
 import { decodeFleetFrame, encodeFleetFrame } from '../../src/dashboard/fleet/fleet-frame.js'
 import { MAX_LIVE_PAYLOAD_BYTES } from '../../src/dashboard/fleet/live-channel.js'
 import { eventually } from '../support/eventually.js'
 import { startReceiver, type TestReceiver } from '../support/receiver.js'
 import { describeEachStorage, postgresTarget } from '../support/storages.js'
-import { POSTGRES_URL } from '../support/urls.js'
+import { POSTGRES_URL, REDIS_URL } from '../support/urls.js'
 import { ensureUiBuilt, mounts, readFrames, type MountedDashboard } from './support/dashboard-app.js'
 
 describeEachStorage(
@@ -67,6 +71,66 @@ describeEachStorage(
   },
   [postgresTarget],
 )
+
+describe.skipIf(!inject('redisAvailable'))('fleet-wide live feed over Redis (SQLite + redisQueue)', () => {
+  // The same two processes on one SQLite file, sharing Redis: the worker PUBLISHes, the web process SUBSCRIBEs.
+  let worker: Relay
+  let web: Relay
+  let dashboard: MountedDashboard
+  let receiver: TestReceiver
+  let dir: string
+  const keyPrefix = `hrtest_live_${Math.random().toString(36).slice(2, 8)}:`
+
+  beforeAll(async () => {
+    ensureUiBuilt()
+    dir = await mkdtemp(join(tmpdir(), 'hookrelay-live-redis-'))
+    receiver = await startReceiver(() => ({ status: 200 }))
+    const make = () =>
+      createRelay({
+        storage: sqliteStorage({ filename: join(dir, 'relay.db') }),
+        queue: redisQueue({ redis: REDIS_URL, keyPrefix }),
+        network: { allowPrivate: true },
+        delivery: { pollInterval: '50ms' },
+        retry: { schedule: [], jitter: 0 },
+      })
+    worker = make()
+    await worker.start()
+    web = make()
+    await web.start({ workers: false })
+    dashboard = await mounts.node(web, { authorize: 'none' })
+  })
+  afterAll(async () => {
+    await dashboard?.close()
+    await web?.stop()
+    await worker?.stop()
+    await receiver?.close()
+    await deleteKeys(REDIS_URL, keyPrefix)
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it("shows the worker's deliveries in the SSE of a dashboard whose process runs no workers", async () => {
+    const endpoint = await web.endpoints.create({ url: receiver.url })
+    const abort = new AbortController()
+    const stream = await fetch(`${dashboard.url}api/events`, { signal: abort.signal })
+    expect(stream.status).toBe(200)
+    // Sends until one of them shows up: the dashboard subscribes once a viewer is connected, and a
+    // frame published before its SUBSCRIBE is answered reaches nobody (pub/sub keeps nothing).
+    const sent = new Set<string>()
+    const sending = setInterval(() => {
+      void web.send({ type: 'fleet.order', data: { n: sent.size }, endpointIds: [endpoint.id] }).then((r) => sent.add(r.messageId), () => undefined)
+    }, 200)
+    try {
+      const frame = await readFrames<LiveFrame>(stream, (f) =>
+        f.events.some((e) => e.name === 'delivery.succeeded' && sent.has(String(e.data.messageId))),
+      )
+      // The web process runs no workers, so a success in its feed came over Redis from the worker.
+      expect(frame.counts.succeeded).toBeGreaterThanOrEqual(1)
+    } finally {
+      clearInterval(sending)
+      abort.abort()
+    }
+  })
+})
 
 it('encodes a frame under the NOTIFY limit whatever the events, keeping every count', () => {
   const events = Array.from({ length: 500 }, (_, i) => ({ name: 'delivery.failed' as const, at: i, data: { error: 'x'.repeat(500), deliveryId: `dlv_${i}` } }))

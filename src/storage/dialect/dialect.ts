@@ -24,6 +24,11 @@ export interface StorageCapabilities {
    * steps must be safe to run again (see `withMigrationLock`).
    */
   readonly transactionalDdl: boolean
+  /**
+   * SQL/JSON path (`jsonb_path_exists`, Postgres): payload filters are routed inside the fan-out
+   * statement, and the compiled filter is stored typed `jsonpath` (parsed once, not per message).
+   */
+  readonly jsonpath: boolean
 }
 
 /**

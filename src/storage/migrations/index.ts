@@ -10,6 +10,7 @@ import { endpointNotifications } from './010-endpoint-notifications.js'
 import { portalSessions } from './012-portal-sessions.js'
 import { searchIndexes } from './013-search-indexes.js'
 import { messageTrace } from './014-message-trace.js'
+import { filterJsonpathType } from './015-filter-jsonpath-type.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   portalSessions,
   searchIndexes,
   messageTrace,
+  filterJsonpathType,
 ])

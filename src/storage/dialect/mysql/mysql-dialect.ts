@@ -15,7 +15,7 @@ import { withMysqlMigrationLock } from './mysql-migration-lock.js'
 export const mysqlDialect: StorageDialect = Object.freeze({
   name: 'mysql',
 
-  capabilities: Object.freeze({ returning: false, partialIndexes: false, skipLocked: true, transactionalDdl: false }),
+  capabilities: Object.freeze({ returning: false, partialIndexes: false, skipLocked: true, transactionalDdl: false, jsonpath: false }),
 
   // MySQL cannot index `text`; 191 characters of utf8mb4 fit the 767-byte key prefix of old row formats.
   keyTextType: 'varchar(191)',

@@ -14,7 +14,7 @@ export function postgresDialect(options: { schema: string }): StorageDialect {
   return Object.freeze({
     name: 'postgres',
 
-    capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: true, transactionalDdl: true }),
+    capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: true, transactionalDdl: true, jsonpath: true }),
 
     keyTextType: 'text',
 

@@ -6,7 +6,7 @@ import { standardSql } from '../standard-sql.js'
 export const sqliteDialect: StorageDialect = Object.freeze({
   name: 'sqlite',
 
-  capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: false, transactionalDdl: true }),
+  capabilities: Object.freeze({ returning: true, partialIndexes: true, skipLocked: false, transactionalDdl: true, jsonpath: false }),
 
   keyTextType: 'text',
 
