@@ -14,9 +14,8 @@ import type {
 } from '../storage.js'
 import { buildStatements, type KyselyStorageStatements } from './kysely-storage-statements.js'
 import { TablePrefixPlugin } from './table-prefix-plugin.js'
-import * as admin from './operator/kysely-admin-queries.js'
+import { kyselyOperatorQueries, type OperatorStatements } from './operator/kysely-operator-queries.js'
 import * as endpointState from './endpoints/endpoint-state-queries.js'
-import type { DeliveryIdFilter, EndpointStatsRecord, PurgeBatchResult, RelayStatsRecord, TimeWindow } from '../operations.js'
 import type { KyselyStorageOptions } from './kysely-storage-options.js'
 import { runStorageTransaction } from './outbox/run-storage-transaction.js'
 import { settleDeliveries } from './delivery-queue/settle-batches.js'
@@ -81,6 +80,7 @@ export class KyselyStorage implements Storage {
     this.#db = this.#scope(options.db)
     this.notices = endpointNoticeStore(this.#db)
     this.portalSessions = kyselyPortalSessions(() => this.#db)
+    Object.assign(this, kyselyOperatorQueries(this.#db, this.#sqlDialect))
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `${this.#sqlDialect.quote(this.#schema)}.`) + this.#sqlDialect.quote(this.tableName(table))
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)
@@ -275,37 +275,14 @@ export class KyselyStorage implements Storage {
     return inboundTransitions.discardInboundMessages(this.#db, this.#sqlDialect, ids, fromStatuses, at)
   }
 
-  // ---- operators (queries in kysely-admin-queries.ts) -----------------------------------------
+  // ---- operators: the bulk queries of kysely/operator/, bound in the constructor ----------------
 
-  listDeliveryIds(filter: DeliveryIdFilter): Promise<Page<string>> {
-    return admin.selectDeliveryIds(this.#db, filter)
-  }
-
-  listInboundMessageIds(filter: InboundFilter): Promise<Page<string>> {
-    return admin.selectInboundIds(this.#db, filter)
-  }
-
-  endpointStats(endpointId: string, window: TimeWindow): Promise<EndpointStatsRecord> {
-    return admin.selectEndpointStats(this.#db, endpointId, window)
-  }
-
-  relayStats(window: TimeWindow, now: Date): Promise<RelayStatsRecord> {
-    return admin.selectRelayStats(this.#db, window, now)
-  }
-
-  disableFailingEndpoints(failingBefore: Date, reason: string, at: Date): Promise<string[]> {
-    return admin.disableFailingEndpoints(this.#db, this.#sqlDialect, failingBefore, reason, at)
-  }
-
-  purgeDeliveries(olderThan: Date, limit: number): Promise<PurgeBatchResult> {
-    return admin.purgeDeliveriesBatch(this.#db, this.#sqlDialect, olderThan, limit)
-  }
-
-  purgeMessages(olderThan: Date, limit: number): Promise<number> {
-    return admin.purgeMessagesBatch(this.#db, this.#sqlDialect, olderThan, limit)
-  }
-
-  purgeInboundMessages(olderThan: Date, limit: number): Promise<number> {
-    return admin.purgeInboundBatch(this.#db, this.#sqlDialect, olderThan, limit)
-  }
+  declare readonly listDeliveryIds: OperatorStatements['listDeliveryIds']
+  declare readonly listInboundMessageIds: OperatorStatements['listInboundMessageIds']
+  declare readonly endpointStats: OperatorStatements['endpointStats']
+  declare readonly relayStats: OperatorStatements['relayStats']
+  declare readonly disableFailingEndpoints: OperatorStatements['disableFailingEndpoints']
+  declare readonly purgeDeliveries: OperatorStatements['purgeDeliveries']
+  declare readonly purgeMessages: OperatorStatements['purgeMessages']
+  declare readonly purgeInboundMessages: OperatorStatements['purgeInboundMessages']
 }
