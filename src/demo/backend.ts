@@ -132,13 +132,13 @@ async function deleteRedisKeys(url: string, prefix: string): Promise<number> {
   return deleted
 }
 
-/** A URL without its password, for printing. */
-function redact(url: string): string {
+/** A URL without its password, for printing; one that cannot be parsed is not printed (it may hold one). */
+export function redact(url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password) parsed.password = '***'
     return parsed.toString()
   } catch {
-    return url
+    return '(unparsable URL)'
   }
 }

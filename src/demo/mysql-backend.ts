@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mysqlStorage } from '../index.js'
-import type { Backend } from './backend.js'
+import { redact, type Backend } from './backend.js'
 
 /** Checks the server answers and creates the run's database before anything starts. */
 export async function mysqlBackend(mysqlUrl: string): Promise<Backend> {
@@ -34,16 +34,5 @@ export async function mysqlBackend(mysqlUrl: string): Promise<Backend> {
       }
       return `dropped database ${database}`
     },
-  }
-}
-
-/** A URL without its password, for printing. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '(unparsable URL)'
   }
 }

@@ -47,23 +47,12 @@ export class Telemetry {
 
   /** Runs a send inside a `hookrelay.send` span; `traceparent` is what each of its messages stores. */
   async send<T>(count: number, run: (traceparent: string) => Promise<T>): Promise<T> {
-    return this.#tracer.startActiveSpan('hookrelay.send', { kind: this.#api.SpanKind.PRODUCER, attributes: { 'messaging.batch.message_count': count } }, async (span) => {
-      try {
-        return await run(traceparentOf(span.spanContext()))
-      } catch (error) {
-        span.recordException(error as Error)
-        span.setStatus({ code: this.#api.SpanStatusCode.ERROR })
-        throw error
-      } finally {
-        span.end()
-      }
-    })
+    return this.#tracer.startActiveSpan('hookrelay.send', { kind: this.#api.SpanKind.PRODUCER, attributes: { 'messaging.batch.message_count': count } }, (span) => this.#within(span, () => run(traceparentOf(span.spanContext()))))
   }
 
   /** Starts a `hookrelay.deliver` span for one attempt; returns its `traceparent` header and how to end it. */
   attempt(attributes: { messageId: string; deliveryId: string; endpointId: string; attempt: number; url: string }, stored: string | null | undefined) {
-    const parent = stored ? parseTraceparent(stored) : undefined
-    const context = parent ? this.#api.trace.setSpanContext(this.#api.ROOT_CONTEXT, parent) : this.#api.ROOT_CONTEXT
+    const { parent, context } = this.#continuing(stored)
     const span = this.#tracer.startSpan(
       'hookrelay.deliver',
       {
@@ -91,24 +80,32 @@ export class Telemetry {
 
   /** Runs a received webhook's handlers in a `hookrelay.handle` span continuing the sender's `traceparent`. */
   handle<T>(attributes: { source: string; id: string; type: string }, traceparent: string | undefined, run: () => Promise<T>): Promise<T> {
-    const parent = traceparent ? parseTraceparent(traceparent) : undefined
-    const context = parent ? this.#api.trace.setSpanContext(this.#api.ROOT_CONTEXT, parent) : this.#api.ROOT_CONTEXT
+    const { context } = this.#continuing(traceparent)
     return this.#tracer.startActiveSpan(
       'hookrelay.handle',
       { kind: this.#api.SpanKind.CONSUMER, attributes: { 'hookrelay.receiver': attributes.source, 'hookrelay.inbound.id': attributes.id, 'hookrelay.event.type': attributes.type } },
       context,
-      async (span) => {
-        try {
-          return await run()
-        } catch (error) {
-          span.recordException(error as Error)
-          span.setStatus({ code: this.#api.SpanStatusCode.ERROR })
-          throw error
-        } finally {
-          span.end()
-        }
-      },
+      (span) => this.#within(span, run),
     )
+  }
+
+  /** Runs `run` in `span`: a failure is recorded on it and rethrown, and the span always ends. */
+  async #within<T>(span: Otel.Span, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      span.recordException(error as Error)
+      span.setStatus({ code: this.#api.SpanStatusCode.ERROR })
+      throw error
+    } finally {
+      span.end()
+    }
+  }
+
+  /** The context continuing a W3C `traceparent` (stored with a message, or a sender's header); the root without one. */
+  #continuing(traceparent: string | null | undefined): { parent: Otel.SpanContext | undefined; context: Otel.Context } {
+    const parent = traceparent ? parseTraceparent(traceparent) : undefined
+    return { parent, context: parent ? this.#api.trace.setSpanContext(this.#api.ROOT_CONTEXT, parent) : this.#api.ROOT_CONTEXT }
   }
 
   /** Metrics from the relay's events: attempts and their latency, inbound results, circuit states. */

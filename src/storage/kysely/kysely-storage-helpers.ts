@@ -68,3 +68,13 @@ export function byId(a: { id: string }, b: { id: string }): number {
 export function without<T>(values: readonly T[], excluded: T): T[] {
   return values.filter((v) => v !== excluded)
 }
+
+/** The SQL text for a batch of `rows` rows, built once per size and kept in `texts`. */
+export function cached(texts: Map<number, string>, rows: number, build: () => string): string {
+  let text = texts.get(rows)
+  if (text === undefined) {
+    text = build()
+    texts.set(rows, text)
+  }
+  return text
+}

@@ -1,6 +1,8 @@
 import { matchesChannels, matchesEventType } from '../../core/event-type.js'
 import { LazyDocument, type CompiledFilters } from '../../core/filters/compiled-filters.js'
 import type { FilterMatcher } from '../../core/filters/evaluate-filter.js'
+import { deliveryIdOf } from '../../core/ids.js'
+import type { OutgoingMessage, StoredMessage } from '../storage.js'
 
 /**
  * Fan-out done in process, for the databases that route in JavaScript (SQLite, MySQL; Postgres
@@ -39,4 +41,46 @@ export function routeMessage(
         (e.filter === null || document.matches(e.filter)),
     )
     .map((e) => e.id)
+}
+
+/** What `storeMessages` writes after its message inserts, planned in process (see `planFanOut`). */
+export interface FanOutPlan {
+  /** One per item: new ones with their deliveries; duplicates as placeholders, filled in by the caller. */
+  results: StoredMessage[]
+  /** Delivery rows to insert: id, message id, endpoint id, then created, next attempt and updated times. */
+  deliveryRows: [string, string, string, number, number, number][]
+  /** Items whose message was not inserted (an idempotency key seen before): their index and scope. */
+  duplicates: { index: number; scope: string }[]
+}
+
+/** The tenants whose routable endpoints `planFanOut` needs, in first-use order. */
+export function tenantsToRoute(items: readonly OutgoingMessage[], inserted: ReadonlySet<string>): (string | null)[] {
+  const tenants = new Set<string | null>()
+  for (const { message, endpointIds } of items) if (inserted.has(message.id) && !endpointIds) tenants.add(message.tenant)
+  return [...tenants]
+}
+
+/**
+ * Each inserted message's deliveries (to `endpointIds`, or to the routable endpoints of its tenant
+ * it matches), named after the message (`deliveryIdOf`); the others are duplicates.
+ */
+export function planFanOut(
+  items: readonly OutgoingMessage[],
+  inserted: ReadonlySet<string>,
+  routable: ReadonlyMap<string | null, readonly RoutableEndpoint[]>,
+): FanOutPlan {
+  const plan: FanOutPlan = { results: [], deliveryRows: [], duplicates: [] }
+  for (const [index, { message, idempotencyScope, endpointIds }] of items.entries()) {
+    if (!inserted.has(message.id)) {
+      plan.duplicates.push({ index, scope: idempotencyScope! })
+      plan.results.push({ duplicate: true, messageId: '', deliveryIds: [] }) // filled in by the caller
+      continue
+    }
+    const targets = endpointIds ? [...endpointIds].sort() : routeMessage(message, routable.get(message.tenant) ?? [])
+    const at = message.createdAt.getTime()
+    const deliveries = targets.map((endpointId, i) => ({ id: deliveryIdOf(message.id, i + 1), endpointId }))
+    for (const d of deliveries) plan.deliveryRows.push([d.id, message.id, d.endpointId, at, at, at])
+    plan.results.push({ duplicate: false, deliveries })
+  }
+  return plan
 }

@@ -1,8 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely'
 import { HookrelayError } from '../../../core/errors.js'
 import { CompiledFilters } from '../../../core/filters/compiled-filters.js'
-import { routableEndpoints, routeMessage, type RoutableEndpoint } from '../../sql/route-message.js'
-import { deliveryIdOf } from '../../../core/ids.js'
+import { planFanOut, routableEndpoints, tenantsToRoute, type RoutableEndpoint } from '../../sql/route-message.js'
 import { runTransaction } from '../../kysely/run-transaction.js'
 import { chunks } from '../../kysely/kysely-storage-helpers.js'
 import type { OutgoingMessage, StoredMessage } from '../../storage.js'
@@ -66,36 +65,15 @@ export class MysqlStoreMessages implements MessageStore {
     }
 
     const routable = new Map<string | null, RoutableEndpoint[]>()
-    const results: StoredMessage[] = []
-    const deliveryRows: unknown[][] = []
-    const duplicates: { index: number; scope: string }[] = []
-    for (const [index, { message, idempotencyScope, endpointIds }] of items.entries()) {
-      if (!inserted.has(message.id)) {
-        duplicates.push({ index, scope: idempotencyScope! })
-        results.push({ duplicate: true, messageId: '', deliveryIds: [] }) // filled in below
-        continue
-      }
-      let targets: string[]
-      if (endpointIds) {
-        targets = [...endpointIds].sort()
-      } else {
-        let endpoints = routable.get(message.tenant)
-        if (!endpoints) {
-          const rows = await run<{ id: string; event_types: string; channels: string; filter: string | null }>(
-            `select id, event_types, channels, filter from ${E} where disabled_at is null and deleted_at is null and ` +
-              `tenant ${message.tenant === null ? 'is null' : '= ?'} order by id`,
-            message.tenant === null ? [] : [message.tenant],
-          )
-          endpoints = routableEndpoints(rows, this.#filters)
-          routable.set(message.tenant, endpoints)
-        }
-        targets = routeMessage(message, endpoints)
-      }
-      const at = message.createdAt.getTime()
-      const deliveries = targets.map((endpointId, i) => ({ id: deliveryIdOf(message.id, i + 1), endpointId }))
-      for (const d of deliveries) deliveryRows.push([d.id, message.id, d.endpointId, at, at, at])
-      results.push({ duplicate: false, deliveries })
+    for (const tenant of tenantsToRoute(items, inserted)) {
+      const rows = await run<{ id: string; event_types: string; channels: string; filter: string | null }>(
+        `select id, event_types, channels, filter from ${E} where disabled_at is null and deleted_at is null and ` +
+          `tenant ${tenant === null ? 'is null' : '= ?'} order by id`,
+        tenant === null ? [] : [tenant],
+      )
+      routable.set(tenant, routableEndpoints(rows, this.#filters))
     }
+    const { results, deliveryRows, duplicates } = planFanOut(items, inserted, routable)
 
     for (const chunk of chunks(deliveryRows, ROWS)) {
       const tuples = chunk.map(() => "(?, ?, ?, 'pending', 0, ?, null, null, null, null, 'scheduled', ?, ?, null)").join(', ')

@@ -1,7 +1,7 @@
 import type { Kysely, SqliteDatabase } from 'kysely'
 import type { StorageDialect } from '../dialect.js'
 import { claimedFromRows, type ClaimedRow, type ClaimSql } from '../../kysely/delivery-queue/delivery-claims.js'
-import { checkClaimOptions, chunks, IDS_PER_STATEMENT, ROWS_PER_STATEMENT, unique } from '../../kysely/kysely-storage-helpers.js'
+import { cached, checkClaimOptions, chunks, IDS_PER_STATEMENT, ROWS_PER_STATEMENT, unique } from '../../kysely/kysely-storage-helpers.js'
 import { attemptToRow, toMillis, type EndpointRow, type MessageRow } from '../../schema/row-mappers.js'
 import { claimDeliveriesParameters } from '../../sql/claim-deliveries.js'
 import { insertAttemptsParameters, insertAttemptsSql } from '../../sql/insert-attempts.js'
@@ -130,13 +130,4 @@ export class SqliteHotPath {
     }
     return found
   }
-}
-
-function cached(texts: Map<number, string>, rows: number, build: () => string): string {
-  let text = texts.get(rows)
-  if (text === undefined) {
-    text = build()
-    texts.set(rows, text)
-  }
-  return text
 }

@@ -1,8 +1,7 @@
 import { CompiledQuery, type Kysely, type SqliteDatabase } from 'kysely'
 import { HookrelayError, OutboxTransactionError } from '../../../core/errors.js'
 import { CompiledFilters } from '../../../core/filters/compiled-filters.js'
-import { routableEndpoints, routeMessage, type RoutableEndpoint } from '../../sql/route-message.js'
-import { deliveryIdOf } from '../../../core/ids.js'
+import { planFanOut, routableEndpoints, tenantsToRoute, type RoutableEndpoint } from '../../sql/route-message.js'
 import type { OutgoingMessage, StoredMessage } from '../../storage.js'
 import { checkExplicitTargets, explicitIds } from '../../sql/explicit-targets.js'
 import { powerOfTwoChunks } from './fixed-chunks.js'
@@ -190,32 +189,12 @@ export class SqliteStoreMessages implements MessageStore {
     }
 
     const routable = new Map<string | null, RoutableEndpoint[]>()
-    const results: StoredMessage[] = []
-    const deliveryParams: unknown[][] = []
-    const duplicates: { index: number; scope: string }[] = []
-    for (const [index, { message, idempotencyScope, endpointIds }] of items.entries()) {
-      if (!inserted.has(message.id)) {
-        duplicates.push({ index, scope: idempotencyScope! })
-        results.push({ duplicate: true, messageId: '', deliveryIds: [] }) // filled in below
-        continue
-      }
-      let targets: string[]
-      if (endpointIds) {
-        targets = [...endpointIds].sort()
-      } else {
-        let endpoints = routable.get(message.tenant)
-        if (!endpoints) {
-          routable.set(message.tenant, (endpoints = routableEndpoints(yield this.#routableQuery(message.tenant), this.#filters)))
-        }
-        targets = routeMessage(message, endpoints)
-      }
-      const at = message.createdAt.getTime()
-      const deliveries = targets.map((endpointId, i) => ({ id: deliveryIdOf(message.id, i + 1), endpointId }))
-      for (const d of deliveries) deliveryParams.push([d.id, message.id, d.endpointId, at, at, at])
-      results.push({ duplicate: false, deliveries })
+    for (const tenant of tenantsToRoute(items, inserted)) {
+      routable.set(tenant, routableEndpoints(yield this.#routableQuery(tenant), this.#filters))
     }
+    const { results, deliveryRows, duplicates } = planFanOut(items, inserted, routable)
 
-    for (const chunk of powerOfTwoChunks(deliveryParams)) {
+    for (const chunk of powerOfTwoChunks(deliveryRows)) {
       const text = this.#text(`deliveries:${chunk.length}`, () =>
         `insert into ${this.#tables.deliveries} (${DELIVERY_COLUMNS}) values ` +
           Array.from({ length: chunk.length }, () => "(?, ?, ?, 'pending', 0, ?, null, null, null, null, 'scheduled', ?, ?, null)").join(', '))

@@ -5,6 +5,7 @@ import type { AttemptRowValues } from '../../schema/row-mappers.js'
 import { insertAttemptsParameters, insertAttemptsSql } from '../../sql/insert-attempts.js'
 import { settleDeliveriesParameters, settleDeliveriesSql } from '../../sql/settle-deliveries.js'
 import { settleInboundParameters, settleInboundSql } from '../../sql/settle-inbound.js'
+import { cached } from '../kysely-storage-helpers.js'
 
 /**
  * Runs the statements every settled batch runs (their text is in `sql/`), built once per batch
@@ -47,13 +48,4 @@ export class SettleStatements {
     )
     await db.executeQuery(CompiledQuery.raw(text, settleInboundParameters(this.#dialect, batch)))
   }
-}
-
-function cached(texts: Map<number, string>, rows: number, build: () => string): string {
-  let text = texts.get(rows)
-  if (text === undefined) {
-    text = build()
-    texts.set(rows, text)
-  }
-  return text
 }
