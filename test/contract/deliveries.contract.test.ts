@@ -70,6 +70,29 @@ describeEachStorage('storage: claiming and settling deliveries', ({ env, target 
     expect(claimed!.message).toEqual(message)
   })
 
+  it('hands every delivery of a batch its own endpoint, several deliveries per endpoint, one endpoint gone', async () => {
+    const s = await env().freshStorage()
+    const [a, b] = [anEndpoint({ url: 'https://a.example.com/hooks' }), anEndpoint({ url: 'https://b.example.com/hooks' })]
+    const ghost = anEndpoint()
+    await s.insertEndpoint(a)
+    await s.insertEndpoint(b)
+    const message = aMessage()
+    // Interleaved, so the deliveries of one endpoint are neither first nor together in id order.
+    const deliveries = Array.from({ length: 9 }, (_, i) => aDelivery(message, [a, b, ghost][i % 3]!, { nextAttemptAt: at(i) }))
+    await s.transaction(async (tx) => {
+      await tx.insertMessage(message, null)
+      await tx.insertDeliveries(deliveries)
+    })
+    const claimed = await s.claimDeliveries({ owner: 'w1', limit: 9, leaseMs: LEASE, now: at(100) })
+    expect(claimed).toHaveLength(9)
+    for (const c of claimed) {
+      const expected = { [a.id]: a, [b.id]: b }[c.delivery.endpointId]
+      expect(c.endpoint).toEqual(expected)
+      expect(c.message).toEqual(message)
+    }
+    expect(claimed.filter((c) => c.endpoint === undefined)).toHaveLength(3)
+  })
+
   it('never hands the same delivery to two concurrent claimers', async () => {
     // Postgres: four storages (four pools, like four processes) on the same tables.
     // SQLite: one storage per file and process, so four loops share it.

@@ -163,6 +163,16 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
     ).toEqual([])
   })
 
+  it('purges ended history oldest first, in batches, through the finished-rows indexes', async () => {
+    // Seeded history ended at NOW - 10 × (HISTORY + BACKLOG) + i: a cutoff early in it picks a few.
+    const cutoff = new Date(NOW - 10 * (HISTORY + BACKLOG) + 20)
+    let purged = { deliveries: 0, attempts: 0 }
+    expect(await planProblems('purge deliveries', async () => (purged = await probe.storage.purgeDeliveries(cutoff, 5)))).toEqual([])
+    expect(purged.deliveries).toBe(5)
+    expect(await planProblems('purge messages', () => probe.storage.purgeMessages(cutoff, 5))).toEqual([])
+    expect(await planProblems('purge inbound', () => probe.storage.purgeInboundMessages(cutoff, 5))).toEqual([])
+  })
+
   it('keeps every plan once the database has statistics (ANALYZE)', async () => {
     expect(ran.length).toBeGreaterThan(20)
     await probe.exec('analyze')

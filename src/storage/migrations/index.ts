@@ -11,6 +11,7 @@ import { portalSessions } from './012-portal-sessions.js'
 import { searchIndexes } from './013-search-indexes.js'
 import { messageTrace } from './014-message-trace.js'
 import { filterJsonpathType } from './015-filter-jsonpath-type.js'
+import { finishedPartialIndexes } from './016-finished-partial-indexes.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   searchIndexes,
   messageTrace,
   filterJsonpathType,
+  finishedPartialIndexes,
 ])

@@ -31,8 +31,9 @@ function pickDeliveriesSql(dialect: StorageDialect, deliveries: string, byIds: b
  * The pick walks the partial claim index in `next_attempt_at` order and stops after the limit, on
  * every database and whatever the statistics (see `StorageDialect.claimLimit` and `pickedBy`).
  * Where the dialect can (`claimReturnsRelated`), the statement also returns each delivery's
- * message and endpoint as JSON columns `message` and `endpoint` (`null` if the endpoint is gone),
- * so a claim is one round trip. Parameters: see `claimDeliveriesParameters`. Databases without
+ * message and endpoint as JSON columns `message` and `endpoint`, so a claim is one round trip; an
+ * endpoint is returned once, on the row of its lowest delivery id (`null` on the others, and on
+ * all of them if the endpoint is gone). Parameters: see `claimDeliveriesParameters`. Databases without
  * `RETURNING` claim in steps instead (`claimDeliveriesSteps`).
  */
 export function claimDeliveriesSql(dialect: StorageDialect, tables: ClaimTables, byIds: boolean): string {
@@ -44,11 +45,16 @@ export function claimDeliveriesSql(dialect: StorageDialect, tables: ClaimTables,
     `where d.id ${dialect.pickedBy(pick)} ` +
     'returning *'
   if (!dialect.claimReturnsRelated) return update
+  // A batch is mostly deliveries to a few endpoints: each endpoint's row is serialized once, on
+  // the first of its deliveries, and `null` on the others (the reader shares it by endpoint_id).
+  // (The window runs over the claimed rows alone, so its sort is of the batch, never of a table.)
   return (
-    `with claimed as (${update}) ` +
-    'select c.*, to_json(m) as message, to_json(e) as endpoint from claimed as c ' +
-    `join ${tables.messages} as m on m.id = c.message_id ` +
-    `left join ${tables.endpoints} as e on e.id = c.endpoint_id`
+    `with claimed as (${update}), ` +
+    'ranked as (select c.*, c.id = min(c.id) over (partition by c.endpoint_id) as endpoint_first from claimed as c) ' +
+    'select r.*, to_json(m) as message, case when r.endpoint_first then to_json(e) end as endpoint ' +
+    'from ranked as r ' +
+    `join ${tables.messages} as m on m.id = r.message_id ` +
+    `left join ${tables.endpoints} as e on e.id = r.endpoint_id`
   )
 }
 

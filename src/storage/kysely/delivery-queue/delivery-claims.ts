@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely'
 import { HookrelayError } from '../../../core/errors.js'
-import type { DeliveryStatus } from '../../../core/types.js'
+import type { DeliveryStatus, EndpointRecord } from '../../../core/types.js'
 import type { StorageDialect } from '../../dialect/dialect.js'
 import {
   deliveryFromRow,
@@ -91,13 +91,19 @@ export async function claimDeliveryRows(
 
 /** Claimed rows, each with its message and endpoint row attached, as claimed deliveries in id order. */
 export function claimedFromRows(rows: readonly ClaimedRow[]): ClaimedDelivery[] {
+  // The claim returns each endpoint once (see `claimDeliveriesSql`): one record per endpoint,
+  // shared by its deliveries, also saves mapping the same row again for each of them.
+  const endpoints = new Map<string, EndpointRecord>()
+  for (const row of rows) {
+    if (row.endpoint && !endpoints.has(row.endpoint_id)) endpoints.set(row.endpoint_id, endpointFromRow(row.endpoint))
+  }
   const claimed = rows.map((row): ClaimedDelivery => {
     const delivery = deliveryFromRow(row)
     if (!row.message) {
       // The foreign key makes this impossible unless the tables were edited by hand.
       throw new HookrelayError('STORAGE_INCONSISTENT', `Delivery ${delivery.id} refers to a missing message ${delivery.messageId}.`)
     }
-    return { delivery, message: messageFromRow(row.message), endpoint: row.endpoint ? endpointFromRow(row.endpoint) : undefined }
+    return { delivery, message: messageFromRow(row.message), endpoint: endpoints.get(row.endpoint_id) }
   })
   return claimed.sort((a, b) => byId(a.delivery, b.delivery))
 }

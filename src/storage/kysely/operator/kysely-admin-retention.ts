@@ -75,13 +75,23 @@ export async function purgeDeliveriesBatch(
   return runTransaction(db, async (tx) => {
     const picked = await dialect
       .lockClaimQuery(
-        tx.selectFrom('deliveries').select('id').where('status', 'in', ENDED_DELIVERY).where('completed_at', '<', cutoff).limit(limit),
+        tx
+          .selectFrom('deliveries')
+          .select('id')
+          .where('status', 'in', ENDED_DELIVERY)
+          .where('completed_at', '<', cutoff)
+          // Oldest first: the order of the completion index, which the planner then walks and stops
+          // after `limit` rows, even without statistics (unordered, Postgres may scan the table).
+          .orderBy('completed_at')
+          .limit(limit),
       )
       .execute()
     if (picked.length === 0) return { deliveries: 0, attempts: 0 }
     const ids = picked.map((r) => r.id)
-    const ended = tx.selectFrom('deliveries').select('id').where('id', 'in', ids).where('status', 'in', ENDED_DELIVERY)
-    const attempts = await tx.deleteFrom('attempts').where('delivery_id', 'in', ended).executeTakeFirst()
+    // The picked rows are locked (or, on SQLite, the transaction is the only writer): they are
+    // still ended, and their attempts are found by the list itself. A subquery re-reading their
+    // status made MySQL scan every attempt.
+    const attempts = await tx.deleteFrom('attempts').where('delivery_id', 'in', ids).executeTakeFirst()
     const deliveries = await tx
       .deleteFrom('deliveries')
       .where('id', 'in', ids)
@@ -101,9 +111,12 @@ export async function purgeMessagesBatch(db: Db, dialect: StorageDialect, olderT
           .selectFrom('messages')
           .select('id')
           .where('created_at', '<', cutoff)
-          .where(({ not, exists, selectFrom }) =>
-            not(exists(selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.message_id', '=', 'messages.id'))),
+          // "No delivery left" as a scalar subquery: MariaDB turns `not exists` into a `not in` over
+          // the materialized message ids of every delivery; this form looks up the message's own.
+          .where((eb) =>
+            eb(eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.message_id', '=', 'messages.id').limit(1), 'is', null),
           )
+          .orderBy('created_at') // as above
           .limit(limit),
       )
       .execute()
@@ -134,6 +147,7 @@ export async function purgeInboundBatch(db: Db, dialect: StorageDialect, olderTh
           .select('id')
           .where('status', 'in', ENDED_INBOUND)
           .where('processed_at', '<', cutoff)
+          .orderBy('processed_at') // as above
           .limit(limit),
       )
       .execute()
