@@ -39,7 +39,12 @@ describeEachStorage('message search plans at production size', ({ env, target })
     if (target.dialect === 'postgres') {
       for (const name of ['messages', 'deliveries']) await probe.exec(`alter table ${probe.table(name)} set (autovacuum_enabled = false)`)
     }
-    await probe.exec(series(`(id, type, payload, channels, created_at) select ${id('msg')}, 'order.created', '{}', '[]', ${NOW} + i`, probe.table('messages')))
+    // A type sent once in 1,000 messages and a tenant with one in 2,000, beside common ones.
+    const type = `case when i % 1000 = 0 then 'rare.event' else 'order.created' end`
+    const tenant = `case when i % 2000 = 1 then 'small' else ${concat(`'tenant-'`, target.dialect === 'postgres' ? `(i % 5)::text` : `(i % 5)`)} end`
+    await probe.exec(
+      series(`(id, tenant, type, payload, channels, created_at) select ${id('msg')}, ${tenant}, ${type}, '{}', '[]', ${NOW} + i`, probe.table('messages')),
+    )
     await probe.exec(
       series(
         `(id, message_id, endpoint_id, status, attempts, created_at, updated_at, completed_at) ` +
@@ -53,6 +58,12 @@ describeEachStorage('message search plans at production size', ({ env, target })
       { name: 'a page further by cursor', run: list({ limit: 50, cursor: 'dlv_seed_00030000' }) },
       { name: 'by endpoint', run: list({ limit: 50, endpointId: 'ep_seed_3' }) },
       { name: 'by endpoint, by cursor', run: list({ limit: 50, endpointId: 'ep_seed_3', cursor: 'dlv_seed_00030003' }) },
+      { name: 'by common type', run: list({ limit: 50, eventType: 'order.created' }) },
+      { name: 'by rare type', run: list({ limit: 50, eventType: 'rare.event' }) },
+      { name: 'by rare type, by cursor', run: list({ limit: 20, eventType: 'rare.event', cursor: 'dlv_seed_00030000' }) },
+      { name: 'by common tenant', run: list({ limit: 50, tenant: 'tenant-2' }) },
+      { name: 'by small tenant and rare type', run: list({ limit: 50, tenant: 'small', eventType: 'rare.event' }) },
+      { name: 'by small tenant, dead only', run: list({ limit: 50, tenant: 'small', status: 'dead' }) },
     )
   }, 600_000)
   afterAll(() => probe?.close())
@@ -68,6 +79,10 @@ describeEachStorage('message search plans at production size', ({ env, target })
           if (/^SCAN \S+ USING (COVERING )?INDEX /.test(problem)) continue
           // So does MySQL walking the primary key (EXPLAIN calls that a full index scan; LIMIT ends it).
           if (/^full index scan of \S+ \(PRIMARY\)/.test(problem)) continue
+          // Known gap: Postgres without statistics prices each id of an IN list at 0.5 % of the
+          // table, so it scans deliveries for the messages' deliveries; after ANALYZE it reads the
+          // message_id index (asserted below). Autovacuum analyzes a table soon after it grows.
+          if (!ordered && /^Seq Scan on \S+deliveries/.test(problem) && /"message_id" in \(/.test(statement.sql)) continue
           found.push(`${name}: ${problem} in ${statement.sql}`)
         }
       }
@@ -82,6 +97,24 @@ describeEachStorage('message search plans at production size', ({ env, target })
     const page = await probe.storage.listDeliveries({ limit: 50, endpointId: 'ep_seed_3' })
     expect(page.data).toHaveLength(50)
     expect(page.data.every((d) => d.endpointId === 'ep_seed_3')).toBe(true)
+  })
+
+  it('finds a rare type or a small tenant a page at a time, newest message first, from the messages indexes', async () => {
+    let rare = await probe.storage.listDeliveries({ limit: 1 })
+    const statements = await probe.record(async () => (rare = await probe.storage.listDeliveries({ limit: 20, eventType: 'rare.event' })))
+    // Messages first, by the type index (its plan is checked above), then their deliveries by message id.
+    expect(statements.map((s) => s.sql).join('\n')).toMatch(/from \S*search_messa\S* where \S*type\S* = .* order by \S*id\S* desc limit/)
+    expect(statements.map((s) => s.sql).join('\n')).toMatch(/message_id\S* in \(/)
+    // Every 1,000th message is rare: the newest are 60,000, 59,000, …
+    expect(rare.data.map((d) => d.messageId)).toEqual(Array.from({ length: 20 }, (_, i) => `msg_seed_${String(ROWS - i * 1000).padStart(8, '0')}`))
+    const next = await probe.storage.listDeliveries({ limit: 20, eventType: 'rare.event', cursor: rare.nextCursor })
+    expect(next.data.map((d) => d.messageId)).toEqual(Array.from({ length: 20 }, (_, i) => `msg_seed_${String(ROWS - (20 + i) * 1000).padStart(8, '0')}`))
+    expect((await probe.storage.listDeliveries({ limit: 50, eventType: 'rare.event', cursor: next.nextCursor })).nextCursor).toBeNull()
+    const small = await probe.storage.listDeliveries({ limit: 50, tenant: 'small' })
+    expect(small.data.map((d) => d.messageId)).toEqual(Array.from({ length: 30 }, (_, i) => `msg_seed_${String(ROWS - 1999 - i * 2000).padStart(8, '0')}`))
+    expect(small.nextCursor).toBeNull()
+    // No dead delivery anywhere: the walk reads the small tenant's messages and ends, empty.
+    expect(await probe.storage.listDeliveries({ limit: 50, tenant: 'small', status: 'dead' })).toEqual({ data: [], nextCursor: null })
   })
 
   it('keeps those plans once the database has statistics (ANALYZE)', async () => {

@@ -12,6 +12,7 @@ import { searchIndexes } from './013-search-indexes.js'
 import { messageTrace } from './014-message-trace.js'
 import { filterJsonpathType } from './015-filter-jsonpath-type.js'
 import { finishedPartialIndexes } from './016-finished-partial-indexes.js'
+import { messageSearchIndexes } from './017-message-search-indexes.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   messageTrace,
   filterJsonpathType,
   finishedPartialIndexes,
+  messageSearchIndexes,
 ])

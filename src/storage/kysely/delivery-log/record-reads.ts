@@ -3,6 +3,7 @@ import { attemptFromRow, deliveryFromRow, messageFromRow } from '../../schema/ro
 import type { AttemptFilter, DeliveryFilter, Page } from '../../storage.js'
 import * as admin from '../operator/kysely-admin-queries.js'
 import { pageLimit, toPage, type Db } from '../kysely-storage-helpers.js'
+import { deliveriesByMessage, filtersByMessage } from './deliveries-by-message.js'
 
 export async function getMessage(db: Db, id: string): Promise<MessageRecord | undefined> {
   const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst()
@@ -16,6 +17,10 @@ export async function getDelivery(db: Db, id: string): Promise<DeliveryRecord | 
 
 export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<Page<DeliveryRecord>> {
   const limit = pageLimit(filter.limit)
+  if (filtersByMessage(filter)) {
+    const { rows, nextCursor } = await deliveriesByMessage(db, filter, limit, admin.whereDeliveries)
+    return { data: rows.map(deliveryFromRow), nextCursor }
+  }
   const query = admin.whereDeliveries(db.selectFrom('deliveries').selectAll('deliveries'), filter)
   const rows = await query.orderBy('deliveries.id', 'desc').limit(limit + 1).execute()
   return toPage(rows, limit, deliveryFromRow)

@@ -4,6 +4,7 @@ import type { DeliveryIdFilter } from '../../operations.js'
 import { toMillis } from '../../schema/row-mappers.js'
 import type { HookrelayDatabase } from '../../schema/database.js'
 import type { InboundFilter, Page } from '../../storage.js'
+import { deliveriesByMessage, filtersByMessage } from '../delivery-log/deliveries-by-message.js'
 
 /** Operator bulk selection of `KyselyStorage`: delivery and inbound filters, and id pages for bulk replay. */
 
@@ -65,6 +66,10 @@ export function whereDeliveries<Q extends SelectQueryBuilder<HookrelayDatabase, 
 /** Ids of deliveries matching `filter`, newest first, paginated like `listDeliveries`. */
 export async function selectDeliveryIds(db: Db, filter: DeliveryIdFilter): Promise<Page<string>> {
   const limit = idsLimit(filter.limit)
+  if (filtersByMessage(filter)) {
+    const { rows, nextCursor } = await deliveriesByMessage(db, filter, limit, whereDeliveries)
+    return { data: rows.map((r) => r.id), nextCursor }
+  }
   const query = whereDeliveries(db.selectFrom('deliveries').select('deliveries.id as id'), filter)
   const rows = await query.orderBy('deliveries.id', 'desc').limit(limit + 1).execute()
   return idPage(rows, limit)
