@@ -28,7 +28,7 @@ describeEachStorage('storage migrations', ({ env, storage, target }) => {
     expect(indexes).toEqual(
       expect.arrayContaining([
         'hookrelay_deliveries_claim_idx',
-        'hookrelay_deliveries_endpoint_idx',
+        'hookrelay_deliveries_endpoint_history_idx',
         'hookrelay_deliveries_message_idx',
         'hookrelay_attempts_delivery_idx',
         'hookrelay_inbound_messages_claim_idx',

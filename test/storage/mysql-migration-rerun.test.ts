@@ -31,6 +31,21 @@ describeEachStorage(
       await again.migrate() // and a finished migration is not run again
     })
 
+    it('runs again a migration interrupted between two index drops (018)', async () => {
+      const storage = await env().freshStorage()
+      const db = storage.db
+      const deliveries = storage.tableName('deliveries')
+      await sql`delete from ${sql.id(storage.tableName('migrations'))} where name = '018-endpoint-deliveries-index'`.execute(db)
+      // 018 had made its index and dropped the first old one, then the process died.
+      await sql`create index ${sql.id(`${deliveries}_endpoint_id_idx`)} on ${sql.id(deliveries)} (endpoint_id, id)`.execute(db)
+      const again = env().createStorage({ tablePrefix: prefixOf(storage) })
+      await again.migrate()
+      const indexes = await env().listIndexes()
+      expect(indexes).toContain(`${deliveries}_endpoint_history_idx`)
+      expect(indexes).not.toContain(`${deliveries}_endpoint_id_idx`)
+      expect(indexes).not.toContain(`${deliveries}_endpoint_idx`)
+    })
+
     it('still fails on an error that is not "already exists"', async () => {
       const storage = await env().freshStorage()
       await sql`delete from ${sql.id(storage.tableName('migrations'))} where name = '005-endpoint-circuit-state'`.execute(storage.db)

@@ -58,6 +58,7 @@ describeEachStorage('message search plans at production size', ({ env, target })
       { name: 'a page further by cursor', run: list({ limit: 50, cursor: 'dlv_seed_00030000' }) },
       { name: 'by endpoint', run: list({ limit: 50, endpointId: 'ep_seed_3' }) },
       { name: 'by endpoint, by cursor', run: list({ limit: 50, endpointId: 'ep_seed_3', cursor: 'dlv_seed_00030003' }) },
+      { name: 'by endpoint, dead only', run: list({ limit: 50, endpointId: 'ep_seed_3', status: 'dead' }) },
       { name: 'by common type', run: list({ limit: 50, eventType: 'order.created' }) },
       { name: 'by rare type', run: list({ limit: 50, eventType: 'rare.event' }) },
       { name: 'by rare type, by cursor', run: list({ limit: 20, eventType: 'rare.event', cursor: 'dlv_seed_00030000' }) },

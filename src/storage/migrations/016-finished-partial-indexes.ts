@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Migration, MigrationContext } from './migration.js'
+import { dropIndex } from './drop-index.js'
 import { partialIndex } from './partial-index.js'
 
 /**
@@ -19,14 +20,14 @@ export const finishedPartialIndexes: Migration = {
   async up(db: Kysely<any>, context: MigrationContext): Promise<void> {
     if (!context.dialect.capabilities.partialIndexes) return
     const { prefix } = context
-    await db.schema.dropIndex(`${prefix}deliveries_completed_idx`).execute()
+    await dropIndex(db, `${prefix}deliveries_completed_idx`, 'deliveries', context)
     await db.schema
       .createIndex(`${prefix}deliveries_completed_idx`)
       .on('deliveries')
       .columns(['completed_at', 'status'])
       .$call((index) => partialIndex(index, 'completed_at is not null', context))
       .execute()
-    await db.schema.dropIndex(`${prefix}inbound_messages_processed_idx`).execute()
+    await dropIndex(db, `${prefix}inbound_messages_processed_idx`, 'inbound_messages', context)
     await db.schema
       .createIndex(`${prefix}inbound_messages_processed_idx`)
       .on('inbound_messages')

@@ -13,6 +13,7 @@ import { messageTrace } from './014-message-trace.js'
 import { filterJsonpathType } from './015-filter-jsonpath-type.js'
 import { finishedPartialIndexes } from './016-finished-partial-indexes.js'
 import { messageSearchIndexes } from './017-message-search-indexes.js'
+import { endpointDeliveriesIndex } from './018-endpoint-deliveries-index.js'
 import type { Migration } from './migration.js'
 
 export type { Migration, MigrationContext } from './migration.js'
@@ -34,4 +35,5 @@ export const migrations: readonly Migration[] = Object.freeze([
   filterJsonpathType,
   finishedPartialIndexes,
   messageSearchIndexes,
+  endpointDeliveriesIndex,
 ])

@@ -13,9 +13,10 @@ import { MIGRATION_BEGIN, MIGRATION_END } from './mysql-migration-lock.js'
 
 /**
  * The errors of a step a crashed migration had already made: a table (1050), column (1060),
- * index or key (1061), foreign key (1826) or row (1062) that exists.
+ * index or key (1061), foreign key (1826) or row (1062) that exists, or an index already dropped
+ * (1091).
  */
-const ALREADY_DONE = new Set([1050, 1060, 1061, 1062, 1826])
+const ALREADY_DONE = new Set([1050, 1060, 1061, 1062, 1091, 1826])
 
 /**
  * Kysely's `MysqlDialect`, whose connections, while they run a migration (between the statements
