@@ -2,7 +2,8 @@ import type { Kysely, SqliteDatabase } from 'kysely'
 import type { StorageDialect } from '../dialect.js'
 import { claimedFromRows, type ClaimedRow, type ClaimSql } from '../../kysely/delivery-queue/delivery-claims.js'
 import { cached, checkClaimOptions, chunks, IDS_PER_STATEMENT, ROWS_PER_STATEMENT, unique } from '../../kysely/kysely-storage-helpers.js'
-import { attemptToRow, toMillis, type EndpointRow, type MessageRow } from '../../schema/row-mappers.js'
+import { reduceHealth } from '../../kysely/endpoints/reduce-health.js'
+import { attemptToRow, type EndpointRow, type MessageRow } from '../../schema/row-mappers.js'
 import { claimDeliveriesParameters } from '../../sql/claim-deliveries.js'
 import { insertAttemptsParameters, insertAttemptsSql } from '../../sql/insert-attempts.js'
 import { settleDeliveriesParameters, settleDeliveriesSql } from '../../sql/settle-deliveries.js'
@@ -30,7 +31,7 @@ export class SqliteHotPath {
   readonly #claimSql: ClaimSql
   readonly #insertSql = new Map<number, string>()
   readonly #settleSql = new Map<number, string>()
-  readonly #health: { success: string; failure: string; disable: string }
+  readonly #health: { success: string; failure: string; restart: string; disable: string }
 
   /** `database` must be the connection `kysely` runs on (with its statement cache). */
   constructor(kysely: Kysely<any>, database: SqliteDatabase, dialect: StorageDialect, tables: HotPathTables, claimSql: ClaimSql) {
@@ -39,10 +40,11 @@ export class SqliteHotPath {
     this.#dialect = dialect
     this.#tables = tables
     this.#claimSql = claimSql
-    // As `applyEndpointHealth`: success clears `failing_since`, failure sets it once, disable sets the reason once.
+    // As `applyEndpointHealth` (and folded the same way, by `reduceHealth`).
     this.#health = {
       success: `update ${tables.endpoints} set failing_since = null where id ${dialect.inList(1)} and failing_since is not null`,
       failure: `update ${tables.endpoints} set failing_since = ? where id = ? and failing_since is null`,
+      restart: `update ${tables.endpoints} set failing_since = ? where id = ?`,
       disable: `update ${tables.endpoints} set disabled_at = ?, disabled_reason = ?, updated_at = ? where id = ? and disabled_at is null`,
     }
   }
@@ -101,26 +103,13 @@ export class SqliteHotPath {
   }
 
   #applyHealth(updates: readonly EndpointHealthUpdate[]): void {
+    if (updates.length === 0) return
     const db = this.#database
-    let successes: string[] = []
-    const flushSuccesses = () => {
-      if (successes.length === 0) return
-      for (const chunk of chunks(unique(successes), IDS_PER_STATEMENT)) {
-        db.prepare(this.#health.success).run([this.#dialect.listParameter(chunk)])
-      }
-      successes = []
-    }
-    for (const update of updates) {
-      if (update.kind === 'success') {
-        successes.push(update.endpointId)
-        continue
-      }
-      flushSuccesses()
-      const at = toMillis(update.at)
-      if (update.kind === 'failure') db.prepare(this.#health.failure).run([at, update.endpointId])
-      else db.prepare(this.#health.disable).run([at, update.reason, at, update.endpointId])
-    }
-    flushSuccesses()
+    const { clear, start, restart, disable } = reduceHealth(updates)
+    for (const chunk of chunks(clear, IDS_PER_STATEMENT)) db.prepare(this.#health.success).run([this.#dialect.listParameter(chunk)])
+    for (const { endpointId, at } of start) db.prepare(this.#health.failure).run([at, endpointId])
+    for (const { endpointId, at } of restart) db.prepare(this.#health.restart).run([at, endpointId])
+    for (const { endpointId, reason, at } of disable) db.prepare(this.#health.disable).run([at, reason, at, endpointId])
   }
 
   #byId<R extends { id: string }>(text: string, ids: readonly string[]): Map<string, R> {
