@@ -107,7 +107,7 @@ export class TailFeed {
     this.#startedAt = this.#now()
   }
 
-  /** The events since the last poll, oldest first. The first poll only notes the dead letters already there. */
+  /** The events since the last poll, oldest first. The first poll only notes the dead letters that died before the tail started. */
   async poll(): Promise<TailEvent[]> {
     const now = this.#now()
     const since = Math.max(this.#startedAt, now - this.#lookbackMs)
@@ -139,7 +139,7 @@ export class TailFeed {
     for (const d of [...dead.data].reverse()) {
       if (this.#deadDeliveries.has(d.id)) continue
       this.#deadDeliveries.add(d.id)
-      if (!this.#primed) continue
+      if (!this.#primed && this.#before((d.completedAt ?? d.updatedAt).getTime())) continue
       events.push({
         event: 'delivery.dead',
         at: d.completedAt ?? d.updatedAt,
@@ -155,13 +155,21 @@ export class TailFeed {
     for (const m of [...deadInbound.data].reverse()) {
       if (this.#deadInbound.has(m.id)) continue
       this.#deadInbound.add(m.id)
-      if (!this.#primed) continue
+      if (!this.#primed && this.#before((m.processedAt ?? m.updatedAt).getTime())) continue
       events.push({ event: 'inbound.dead', at: m.processedAt ?? m.updatedAt, id: m.id, source: m.source, webhookId: m.webhookId, type: m.type, reason: m.deadReason, lastError: m.lastError })
     }
     this.#deadDeliveries.cap(10_000)
     this.#deadInbound.cap(10_000)
     this.#primed = true
     return events.sort((a, b) => a.at.getTime() - b.at.getTime())
+  }
+
+  /**
+   * A dead letter the first poll finds was there before the tail started if it died before then:
+   * one that died while the first poll was on its way (a slow start on a busy machine) is new.
+   */
+  #before(at: number): boolean {
+    return at < this.#startedAt
   }
 
   /** Rows with an id at or above `floor` not seen before, oldest first. */
