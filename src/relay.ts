@@ -228,7 +228,7 @@ export class Relay<out TCatalog extends EventCatalog | undefined = EventCatalog 
       sweepHealth: () => this.endpoints.sweepHealth(),
       purge: (purgeOptions) => this.purge(purgeOptions),
     })
-    this.#stopLive = startLivePublisher(this) // for dashboards in other processes (Postgres NOTIFY)
+    this.#stopLive = startLivePublisher(this) // for dashboards in other processes (Postgres NOTIFY, Redis PUBLISH)
   }
 
   /**

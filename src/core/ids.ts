@@ -85,3 +85,11 @@ export function deliveryIdOf(messageId: string, ordinal: number): string {
   }
   return `dlv_${messageId.slice(4, 27)}${ALPHABET[ordinal >> 10]}${ALPHABET[(ordinal >> 5) & 31]}${ALPHABET[ordinal & 31]}`
 }
+
+/**
+ * The message a delivery id was named after by `deliveryIdOf` (its 3 last digits back to `000`).
+ * Only for such ids: a delivery made for an older message later (a resend) has an id of its own.
+ */
+export function messageIdOf(deliveryId: string): string {
+  return `msg_${deliveryId.slice(4, 27)}000`
+}

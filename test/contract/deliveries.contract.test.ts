@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { ValidationError } from '../../src/core/errors.js'
+import { deliveryIdOf, newId, newMessageId } from '../../src/core/ids.js'
 import type { DeliverySettlement } from '../../src/storage/storage.js'
 import { describeEachStorage } from '../support/storages.js'
 import { aDelivery, aMessage, anAttempt, anEndpoint, at, seedDeliveries, T0 } from './fixtures.js'
@@ -300,6 +301,27 @@ describeEachStorage('storage: claiming and settling deliveries', ({ env, target 
     })
   })
 
+  it('leaves the health of a batch of mixed answers as if applied one by one', async () => {
+    const s = await env().freshStorage()
+    const [failing, recovering, restarted] = [anEndpoint(), anEndpoint(), anEndpoint()]
+    for (const e of [failing, recovering, restarted]) await s.insertEndpoint(e)
+    await s.settle([], [
+      { endpointId: failing.id, kind: 'failure', at: at(1) },
+      { endpointId: recovering.id, kind: 'failure', at: at(1) },
+      { endpointId: restarted.id, kind: 'failure', at: at(1) },
+    ])
+    const failure = (e: { id: string }, t: number) => ({ endpointId: e.id, kind: 'failure' as const, at: at(t) })
+    const success = (e: { id: string }) => ({ endpointId: e.id, kind: 'success' as const })
+    await s.settle([], [
+      failure(failing, 10), failure(failing, 11), // still failing since 1
+      failure(recovering, 10), success(recovering), failure(recovering, 12), success(recovering), // ends in success
+      failure(restarted, 10), success(restarted), failure(restarted, 12), failure(restarted, 13), // a new streak from 12
+    ])
+    expect((await s.getEndpoint(failing.id))!.failingSince).toEqual(at(1))
+    expect((await s.getEndpoint(recovering.id))!.failingSince).toBeNull()
+    expect((await s.getEndpoint(restarted.id))!.failingSince).toEqual(at(12))
+  })
+
   it('writes endpoint health in the same call as the settlements', async () => {
     const s = await env().freshStorage()
     const { endpoint, deliveries } = await seedDeliveries(s, 1)
@@ -431,6 +453,36 @@ describeEachStorage('storage: operating on deliveries', ({ env }) => {
     const second = await s.listDeliveries({ limit: 2, cursor: first.nextCursor })
     expect(second.data.map((d) => d.id)).toEqual([d1.id])
     expect(second.nextCursor).toBeNull()
+  })
+
+  it('lists by event type or tenant newest message first, a page at a time, from either cursor', async () => {
+    const s = await env().freshStorage()
+    const [e1, e2] = [anEndpoint({ tenant: 'acme' }), anEndpoint({ tenant: 'acme' })]
+    await s.insertEndpoint(e1)
+    await s.insertEndpoint(e2)
+    // Ids as send() makes them: deliveries named after their message, and one resend of m1 made later.
+    const [m1, m2, m3] = [1, 2, 3].map(() => aMessage({ id: newMessageId(), tenant: 'acme', type: 'order.paid' }))
+    const other = aMessage({ id: newMessageId(), tenant: 'acme', type: 'order.created' })
+    const of = (m: typeof m1, n: number, e = n === 1 ? e1 : e2) => aDelivery(m!, e, { id: deliveryIdOf(m!.id, n) })
+    const resend = aDelivery(m1!, e1, { id: newId('dlv') })
+    const rows = [of(m1, 1), of(m1, 2), of(m2, 1), of(m2, 2), of(other, 1), of(m3, 1), of(m3, 2), resend]
+    await s.transaction(async (tx) => {
+      for (const m of [m1!, m2!, other, m3!]) await tx.insertMessage(m, null)
+      await tx.insertDeliveries(rows)
+    })
+    const byMessage = [of(m3, 2), of(m3, 1), of(m2, 2), of(m2, 1), resend, of(m1, 2), of(m1, 1)].map((d) => d.id)
+
+    const first = await s.listDeliveries({ eventType: 'order.paid', limit: 4 })
+    expect(first.data.map((d) => d.id)).toEqual(byMessage.slice(0, 4))
+    expect(first.nextCursor).toBe(`${m2!.id}/${of(m2, 1).id}`)
+    const second = await s.listDeliveries({ eventType: 'order.paid', limit: 4, cursor: first.nextCursor })
+    expect(second).toEqual({ data: second.data, nextCursor: null })
+    expect(second.data.map((d) => d.id)).toEqual(byMessage.slice(4))
+    expect((await s.listDeliveries({ tenant: 'acme', eventType: 'order.paid' })).data.map((d) => d.id)).toEqual(byMessage)
+    // A delivery id as the cursor, here one that is not there (purged): its message is where the list was.
+    const fromGone = await s.listDeliveries({ eventType: 'order.paid', cursor: deliveryIdOf(m2!.id, 3) })
+    expect(fromGone.data.map((d) => d.id)).toEqual(byMessage.slice(2))
+    expect((await s.listDeliveryIds({ eventType: 'order.paid', limit: 10 })).data).toEqual(byMessage)
   })
 
   it('lists attempts newest first, by delivery, message or endpoint', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deliveryIdOf, MAX_DELIVERIES_PER_MESSAGE, newId, newMessageId } from '../../src/core/ids.js'
+import { deliveryIdOf, MAX_DELIVERIES_PER_MESSAGE, messageIdOf, newId, newMessageId } from '../../src/core/ids.js'
 
 describe('ids', () => {
   it('are prefixed and 26 characters of Crockford base32', () => {
@@ -26,6 +26,7 @@ describe('ids', () => {
       for (const n of [1, 2, 31, 32, 1023, 1024, MAX_DELIVERIES_PER_MESSAGE]) {
         const id = deliveryIdOf(message, n)
         expect(id).toMatch(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/)
+        expect(messageIdOf(id)).toBe(message)
         sequence.push(id.slice(4))
       }
     }

@@ -17,7 +17,7 @@ import { TablePrefixPlugin } from './table-prefix-plugin.js'
 import { kyselyOperatorQueries, type OperatorStatements } from './operator/kysely-operator-queries.js'
 import * as endpointState from './endpoints/endpoint-state-queries.js'
 import type { KyselyStorageOptions } from './kysely-storage-options.js'
-import { runStorageTransaction } from './outbox/run-storage-transaction.js'
+import { runStorageTransaction, type StorageTransactionContext } from './outbox/run-storage-transaction.js'
 import { settleDeliveries } from './delivery-queue/settle-batches.js'
 import { settleInboundMessages } from './inbound/settle-inbound-batches.js'
 import { runMigrations } from './run-migrations.js'
@@ -63,6 +63,8 @@ export class KyselyStorage implements Storage {
   readonly #announce: ((tx: Kysely<any>) => Promise<void>) | undefined
   /** SQLite: the claim and the settle run synchronously on the connection (see `sqlite-hot-path.ts`). */
   readonly #hotPath: SqliteHotPath | undefined
+  /** What `send()`'s transactions need of this storage, made once (every send passes through it). */
+  readonly #sendContext: StorageTransactionContext
   #closed: Promise<void> | undefined
   #databaseId: Promise<string> | undefined
 
@@ -84,6 +86,13 @@ export class KyselyStorage implements Storage {
     const quoted = (table: keyof HookrelayDatabase) =>
       (this.#schema === undefined ? '' : `${this.#sqlDialect.quote(this.#schema)}.`) + this.#sqlDialect.quote(this.tableName(table))
     this.#statements = buildStatements(this.#sqlDialect, quoted, options.messageStore)
+    this.#sendContext = {
+      db: this.#db,
+      dialect: this.#sqlDialect,
+      scope: (db) => this.#scope(db),
+      announce: this.#announce,
+      messageStore: this.#statements.messageStore,
+    }
     const hotTables = { attempts: quoted('attempts'), deliveries: quoted('deliveries'), endpoints: quoted('endpoints') }
     const connection = options.sqliteConnection
     this.#hotPath = connection && new SqliteHotPath(options.db, connection, this.#sqlDialect, hotTables, this.#statements.claimSql)
@@ -124,8 +133,7 @@ export class KyselyStorage implements Storage {
 
   /** `send()`'s transaction: the caller's (`external`, the outbox) or one of hookrelay's own. */
   transaction<T>(fn: (tx: StorageTransaction) => Promise<T>, options?: { external?: unknown }): Promise<T> {
-    const context = { db: this.#db, dialect: this.#sqlDialect, scope: (db: Kysely<any>) => this.#scope(db), announce: this.#announce, messageStore: this.#statements.messageStore }
-    return runStorageTransaction(context, fn, options?.external)
+    return runStorageTransaction(this.#sendContext, fn, options?.external)
   }
 
   storeMessages(messages: readonly OutgoingMessage[]): Promise<StoredMessage[]> {

@@ -19,20 +19,18 @@ export const finishedPartialIndexes: Migration = {
   name: '016-finished-partial-indexes',
   async up(db: Kysely<any>, context: MigrationContext): Promise<void> {
     if (!context.dialect.capabilities.partialIndexes) return
-    const { prefix } = context
-    await dropIndex(db, `${prefix}deliveries_completed_idx`, 'deliveries', context)
-    await db.schema
-      .createIndex(`${prefix}deliveries_completed_idx`)
-      .on('deliveries')
-      .columns(['completed_at', 'status'])
-      .$call((index) => partialIndex(index, 'completed_at is not null', context))
-      .execute()
-    await dropIndex(db, `${prefix}inbound_messages_processed_idx`, 'inbound_messages', context)
-    await db.schema
-      .createIndex(`${prefix}inbound_messages_processed_idx`)
-      .on('inbound_messages')
-      .columns(['processed_at', 'status'])
-      .$call((index) => partialIndex(index, 'processed_at is not null', context))
-      .execute()
+    const rebuilt = [
+      { table: 'deliveries', index: 'deliveries_completed_idx', column: 'completed_at' },
+      { table: 'inbound_messages', index: 'inbound_messages_processed_idx', column: 'processed_at' },
+    ] as const
+    for (const { table, index, column } of rebuilt) {
+      await dropIndex(db, `${context.prefix}${index}`, table, context)
+      await db.schema
+        .createIndex(`${context.prefix}${index}`)
+        .on(table)
+        .columns([column, 'status'])
+        .$call((builder) => partialIndex(builder, `${column} is not null`, context))
+        .execute()
+    }
   },
 }

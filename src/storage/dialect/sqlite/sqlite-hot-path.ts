@@ -31,7 +31,7 @@ export class SqliteHotPath {
   readonly #claimSql: ClaimSql
   readonly #insertSql = new Map<number, string>()
   readonly #settleSql = new Map<number, string>()
-  readonly #health: { success: string; failure: string; restart: string; disable: string }
+  readonly #health: { clear: string; start: string; restart: string; disable: string }
 
   /** `database` must be the connection `kysely` runs on (with its statement cache). */
   constructor(kysely: Kysely<any>, database: SqliteDatabase, dialect: StorageDialect, tables: HotPathTables, claimSql: ClaimSql) {
@@ -42,8 +42,8 @@ export class SqliteHotPath {
     this.#claimSql = claimSql
     // As `applyEndpointHealth` (and folded the same way, by `reduceHealth`).
     this.#health = {
-      success: `update ${tables.endpoints} set failing_since = null where id ${dialect.inList(1)} and failing_since is not null`,
-      failure: `update ${tables.endpoints} set failing_since = ? where id = ? and failing_since is null`,
+      clear: `update ${tables.endpoints} set failing_since = null where id ${dialect.inList(1)} and failing_since is not null`,
+      start: `update ${tables.endpoints} set failing_since = ? where id = ? and failing_since is null`,
       restart: `update ${tables.endpoints} set failing_since = ? where id = ?`,
       disable: `update ${tables.endpoints} set disabled_at = ?, disabled_reason = ?, updated_at = ? where id = ? and disabled_at is null`,
     }
@@ -106,8 +106,8 @@ export class SqliteHotPath {
     if (updates.length === 0) return
     const db = this.#database
     const { clear, start, restart, disable } = reduceHealth(updates)
-    for (const chunk of chunks(clear, IDS_PER_STATEMENT)) db.prepare(this.#health.success).run([this.#dialect.listParameter(chunk)])
-    for (const { endpointId, at } of start) db.prepare(this.#health.failure).run([at, endpointId])
+    for (const chunk of chunks(clear, IDS_PER_STATEMENT)) db.prepare(this.#health.clear).run([this.#dialect.listParameter(chunk)])
+    for (const { endpointId, at } of start) db.prepare(this.#health.start).run([at, endpointId])
     for (const { endpointId, at } of restart) db.prepare(this.#health.restart).run([at, endpointId])
     for (const { endpointId, reason, at } of disable) db.prepare(this.#health.disable).run([at, reason, at, endpointId])
   }

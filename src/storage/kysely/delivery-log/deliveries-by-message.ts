@@ -1,3 +1,4 @@
+import { messageIdOf } from '../../../core/ids.js'
 import type { DeliveryIdFilter } from '../../operations.js'
 import type { DeliveryRow } from '../../schema/row-mappers.js'
 import type { Db } from '../kysely-storage-helpers.js'
@@ -11,6 +12,11 @@ const MAX_MESSAGES_PER_PAGE = 20_000
 interface Bound {
   readonly messageId: string
   readonly deliveryId?: string
+}
+
+/** True when `filter` selects by the message's event type or tenant (see `deliveriesByMessage`). */
+export function filtersByMessage(filter: DeliveryIdFilter): boolean {
+  return filter.eventType !== undefined || filter.tenant !== undefined
 }
 
 /**
@@ -28,11 +34,6 @@ interface Bound {
  * (a rare combination of filters): pass it on as any cursor. A delivery id (`dlv_…`) is also
  * accepted as a cursor, as in the lists without these filters.
  */
-/** True when `filter` selects by the message's event type or tenant (see `deliveriesByMessage`). */
-export function filtersByMessage(filter: DeliveryIdFilter): boolean {
-  return filter.eventType !== undefined || filter.tenant !== undefined
-}
-
 export async function deliveriesByMessage(
   db: Db,
   filter: DeliveryIdFilter,
@@ -92,5 +93,5 @@ async function boundOf(db: Db, cursor: string): Promise<Bound> {
   const row = await db.selectFrom('deliveries').select('message_id').where('id', '=', cursor).executeTakeFirst()
   // A delivery purged since: its id is named after its message (`deliveryIdOf`), so that message
   // and everything before it is where the list was.
-  return { messageId: row?.message_id ?? `msg_${cursor.slice(4, 27)}000`, deliveryId: cursor }
+  return { messageId: row?.message_id ?? messageIdOf(cursor), deliveryId: cursor }
 }
