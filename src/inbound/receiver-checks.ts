@@ -130,7 +130,8 @@ export function parseBody(body: string | Uint8Array): Checked<{ text: string; pa
   let text: string
   if (typeof body === 'string') text = body
   else {
-    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    // Adapters on Node hand over a Buffer already: no view of it to make.
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
     if (!isUtf8(bytes)) {
       return refuse({
         status: 400,
@@ -151,6 +152,7 @@ export function parseBody(body: string | Uint8Array): Checked<{ text: string; pa
 
 /** `application/json`, or any `+json` type, whatever the parameters. */
 export function isJsonMediaType(value: string): boolean {
+  if (value === 'application/json') return true // as most senders write it: nothing to take apart
   const type = value.split(';', 1)[0]!.trim().toLowerCase()
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
 }

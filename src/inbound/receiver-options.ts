@@ -106,7 +106,8 @@ export interface ResolvedReceiverOptions {
   scheme: SigningScheme
   secrets: readonly string[]
   headerName: string | undefined
-  tolerance: Duration | false
+  /** Milliseconds, or `false` (no time check). */
+  tolerance: number | false
   maxBodyBytes: number
   mode: ReceiverMode
   retry: { schedule: readonly number[]; jitter: number }
@@ -169,7 +170,8 @@ export function resolveReceiverOptions(input: ReceiverOptions): ResolvedReceiver
     scheme: o.scheme ?? 'standard',
     secrets: Object.freeze([...(o.secret !== undefined ? [o.secret] : []), ...(o.secrets ?? [])]),
     headerName: o.headerName,
-    tolerance: o.tolerance ?? '5m',
+    // In ms once here, so that verifying a request does not parse '5m' again each time.
+    tolerance: o.tolerance === false ? false : toMilliseconds(o.tolerance ?? '5m', 'tolerance'),
     maxBodyBytes: o.maxBodyBytes ?? 1_048_576,
     mode: o.mode ?? 'durable',
     retry: Object.freeze({

@@ -30,7 +30,7 @@ export function checkSignature<T extends { body: string | Uint8Array; headers: N
       payload: request.body,
       headers: request.headers,
       tolerance: o.tolerance,
-      ...(o.headerName !== undefined ? { headerName: o.headerName } : {}),
+      headerName: o.headerName,
     })
     return { ...request, verifiedId: id }
   } catch (error) {

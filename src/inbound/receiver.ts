@@ -175,7 +175,9 @@ export class Receiver<Events extends object = UntypedEvents> implements HandlerS
     const { emit } = this.#deps
     if (result.inserted) {
       emit('inbound.accepted', { id: message.id, source: this.name, webhookId: message.webhookId, type: message.type })
-      this.#deps.wake()
+      // Workers claim only for receivers with handlers, and `on()` wakes them: without one, a
+      // wake-up per webhook would only spin their loop.
+      if (this.hasHandlers) this.#deps.wake()
       return respond(200, RECEIVED)
     }
     const existing = result.existing

@@ -6,6 +6,9 @@ export type IncomingHeaders =
   | Readonly<Record<string, string | readonly string[] | undefined>>
   | { forEach(callback: (value: string, name: string) => void): void; get(name: string): string | null }
 
+/** The Fetch `Headers` shape of {@link IncomingHeaders}. */
+type FetchHeaders = Extract<IncomingHeaders, { forEach(callback: (value: string, name: string) => void): void }>
+
 /** Headers with lower-case names; a header sent several times keeps its values as an array. */
 export type NormalizedHeaders = Record<string, string | string[]>
 
@@ -13,20 +16,30 @@ export type NormalizedHeaders = Record<string, string | string[]>
 export function normalizeHeaders(headers: IncomingHeaders | null | undefined): NormalizedHeaders {
   const out: NormalizedHeaders = Object.create(null) as NormalizedHeaders
   if (headers === null || typeof headers !== 'object') return out
-  const add = (rawName: string, value: unknown) => {
-    const name = rawName.toLowerCase()
-    const values = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : []
-    if (values.length === 0) return
-    const previous = out[name]
-    const merged = previous === undefined ? values : [...(Array.isArray(previous) ? previous : [previous]), ...values]
-    out[name] = merged.length === 1 ? merged[0]! : merged
-  }
-  if (typeof (headers as { forEach?: unknown }).forEach === 'function' && typeof (headers as { get?: unknown }).get === 'function') {
-    ;(headers as { forEach(cb: (value: string, name: string) => void): void }).forEach((value, name) => add(name, value))
-  } else {
-    for (const [name, value] of Object.entries(headers)) add(name, value)
-  }
+  if (isFetchHeaders(headers)) headers.forEach((value, name) => addHeader(out, name, value))
+  else for (const name of Object.keys(headers)) addHeader(out, name, headers[name])
   return out
+}
+
+/** A Fetch `Headers` (or alike), as opposed to a plain object of headers. */
+function isFetchHeaders(headers: IncomingHeaders): headers is FetchHeaders {
+  return 'forEach' in headers && typeof headers.forEach === 'function' && 'get' in headers && typeof headers.get === 'function'
+}
+
+/** Adds a header's values after those already under its lower-case name; empty entries are dropped. */
+function addHeader(out: NormalizedHeaders, rawName: string, value: unknown): void {
+  const name = rawName.toLowerCase()
+  const previous = out[name]
+  // The common case (every header of a Node request but set-cookie): one string, seen once. It is
+  // taken without the arrays below, which every request would otherwise make for each header.
+  if (typeof value === 'string' && previous === undefined) {
+    out[name] = value
+    return
+  }
+  const values = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : []
+  if (values.length === 0) return
+  const merged = previous === undefined ? values : [...(Array.isArray(previous) ? previous : [previous]), ...values]
+  out[name] = merged.length === 1 ? merged[0]! : merged
 }
 
 /** The header's value as one string (repeated values joined with `, `), or undefined. */

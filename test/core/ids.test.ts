@@ -35,4 +35,11 @@ describe('ids', () => {
     expect(new Set(sequence).size).toBe(sequence.length)
     expect(() => deliveryIdOf(newMessageId(), MAX_DELIVERIES_PER_MESSAGE + 1)).toThrow(/at most 32767/)
   })
+
+  it('draw new random digits for each new millisecond, never the same twice, past one draw of random bytes', () => {
+    // 1000 milliseconds take 16 kB of randomness: several refills of the pool the digits come from.
+    const randomParts = Array.from({ length: 1000 }, (_, i) => newId('in', 1_900_000_000_000 + i).slice(-16))
+    expect(new Set(randomParts).size).toBe(1000)
+    expect(new Set(randomParts.join('')).size).toBe(32)
+  })
 })

@@ -18,6 +18,19 @@ describe('the receiver checks', () => {
     expect(checkShape({ body: '{}', headers: { 'Content-Type': 'application/json' }, method: 'post' })).toEqual(raw({ 'content-type': 'application/json' }))
   })
 
+  it('normalizeHeaders: lower-case names; a header sent several times, in any case, keeps every value in order', () => {
+    expect({ ...normalizeHeaders({ 'Content-Type': 'application/json', 'webhook-id': 'msg_1', 'x-empty': '' }) }).toEqual({
+      'content-type': 'application/json',
+      'webhook-id': 'msg_1',
+      'x-empty': '',
+    })
+    const repeated = normalizeHeaders({ 'X-Tag': 'a', 'x-tag': 'b', 'X-TAG': ['c', 'd'], 'set-cookie': ['s=1'], 'x-none': [], 'x-undefined': undefined })
+    expect({ ...repeated }).toEqual({ 'x-tag': ['a', 'b', 'c', 'd'], 'set-cookie': 's=1' })
+    const fetchHeaders = new Headers([['Webhook-Id', 'msg_2'], ['X-Tag', 'a']])
+    fetchHeaders.append('x-tag', 'b')
+    expect({ ...normalizeHeaders(fetchHeaders) }).toEqual({ 'webhook-id': 'msg_2', 'x-tag': 'a, b' })
+  })
+
   it('checkSize: the body and the length it declares', () => {
     expect(checkSize(raw({}, 'x'.repeat(11)), 10).refusal?.status).toBe(413)
     expect(checkSize(raw({ 'content-length': '11' }, 'x'), 10).refusal?.reason).toBe('PAYLOAD_TOO_LARGE')
@@ -42,7 +55,7 @@ describe('the receiver checks', () => {
 
   it('checkSignature: verified passes the id on; a bad signature is refused by its code', () => {
     const signed = standardRequest({ id: 'msg_1' })
-    const options = { scheme: 'standard', secrets: [STANDARD_SECRET], tolerance: '5m', headerName: undefined } as const
+    const options = { scheme: 'standard', secrets: [STANDARD_SECRET], tolerance: 300_000, headerName: undefined } as const
     expect(checkSignature(raw(signed.headers, signed.body), options)).toMatchObject({ verifiedId: 'msg_1' })
     const tampered = checkSignature(raw(signed.headers, signed.body + ' '), options)
     expect(tampered.refusal).toMatchObject({ status: 401, body: { error: 'invalid_signature' } })

@@ -27,10 +27,11 @@ export async function insertInboundMessages(
 ): Promise<InboundInsertResult[]> {
   if (messages.length === 0) return []
   // The first message of each (source, webhookId) is written; later ones in the batch are its duplicates.
+  const keys = messages.map(inboundKey)
   const firstOf = new Map<string, number>()
   const writes: InboundMessageRecord[] = []
   messages.forEach((message, i) => {
-    const key = inboundKey(message)
+    const key = keys[i]!
     if (firstOf.has(key)) return
     firstOf.set(key, i)
     writes.push(message)
@@ -54,7 +55,7 @@ export async function insertInboundMessages(
     }
   }
   return messages.map((message, i): InboundInsertResult => {
-    const key = inboundKey(message)
+    const key = keys[i]!
     const first = messages[firstOf.get(key)!]!
     if (inserted.has(first.id)) return i === firstOf.get(key) ? { inserted: true } : { inserted: false, existing: first }
     const existing = stored.get(key)
