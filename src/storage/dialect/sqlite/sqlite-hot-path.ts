@@ -72,7 +72,7 @@ export class SqliteHotPath {
     if (settlements.length === 0 && endpointUpdates.length === 0) return Promise.resolve()
     return this.#kysely.connection().execute(async () => {
       const db = this.#database
-      db.prepare('begin').run([])
+      db.prepare('begin immediate').run([])
       try {
         const attempts = []
         for (const s of settlements) if (s.attempt) attempts.push(attemptToRow(s.attempt))

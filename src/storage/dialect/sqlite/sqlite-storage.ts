@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
+import { Kysely, type SqliteDatabase } from 'kysely'
+import { ImmediateSqliteDialect } from './immediate-transactions.js'
 import { withStatementCache } from './statement-cache.js'
 import { z } from 'zod'
 import { isDuration, toMilliseconds, type Duration } from '../../../core/duration.js'
@@ -136,7 +137,7 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
 
   const checkpoints = (parsed.checkpoint ?? (owned ? 'background' : 'auto')) === 'background' ? backgroundCheckpoints(database) : undefined
   const cached = withStatementCache(database)
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: cached }) })
+  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: cached }) })
   // Outbox sends wake this process's workers when the caller's transaction ends.
   const wakeups = new SqliteCommitWakeups(database as { inTransaction?: unknown })
   return new KyselyStorage({

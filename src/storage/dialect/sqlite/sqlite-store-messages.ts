@@ -133,7 +133,7 @@ export class SqliteStoreMessages implements MessageStore {
   storeAlone(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
     return db.connection().execute(async () => {
       const database = this.#database
-      database.prepare('begin').run([])
+      database.prepare('begin immediate').run([])
       try {
         const results = this.#runSync(items, (text, params) => {
           const statement = database.prepare(text)

@@ -1,0 +1,30 @@
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely'
+
+/**
+ * Kysely's SQLite dialect, with transactions that start `BEGIN IMMEDIATE` instead of `BEGIN`.
+ *
+ * hookrelay's transactions all write. In a deferred transaction a first read takes a snapshot, and
+ * SQLite refuses to turn it into a write while another connection holds the write lock (another
+ * process, the CLI, the checkpoint worker's RESTART) at once, with `SQLITE_BUSY` and without
+ * waiting `busy_timeout`: the busy handler only runs for a transaction that holds no snapshot yet.
+ * An immediate transaction takes the write lock first, waiting for it. Outbox transactions opened
+ * on `storage.db` are immediate too, as they write (`send()`).
+ */
+export class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+
+  constructor(config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
