@@ -27,6 +27,8 @@ describe('sqliteStorage() WAL checkpoints', () => {
     const storage = sqliteStorage({ filename })
     await storage.migrate()
     expect(await pragma(storage.db, 'wal_autocheckpoint')).toEqual({ wal_autocheckpoint: 0 })
+    // After a checkpoint starts the log over, the next commit truncates the file to 64 MiB.
+    expect(await pragma(storage.db, 'journal_size_limit')).toEqual({ journal_size_limit: 64 * 1024 * 1024 })
     await sql`create table filler (x text)`.execute(storage.db)
     for (let i = 0; i < 200; i++) await sql`insert into filler values (${'x'.repeat(4000)})`.execute(storage.db)
     // In WAL mode the database file only grows when a checkpoint copies the log into it, and the

@@ -37,8 +37,9 @@ const CLOSE_TIMEOUT_MS = 2_000
  * steady stream of writes never allows (frames arrive while the checkpoint runs): the log would
  * grow for ever. So when it is longer than `maxWalBytes` after a passive checkpoint, a RESTART
  * follows at once: it holds off writers while it copies the few frames written meanwhile and
- * syncs, then the next write starts the log over (the file keeps its size and is reused). It
- * waits at most 100 ms for readers; a busy one is retried 30 intervals later.
+ * syncs, then the next write starts the log over (and truncates the file to `journal_size_limit`,
+ * which `sqliteStorage` sets on a file it opens). It waits at most 100 ms for readers; a busy one
+ * is retried 30 intervals later.
  *
  * A full disk (SQLITE_FULL) or an I/O error is expected to pass once space is freed, and then a
  * checkpoint is what makes room in the log again: those are retried with a growing pause (up to

@@ -133,6 +133,9 @@ export function sqliteStorage(options: SqliteStorageOptions = {}): KyselyStorage
     pragma(database, 'journal_mode = WAL')
     pragma(database, `synchronous = ${(parsed.synchronous ?? 'normal').toUpperCase()}`)
     pragma(database, 'foreign_keys = ON')
+    // The log is started over after each checkpoint; this truncates the file then, so a burst of
+    // writes does not leave a WAL of hundreds of MB on disk for good.
+    pragma(database, `journal_size_limit = ${64 * 1024 * 1024}`)
   }
 
   const checkpoints = (parsed.checkpoint ?? (owned ? 'background' : 'auto')) === 'background' ? backgroundCheckpoints(database) : undefined
