@@ -9,25 +9,21 @@
  *
  *   node --import tsx bench/profile/sqlite-replay.mts
  *
- * Measured 2026-12-02 (2 × Intel Xeon, machine busy), medians of two runs: a 40.6 and 37.3, b 37.3 and
- * 33.9 µs per delivery: a shared commit would save ~3.4 µs per delivery.
+ * Measured 2026-12-02 (2 × AMD EPYC, medians of four runs): a 37.3, 40.6, 36.1, 37.2; b 33.9, 37.3, 36.3,
+ * 32.9 µs per delivery: a shared commit would save ~3 µs per delivery (none in one run of the four).
  */
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createRelay, sqliteStorage } from '../../src/index.js'
+import { aroundStatements } from './statement-hook.mjs'
 
-const require = createRequire(import.meta.url)
-const Database = require('better-sqlite3')
+const Database = createRequire(import.meta.url)('better-sqlite3')
 type Op = { method: 'run' | 'all'; source: string; params: unknown[] }
-const proto = Object.getPrototypeOf(new Database(':memory:').prepare('select 1'))
 let recording: Op[] | null = null
-for (const method of ['run', 'all'] as const) {
-  const original = proto[method]
-  proto[method] = function (this: { source: string }, ...args: unknown[]) {
-    recording?.push({ method, source: this.source, params: args[0] as unknown[] })
-    return original.apply(this, args)
-  }
-}
+aroundStatements((method, source, params, run) => {
+  if (recording && (method === 'run' || method === 'all')) recording.push({ method, source, params })
+  return run()
+})
 
 const N = 20_000
 const BATCH = 25
@@ -99,9 +95,9 @@ function replay(mode: 'a' | 'b'): number {
   for (const op of ops) {
     if (mode === 'b') {
       if (isClaim(op.source) && !open) {
-        statement('begin').run([])
+        statement('begin immediate').run([])
         open = true
-      } else if (op.source === 'begin') {
+      } else if (op.source.startsWith('begin')) {
         if (open) continue
         open = true
       } else if (op.source === 'commit') open = false

@@ -1,6 +1,7 @@
-import { rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { createRelay, sqliteStorage, postgresStorage } from '../../src/index.js'
 const which = process.argv[2] ?? 'sqlite'
+mkdirSync('/tmp/prof-engine', { recursive: true })
 const file = `/tmp/prof-engine/micro-${process.pid}.db`
 const schema = `micro_${process.pid}`
 const storage = which === 'sqlite' ? sqliteStorage({ filename: file, tablePrefix: 'hr_' }) : postgresStorage({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', schema, tablePrefix: 'hr_' })

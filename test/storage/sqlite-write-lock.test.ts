@@ -37,14 +37,22 @@ describe('SQLite write transactions while another connection holds the write loc
     rmSync(dir, { recursive: true, force: true })
   })
 
+  /** A started relay (workers off) on a new file, its storage, and the file's name. */
+  async function open() {
+    dir = mkdtempSync(join(tmpdir(), 'hookrelay-write-lock-'))
+    const filename = join(dir, 'relay.db')
+    const storage = sqliteStorage({ filename })
+    const opened = createRelay({ storage })
+    relay = opened
+    await opened.start({ workers: false })
+    return { relay: opened, storage, filename }
+  }
+
   it('send() to explicit endpoints waits for the lock (busy_timeout) instead of failing with SQLITE_BUSY', async () => {
     // Such a send reads the endpoints before it writes. In a deferred transaction the read would
     // take a snapshot first, and SQLite refuses to upgrade it to a write while another connection
     // writes, at once and without waiting: the transaction starts IMMEDIATE instead.
-    dir = mkdtempSync(join(tmpdir(), 'hookrelay-write-lock-'))
-    const filename = join(dir, 'relay.db')
-    relay = createRelay({ storage: sqliteStorage({ filename }) })
-    await relay.start({ workers: false })
+    const { relay, filename } = await open()
     const endpoint = await relay.endpoints.create({ url: 'https://example.com/webhook' })
 
     const lock = await holdWriteLock(filename, 300)
@@ -54,20 +62,15 @@ describe('SQLite write transactions while another connection holds the write loc
   })
 
   it('an outbox transaction on storage.db that reads before it sends waits for the lock too', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'hookrelay-write-lock-'))
-    const filename = join(dir, 'relay.db')
-    const storage = sqliteStorage({ filename })
-    relay = createRelay({ storage })
-    await relay.start({ workers: false })
+    const { relay, storage, filename } = await open()
     await relay.endpoints.create({ url: 'https://example.com/webhook' })
 
     const lock = await holdWriteLock(filename, 300)
-    const current = relay
     const sent = await storage.db.transaction().execute(async (tx) => {
       // The app's own read first (here: how many messages there are), then the send in the same transaction.
       const before = await sql<{ n: number }>`select count(*) as n from hookrelay_messages`.execute(tx)
       expect(before.rows[0]?.n).toBe(0)
-      return current.send({ type: 'order.created', data: { id: 'ord_2' } }, { transaction: tx })
+      return relay.send({ type: 'order.created', data: { id: 'ord_2' } }, { transaction: tx })
     })
     await lock.released
     expect((await relay.deliveries.list({ messageId: sent.messageId })).data).toHaveLength(1)

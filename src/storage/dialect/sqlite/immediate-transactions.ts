@@ -1,4 +1,31 @@
-import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely'
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Kysely, type SqliteDatabase, type SqliteDialectConfig } from 'kysely'
+
+/**
+ * Runs `work` synchronously on `database` in one `BEGIN IMMEDIATE` transaction, while Kysely's
+ * connection is held (so no other transaction of this process interleaves): the hot path's
+ * settle and `send()`'s store, which skip Kysely's round of promises per statement. `database`
+ * must be the connection `kysely` runs on.
+ */
+export function immediateTransaction<T>(kysely: Kysely<any>, database: SqliteDatabase, work: () => T): Promise<T> {
+  return kysely.connection().execute(async () => {
+    database.prepare('begin immediate').run([])
+    try {
+      const result = work()
+      database.prepare('commit').run([])
+      return result
+    } catch (error) {
+      // A failed COMMIT (SQLITE_BUSY, a full disk) may leave the transaction open, or not.
+      if (Reflect.get(database, 'inTransaction') !== false) {
+        try {
+          database.prepare('rollback').run([])
+        } catch {
+          // Nothing to roll back: keep the original error.
+        }
+      }
+      throw error
+    }
+  })
+}
 
 /**
  * Kysely's SQLite dialect, with transactions that start `BEGIN IMMEDIATE` instead of `BEGIN`.

@@ -1,5 +1,6 @@
 import type { Kysely, SqliteDatabase } from 'kysely'
 import type { StorageDialect } from '../dialect.js'
+import { immediateTransaction } from './immediate-transactions.js'
 import { claimedFromRows, type ClaimedRow, type ClaimSql } from '../../kysely/delivery-queue/delivery-claims.js'
 import { cached, checkClaimOptions, chunks, IDS_PER_STATEMENT, ROWS_PER_STATEMENT, unique } from '../../kysely/kysely-storage-helpers.js'
 import { reduceHealth } from '../../kysely/endpoints/reduce-health.js'
@@ -70,35 +71,21 @@ export class SqliteHotPath {
   /** `settleDeliveries` in one transaction: the attempts, the guarded settle, the endpoints' health. */
   settle(settlements: readonly DeliverySettlement[], endpointUpdates: readonly EndpointHealthUpdate[]): Promise<void> {
     if (settlements.length === 0 && endpointUpdates.length === 0) return Promise.resolve()
-    return this.#kysely.connection().execute(async () => {
+    return immediateTransaction(this.#kysely, this.#database, () => {
       const db = this.#database
-      db.prepare('begin immediate').run([])
-      try {
-        const attempts = []
-        for (const s of settlements) if (s.attempt) attempts.push(attemptToRow(s.attempt))
-        for (const chunk of chunks(attempts, ROWS_PER_STATEMENT)) {
-          const text = cached(this.#insertSql, chunk.length, () =>
-            insertAttemptsSql(this.#dialect, this.#tables.attempts, this.#tables.deliveries, chunk.length),
-          )
-          db.prepare(text).run(insertAttemptsParameters(this.#dialect, chunk))
-        }
-        for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
-          const text = cached(this.#settleSql, chunk.length, () => settleDeliveriesSql(this.#dialect, this.#tables.deliveries, chunk.length))
-          db.prepare(text).run(settleDeliveriesParameters(this.#dialect, chunk))
-        }
-        this.#applyHealth(endpointUpdates)
-        db.prepare('commit').run([])
-      } catch (error) {
-        // A failed COMMIT (SQLITE_BUSY, a full disk) may leave the transaction open, or not.
-        if ((db as { inTransaction?: unknown }).inTransaction !== false) {
-          try {
-            db.prepare('rollback').run([])
-          } catch {
-            // Nothing to roll back: keep the original error.
-          }
-        }
-        throw error
+      const attempts = []
+      for (const s of settlements) if (s.attempt) attempts.push(attemptToRow(s.attempt))
+      for (const chunk of chunks(attempts, ROWS_PER_STATEMENT)) {
+        const text = cached(this.#insertSql, chunk.length, () =>
+          insertAttemptsSql(this.#dialect, this.#tables.attempts, this.#tables.deliveries, chunk.length),
+        )
+        db.prepare(text).run(insertAttemptsParameters(this.#dialect, chunk))
       }
+      for (const chunk of chunks(settlements, ROWS_PER_STATEMENT)) {
+        const text = cached(this.#settleSql, chunk.length, () => settleDeliveriesSql(this.#dialect, this.#tables.deliveries, chunk.length))
+        db.prepare(text).run(settleDeliveriesParameters(this.#dialect, chunk))
+      }
+      this.#applyHealth(endpointUpdates)
     })
   }
 

@@ -6,6 +6,7 @@ import type { OutgoingMessage, StoredMessage } from '../../storage.js'
 import { checkExplicitTargets, explicitIds } from '../../sql/explicit-targets.js'
 import { powerOfTwoChunks } from './fixed-chunks.js'
 import { DELIVERY_COLUMNS, MESSAGE_COLUMNS, type MessageStore, type SendTables } from '../../sql/message-store.js'
+import { immediateTransaction } from './immediate-transactions.js'
 import type { OutboxConnection } from '../../transactions/outbox-connection.js'
 import type { TransactionState } from './sqlite-commit-wakeups.js'
 
@@ -131,30 +132,15 @@ export class SqliteStoreMessages implements MessageStore {
   }
 
   storeAlone(db: Kysely<any>, items: readonly OutgoingMessage[]): Promise<StoredMessage[]> {
-    return db.connection().execute(async () => {
-      const database = this.#database
-      database.prepare('begin immediate').run([])
-      try {
-        const results = this.#runSync(items, (text, params) => {
-          const statement = database.prepare(text)
-          if (statement.reader) return statement.all(params) as Record<string, unknown>[]
-          statement.run(params)
-          return []
-        })
-        database.prepare('commit').run([])
-        return results
-      } catch (error) {
-        // A failed COMMIT (SQLITE_BUSY, a full disk) may leave the transaction open, or not.
-        if ((database as { inTransaction?: unknown }).inTransaction !== false) {
-          try {
-            database.prepare('rollback').run([])
-          } catch {
-            // Nothing to roll back: keep the original error.
-          }
-        }
-        throw error
-      }
-    })
+    const database = this.#database
+    return immediateTransaction(db, database, () =>
+      this.#runSync(items, (text, params) => {
+        const statement = database.prepare(text)
+        if (statement.reader) return statement.all(params) as Record<string, unknown>[]
+        statement.run(params)
+        return []
+      }),
+    )
   }
 
   *#program(items: readonly OutgoingMessage[]): Program {
