@@ -35,10 +35,19 @@ export interface PlanProbe {
    * The reasons `statement`'s plan reads more than its answer: a full scan of a history table and,
    * for an `ordered` walk (a claim: oldest due first, up to a limit), a sort of rows read from one,
    * which means reading every due row to keep a few. Empty if none. With `smallSorts` (Postgres),
-   * a sort the planner expects to hold at most `SMALL_SORT_ROWS` rows is not reported.
+   * a sort the planner expects to hold at most `SMALL_SORT_ROWS` rows is not reported. A `keyed`
+   * statement reads rows chosen by id (a claim by ids): every history table must be read through
+   * its primary key, since walking any other index (even the claim index, bounded by the backlog)
+   * reads the whole backlog to find a few ids.
    */
-  problems(statement: RanStatement, options?: { ordered?: boolean; smallSorts?: boolean }): Promise<string[]>
+  problems(statement: RanStatement, options?: ProblemOptions): Promise<string[]>
   close(): Promise<void>
+}
+
+export interface ProblemOptions {
+  readonly ordered?: boolean
+  readonly smallSorts?: boolean
+  readonly keyed?: boolean
 }
 
 const STATEMENT = /^\s*(select|insert|update|delete|with)\b/i
@@ -73,6 +82,10 @@ function sqliteProbe(env: StorageEnvironment, tablePrefix: string): PlanProbe {
       const names = namesOfGuardedTables(statement.sql, guarded)
       const found: string[] = []
       for (const { detail } of plan) {
+        const search = /^(?:SCAN|SEARCH) (\S+)(.*)$/.exec(detail)
+        if (options?.keyed && search && names.has(search[1]!) && !/USING (?:PRIMARY KEY|(?:COVERING )?INDEX sqlite_autoindex_)/.test(search[2]!)) {
+          found.push(`${detail} (not by primary key)`)
+        }
         const scan = /^SCAN (\S+)(.*)$/.exec(detail)
         if (scan && names.has(scan[1]!)) {
           // Walking a partial index of unfinished work is bounded by the backlog, not by history.
@@ -126,6 +139,10 @@ function postgresProbe(env: StorageEnvironment, tablePrefix: string): PlanProbe 
       const found: string[] = []
       const visit = (node: PlanNode, underSort: boolean) => {
         const relation = node['Relation Name']
+        const index = node['Index Name']
+        if (options?.keyed && index !== undefined && !index.endsWith('_pkey') && [...guarded].some((t) => index.startsWith(`${t}_`))) {
+          found.push(`${node['Node Type']} on ${index} (not by primary key)`)
+        }
         if (relation !== undefined && guarded.has(relation)) {
           if (node['Node Type'] === 'Seq Scan') found.push(`Seq Scan on ${relation}`)
           if (underSort && options?.ordered) found.push(`Sort of rows read from ${relation}`)
@@ -209,6 +226,7 @@ function mysqlProbe(env: StorageEnvironment, tablePrefix: string): PlanProbe {
         if (typeof table === 'string' && names.has(table)) {
           const key = typeof record.key === 'string' ? record.key : ''
           if (record.access_type === 'ALL') found.push(`full scan of ${table}`)
+          if (options?.keyed && key !== 'PRIMARY') found.push(`${table} read through ${key || 'no index'} (not by primary key)`)
           if (record.access_type === 'index' && !/_(claim|unfinished)_idx$/.test(key)) found.push(`full index scan of ${table} (${key})`)
           if (sorting && options?.ordered) found.push(`sort of rows read from ${table}`)
         }
@@ -227,6 +245,7 @@ function mysqlProbe(env: StorageEnvironment, tablePrefix: string): PlanProbe {
 interface PlanNode {
   'Node Type': string
   'Relation Name'?: string
+  'Index Name'?: string
   /** The planner's estimate of the rows this node returns. */
   'Plan Rows'?: number
   Plans?: PlanNode[]

@@ -1,4 +1,4 @@
-import { CLAIMABLE_DELIVERY } from './claimable.js'
+import { CLAIMABLE_DELIVERY, claimableDelivery } from './claimable.js'
 import { claimStepsSql, type ClaimSteps } from './claim-steps.js'
 import type { StorageDialect } from '../dialect/dialect.js'
 import type { ClaimOptions } from '../storage.js'
@@ -12,15 +12,21 @@ export interface ClaimTables {
 
 /**
  * The pick of a delivery claim: the ids of up to a limit of due deliveries, oldest due first,
- * optionally only among a list of ids. Its parameters start at `first`: now, [ids], limit.
+ * optionally only among a list of ids. Its parameters start at `first`: [ids], now, limit.
+ *
+ * Among chosen ids, the claimable predicate is written so that no partial index matches it
+ * (`unindexed`), which leaves the primary key as the only way in: otherwise Postgres, without
+ * statistics on a fresh backlog, reads the claim index's whole due range and filters it by id,
+ * so every claim through Redis read the entire backlog to find the few ids it was handed.
  */
 function pickDeliveriesSql(dialect: StorageDialect, deliveries: string, byIds: boolean, first: number): string {
-  const due = dialect.claimDue(CLAIMABLE_DELIVERY, dialect.parameter(first))
+  const claimable = byIds ? claimableDelivery(dialect.unindexed('status')) : CLAIMABLE_DELIVERY
+  const bound = byIds ? first + 1 : first
+  const due = dialect.claimDue(claimable, dialect.parameter(bound))
   return (
     `select id from ${deliveries} ` +
-    `where ${due.where}` +
-    (byIds ? ` and id ${dialect.inList(first + 1)}` : '') +
-    ` order by ${due.orderBy} limit ${dialect.claimLimit(byIds ? first + 2 : first + 1)}`
+    (byIds ? `where id ${dialect.inList(first)} and ${due.where}` : `where ${due.where}`) +
+    ` order by ${due.orderBy} limit ${dialect.claimLimit(bound + 1)}`
   )
 }
 
@@ -61,7 +67,7 @@ export function claimDeliveriesSql(dialect: StorageDialect, tables: ClaimTables,
 /**
  * The same claim for a database without `UPDATE … RETURNING` (MySQL), as three statements run
  * in one transaction: pick and lock, lease, read back. Parameters: the last ones of
- * `claimDeliveriesParameters` (from now) for the pick; its first three (owner, lease end, now)
+ * `claimDeliveriesParameters` (from the ids, or from now) for the pick; its first three (owner, lease end, now)
  * and the picked ids for the lease; the picked ids for the read.
  */
 export function claimDeliveriesSteps(dialect: StorageDialect, deliveries: string, byIds: boolean): ClaimSteps {
@@ -75,9 +81,9 @@ export function claimDeliveriesParameters(
   ids: readonly string[] | undefined,
 ): unknown[] {
   const now = options.now.getTime()
-  const params: unknown[] = [options.owner, now + options.leaseMs, now, now]
+  const params: unknown[] = [options.owner, now + options.leaseMs, now]
   if (ids) params.push(dialect.listParameter(ids))
-  params.push(options.limit)
+  params.push(now, options.limit)
   return params
 }
 
