@@ -145,9 +145,9 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
     expect(await planProblems('inbound claim', async () => (claimed = await probe.storage.claimInboundMessages(claimOptions)), true)).toEqual([])
     expect(claimed).toHaveLength(16)
     expect(await planProblems('inbound claim by source', () => probe.storage.claimInboundMessages({ ...claimOptions, sources: ['stripe'] }), target.dialect === 'sqlite')).toEqual([])
-    expect(
-      await planProblems('inbound claim by id', () => probe.storage.claimInboundMessages({ ...claimOptions, ids: [seededId('in', HISTORY + 500)] })),
-    ).toEqual([])
+    // Webhooks just taken in, run at once: read by primary key, not found in the due backlog.
+    const ids = Array.from({ length: 20 }, (_, i) => seededId('in', HISTORY + 500 + i))
+    expect(await planProblems('inbound claim by id', () => probe.storage.claimInboundMessages({ ...claimOptions, ids }), false, true)).toEqual([])
     const settlements = claimed.map((m, i) => ({
       id: m.id,
       owner: 'r1',

@@ -1,4 +1,4 @@
-import { CLAIMABLE_INBOUND } from './claimable.js'
+import { CLAIMABLE_INBOUND, claimableInbound } from './claimable.js'
 import { claimStepsSql, type ClaimSteps } from './claim-steps.js'
 import type { StorageDialect } from '../dialect/dialect.js'
 import type { ClaimOptions } from '../storage.js'
@@ -9,10 +9,15 @@ export interface InboundClaimShape {
   readonly byIds: boolean
 }
 
-/** The pick of an inbound claim; its parameters start at `first`: now, [sources], [ids], limit. */
+/**
+ * The pick of an inbound claim; its parameters start at `first`: now, [sources], [ids], limit.
+ * Among chosen ids the claimable predicate is fenced, as in the delivery claim by ids, so that the
+ * ids are read by primary key and not found by walking the whole due backlog.
+ */
 function pickInboundSql(dialect: StorageDialect, inbound: string, shape: InboundClaimShape, first: number): string {
   let index = first
-  const due = dialect.claimDue(CLAIMABLE_INBOUND, dialect.parameter(index))
+  const claimable = shape.byIds ? claimableInbound(dialect.unindexed('status')) : CLAIMABLE_INBOUND
+  const due = dialect.claimDue(claimable, dialect.parameter(index))
   let pick = `select id from ${inbound} where ${due.where}`
   // `source || ''` is not an index key: offered the (source, webhook_id) key, planners read every
   // webhook ever received from the source and sort the due ones; the claim index stays the way in.

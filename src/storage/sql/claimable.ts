@@ -3,13 +3,20 @@
  * must use the very same literal text, or SQLite and Postgres cannot match the query to the index.
  */
 export const CLAIMABLE_DELIVERY = claimableDelivery('status')
+export const CLAIMABLE_INBOUND = claimableInbound('status')
 
-/** The claimable predicate over an expression of the status (a claim by ids fences the column, see `claim-deliveries.ts`). */
+/**
+ * The claimable predicates over an expression of the status. A claim among chosen ids passes
+ * `unindexed('status')`: no partial index matches it then, and the primary key is the only way
+ * in (see `claim-deliveries.ts`).
+ */
 export function claimableDelivery(status: string): string {
   return `${status} in ('pending', 'delivering')`
 }
 
-export const CLAIMABLE_INBOUND = "status in ('pending', 'processing')"
+export function claimableInbound(status: string): string {
+  return `${status} in ('pending', 'processing')`
+}
 
 /**
  * Where partial indexes are missing (MySQL), the claim index is on this generated column instead:
