@@ -95,7 +95,7 @@ const SECTIONS: SectionSpec[] = [
     name: 'memory',
     run: async () => ({
       title: 'Memory holding and draining a backlog (SQLite)',
-      how: `${fmt.int(env.memoryPending)} pending deliveries seeded in a SQLite file, drained by a relay in its own process (concurrency ${env.concurrency}) for at most ${env.memorySeconds} s; its RSS from /proc/<pid>/status every 100 ms. The process runs the relay bundled by esbuild under plain node, as a compiled app would (under tsx it would start 65 MB larger): once with Node's defaults, once with `--max-old-space-size=128`, each on a freshly seeded file. Target: < 250 MB (with the defaults).`,
+      how: `${fmt.int(env.memoryPending)} pending deliveries seeded in a SQLite file, drained by a relay in its own process (concurrency ${env.concurrency}) for at most ${env.memorySeconds} s; its RSS from /proc/<pid>/status every 100 ms. The process runs the relay bundled by esbuild under plain node, as a compiled app would (under tsx it would start 65 MB larger): once with Node's defaults, once with --max-old-space-size=128, each on a freshly seeded file. Target: < 250 MB (with the defaults).`,
       tables: await runMemoryBench(),
     }),
   },
