@@ -1,3 +1,5 @@
+import { WaitingQueue } from './waiting-queue.js'
+
 /** What a claim loop needs from its worker. */
 export interface ClaimLoopOptions<T> {
   /** Items in flight at once. */
@@ -49,10 +51,8 @@ export class ClaimLoop<T> {
   readonly #maxWaitMs: number
   #inFlight = 0
   #idle: (() => void)[] = []
-  /** Claimed, not started, in claim order; `#waitingSince[i]` is when `#waiting[i]` was claimed. */
-  #waiting: (T | undefined)[] = []
-  #waitingSince: number[] = []
-  #waitingHead = 0
+  /** Claimed, not started, in claim order, with when each was claimed. */
+  readonly #waiting = new WaitingQueue<T>()
   /** Claiming ahead is paused until then (items had to be handed back). */
   #aheadPausedUntil = 0
   #running = false
@@ -66,7 +66,7 @@ export class ClaimLoop<T> {
   #wakeTimes: number[] = []
   readonly #onSettled = (): void => {
     this.#inFlight--
-    if (this.#waitingHead < this.#waiting.length && this.#inFlight < this.#options.concurrency) this.#track(this.#shift())
+    if (this.#waiting.size > 0 && this.#inFlight < this.#options.concurrency) this.#track(this.#waiting.shift())
     if (this.#inFlight === 0 && this.#idle.length > 0) {
       const idle = this.#idle
       this.#idle = []
@@ -96,7 +96,7 @@ export class ClaimLoop<T> {
 
   /** Items claimed and waiting for a slot. */
   get waiting(): number {
-    return this.#waiting.length - this.#waitingHead
+    return this.#waiting.size
   }
 
   start(): void {
@@ -128,23 +128,7 @@ export class ClaimLoop<T> {
    * the caller now owns them (e.g. defers an endpoint's items when its circuit opens).
    */
   take(predicate: (item: T) => boolean): T[] {
-    const taken: T[] = []
-    const keptItems: (T | undefined)[] = []
-    const keptSince: number[] = []
-    for (let i = this.#waitingHead; i < this.#waiting.length; i++) {
-      const item = this.#waiting[i] as T
-      if (predicate(item)) taken.push(item)
-      else {
-        keptItems.push(item)
-        keptSince.push(this.#waitingSince[i]!)
-      }
-    }
-    if (taken.length > 0 || this.#waitingHead > 0) {
-      this.#waiting = keptItems
-      this.#waitingSince = keptSince
-      this.#waitingHead = 0
-    }
-    return taken
+    return this.#waiting.take(predicate)
   }
 
   /** New work may be due: look now instead of at the next poll. */
@@ -224,34 +208,18 @@ export class ClaimLoop<T> {
     const concurrency = this.#options.concurrency
     let i = 0
     // Older waiting items go first.
-    while (this.#inFlight < concurrency && this.#waitingHead < this.#waiting.length) this.#track(this.#shift())
+    while (this.#inFlight < concurrency && this.#waiting.size > 0) this.#track(this.#waiting.shift())
     while (i < claimed.length && this.#inFlight < concurrency) this.#track(claimed[i++]!)
     if (i === claimed.length) return
     const at = this.#options.now()
-    for (; i < claimed.length; i++) {
-      this.#waiting.push(claimed[i])
-      this.#waitingSince.push(at)
-    }
-  }
-
-  #shift(): T {
-    const head = this.#waitingHead
-    const item = this.#waiting[head] as T
-    this.#waiting[head] = undefined
-    this.#waitingHead = head + 1
-    if (this.#waitingHead === this.#waiting.length) {
-      this.#waiting = []
-      this.#waitingSince = []
-      this.#waitingHead = 0
-    }
-    return item
+    for (; i < claimed.length; i++) this.#waiting.push(claimed[i]!, at)
   }
 
   /** Hands back the items that waited too long for a slot, and stops claiming ahead for as long. */
   #expire(now: number): void {
     let expired: T[] | null = null
-    while (this.#waitingHead < this.#waiting.length && now - this.#waitingSince[this.#waitingHead]! >= this.#maxWaitMs) {
-      ;(expired ??= []).push(this.#shift())
+    for (let since = this.#waiting.oldestSince(); since !== undefined && now - since >= this.#maxWaitMs; since = this.#waiting.oldestSince()) {
+      ;(expired ??= []).push(this.#waiting.shift())
     }
     if (!expired) return
     this.#aheadPausedUntil = now + this.#maxWaitMs
@@ -265,9 +233,8 @@ export class ClaimLoop<T> {
 
   #sleep(ms: number): Promise<void> {
     // Wake in time to hand back a waiting item before it waits too long.
-    if (this.#waitingHead < this.#waiting.length) {
-      ms = Math.min(ms, Math.max(0, this.#waitingSince[this.#waitingHead]! + this.#maxWaitMs - this.#options.now()))
-    }
+    const oldest = this.#waiting.oldestSince()
+    if (oldest !== undefined) ms = Math.min(ms, Math.max(0, oldest + this.#maxWaitMs - this.#options.now()))
     if (this.#signalled || !this.#running) {
       this.#signalled = false
       return Promise.resolve()
