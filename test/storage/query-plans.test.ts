@@ -97,7 +97,7 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
       }
     })
     const health = [{ endpointId: 'ep_seed_1', kind: 'success' as const }, { endpointId: 'ep_seed_2', kind: 'failure' as const, at: new Date(NOW) }]
-    expect(await planProblems('settle', () => probe.storage.settle(settlements, health))).toEqual([])
+    expect(await planProblems('settle', () => probe.storage.settle(settlements, health), false, true)).toEqual([])
     const settled = await probe.storage.getDelivery(claimed[0]!.delivery.id)
     expect(settled?.status).toBe('succeeded')
   })
@@ -157,7 +157,7 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
       lastError: i % 2 === 0 ? null : 'boom',
       at: new Date(NOW + 1),
     }))
-    expect(await planProblems('inbound settle', () => probe.storage.settleInbound(settlements))).toEqual([])
+    expect(await planProblems('inbound settle', () => probe.storage.settleInbound(settlements), false, true)).toEqual([])
   })
 
   it('sweeps failing endpoints without reading history', async () => {

@@ -29,10 +29,10 @@ const ASSIGNMENTS: readonly (readonly [string, string])[] = [
 
 /**
  * The inbound counterpart of `settleDeliveriesSql`: one `UPDATE … FROM <batch>` by primary key,
- * each row guarded by its lease owner.
+ * each row guarded by its lease owner (the status guard fenced from the partial indexes likewise).
  */
 export function settleInboundSql(dialect: StorageDialect, inbound: string, rows: number): string {
-  const where = "i.id = v.id and i.lease_owner = v.owner and i.status = 'processing'"
+  const where = `i.id = v.id and i.lease_owner = v.owner and ${dialect.unindexed('i.status')} = 'processing'`
   return dialect.updateFrom(inbound, 'i', ASSIGNMENTS, dialect.batch(COLUMNS, rows), where)
 }
 
