@@ -90,8 +90,9 @@ export async function runHistoryBench(log: (line: string) => void = console.log)
     })
     for (const dialect of dialects) {
       const label = DIALECT_LABEL[dialect]
-      // Both the empty and the history runs are vacuumed, analyzed and checkpointed after enqueuing (on Postgres), so that
-      // they differ by the history only; the baseline is measured before and after, and averaged.
+      // Both the empty and the history runs are vacuumed, analyzed and checkpointed after
+      // enqueuing (on Postgres), so that they differ by the history only; the baseline is
+      // measured before and after, and averaged.
       const emptyRun = () =>
         measure(
           dialect,
