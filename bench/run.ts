@@ -187,22 +187,57 @@ function readNotes(doc: string): string {
   return at >= 0 ? doc.slice(at) : ''
 }
 
+/** The `## ` sections of a document before "## Reading the figures", by title, in order. */
+function sectionsOf(doc: string): Map<string, string> {
+  const at = doc.indexOf(NOTES_HEADING)
+  const body = at >= 0 ? doc.slice(0, at) : doc
+  const sections = new Map<string, string>()
+  for (const part of body.split(/^(?=## )/m).slice(1)) sections.set(part.slice(3, part.indexOf('\n')).trim(), part.trimEnd())
+  return sections
+}
+
+/** A section's run line: `_From the run of …_` right under its title. */
+const RUN_LINE = /^_(?:From the run of|Not rerun: figures from the run of) [^\n]*_$/
+
 /**
- * Sections of the current docs that this run did not measure, kept as they were, each marked with
- * the date of the run that measured it, so that a partial run does not drop the others' figures.
+ * The figures' sections, in the order the current docs have them (new titles last): those this
+ * run measured, marked with its date, and the others kept as they were, each still saying which run
+ * measured it, so that a partial run neither drops nor reorders the others' figures.
  */
-function keptSections(doc: string, measured: ReadonlySet<string>): string[] {
-  const body = doc.slice(0, doc.indexOf(NOTES_HEADING) >= 0 ? doc.indexOf(NOTES_HEADING) : doc.length)
-  const date = /^- Date: ([^,\n]+)/m.exec(body)?.[1]?.trim() ?? 'an earlier run'
-  const kept: string[] = []
-  for (const part of body.split(/^(?=## )/m).slice(1)) {
-    const title = part.slice(3, part.indexOf('\n')).trim()
-    if (title === 'Machine and conditions' || measured.has(title)) continue
-    const lines = part.trimEnd().split('\n')
-    const marked = lines[2]?.startsWith('_Not rerun') ? lines : [lines[0]!, '', `_Not rerun: figures from the run of ${date}._`, ...lines.slice(1)]
-    kept.push(marked.join('\n'), '')
+function mergedSections(doc: string, measured: ReadonlyMap<string, string>, runDate: string): string[] {
+  const current = sectionsOf(doc)
+  const earlier = /^- Date: ([^,\n]+)/m.exec(doc)?.[1]?.trim() ?? 'an earlier run'
+  const titles = [...current.keys(), ...[...measured.keys()].filter((title) => !current.has(title))]
+  const out: string[] = []
+  for (const title of titles) {
+    if (title === 'Machine and conditions') continue
+    const fresh = measured.get(title)
+    if (fresh !== undefined) {
+      const [heading, ...rest] = fresh.split('\n')
+      out.push([heading, '', `_From the run of ${runDate}._`, ...rest].join('\n'), '')
+      continue
+    }
+    const lines = current.get(title)!.split('\n')
+    out.push((RUN_LINE.test(lines[2] ?? '') ? lines : [lines[0]!, '', `_From the run of ${earlier}._`, ...lines.slice(1)]).join('\n'), '')
   }
-  return kept
+  return out
+}
+
+/**
+ * The new run's conditions, then the earlier runs' entries of the current docs (their sizes,
+ * versions and receiver lines give way to this run's), for a person to prune.
+ */
+function conditions(doc: string, fresh: readonly string[]): string[] {
+  const previous = sectionsOf(doc).get('Machine and conditions')?.split('\n').slice(1) ?? []
+  const replaced = /^- (Sizes|Node v|psql|.*redis-server|The receiver runs)/
+  const kept: string[] = []
+  let skipping = false
+  for (const line of previous) {
+    if (line.startsWith('- ')) skipping = replaced.test(line)
+    if (!skipping && line.trim() !== '') kept.push(line)
+  }
+  const [runLines, shared] = [fresh.slice(0, 3), fresh.slice(3)]
+  return [...runLines, ...kept, ...shared]
 }
 
 async function main(): Promise<void> {
@@ -227,16 +262,17 @@ async function main(): Promise<void> {
     '',
     '## Machine and conditions',
     '',
-    ...machine(specs.map((s) => s.name), startedAt, loadAtStart),
-    '',
   ]
-  for (const section of sections) {
-    lines.push(`## ${section.title}`, '', section.how, '')
-    if (section.figures) lines.push(...markdownTable(figuresTable(section.figures)), '')
-    for (const table of section.tables ?? []) lines.push(...markdownTable(table), '')
-  }
   const doc = currentDoc()
-  lines.push(...keptSections(doc, new Set(sections.map((s) => s.title))))
+  lines.push(...conditions(doc, machine(specs.map((s) => s.name), startedAt, loadAtStart)), '')
+  const measured = new Map<string, string>()
+  for (const section of sections) {
+    const text = [`## ${section.title}`, '', section.how, '']
+    if (section.figures) text.push(...markdownTable(figuresTable(section.figures)), '')
+    for (const table of section.tables ?? []) text.push(...markdownTable(table), '')
+    measured.set(section.title, text.join('\n').trimEnd())
+  }
+  lines.push(...mergedSections(doc, measured, `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`))
   const notes = readNotes(doc)
   if (notes) lines.push(notes)
   const out = fileURLToPath(DOC)
