@@ -67,8 +67,8 @@ export function claimDeliveriesSql(dialect: StorageDialect, tables: ClaimTables,
 /**
  * The same claim for a database without `UPDATE … RETURNING` (MySQL), as three statements run
  * in one transaction: pick and lock, lease, read back. Parameters: the last ones of
- * `claimDeliveriesParameters` (from the ids, or from now) for the pick; its first three (owner, lease end, now)
- * and the picked ids for the lease; the picked ids for the read.
+ * `claimDeliveriesParameters` (from the ids, or from now) for the pick; its first three (owner,
+ * lease end, now) and the picked ids for the lease; the picked ids for the read.
  */
 export function claimDeliveriesSteps(dialect: StorageDialect, deliveries: string, byIds: boolean): ClaimSteps {
   return claimStepsSql(dialect, deliveries, pickDeliveriesSql(dialect, deliveries, byIds, 1), 'delivering')
