@@ -35,7 +35,8 @@ export interface RaceResult {
   error?: string
 }
 
-async function race(contender: Contender, n: number, receiver: Receiver): Promise<RaceResult> {
+/** One timed run of `n` deliveries through `contender`: its rate, client and Postgres server CPU, and in-flight mean. */
+export async function race(contender: Contender, n: number, receiver: Receiver): Promise<RaceResult> {
   const prepared = await contender.prepare(n, receiver.url)
   const server = contender.applicationName ? new PostgresServerCpu(contender.applicationName) : undefined
   try {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PayloadFilter, Relay } from '../src/index.js'
 import { env, postgresReachable } from './support/env.js'
-import { fmt, type BenchTable } from './support/figures.js'
+import { fmt, median, type BenchTable } from './support/figures.js'
 import { createTarget, DIALECT_LABEL, type Dialect } from './support/hookrelay.js'
 
 const ENDPOINTS = Number(process.env.BENCH_FILTER_ENDPOINTS ?? 10)
@@ -91,12 +91,6 @@ async function measure(dialect: Dialect, dir: string, mode: Mode): Promise<strin
     await plain.cleanup()
     await filtered.cleanup()
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 export async function runFiltersBench(): Promise<BenchTable> {

@@ -19,7 +19,7 @@ import { env, postgresReachable } from './support/env.js'
 import { fmt, printTable, type BenchTable } from './support/figures.js'
 import { createTarget, DIALECT_LABEL, drain, enqueue, type Dialect, type Target } from './support/hookrelay.js'
 import { startReceiver } from './support/receiver.js'
-import { analyze, seed } from './support/seed.js'
+import { seed, vacuumAnalyze } from './support/seed.js'
 
 interface Measured {
   perSecond: number
@@ -99,7 +99,7 @@ export async function runHistoryBench(log: (line: string) => void = console.log)
           dir,
           async (t) => {
             await enqueue(t, receiver.url, n)
-            await analyze(t)
+            await vacuumAnalyze(t)
             return undefined
           },
           n,
@@ -112,7 +112,7 @@ export async function runHistoryBench(log: (line: string) => void = console.log)
         async (t) => {
           const { seconds } = await seed(t, receiver.url, 'history', env.history)
           await enqueue(t, undefined, n)
-          await analyze(t)
+          await vacuumAnalyze(t)
           return seconds
         },
         n,

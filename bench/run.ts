@@ -154,20 +154,27 @@ function installed(name: string): string {
   }
 }
 
-function machine(names: readonly string[], startedAt: Date, loadAtStart: number[]): string[] {
+/**
+ * This run's conditions: `run`, the lines of this run alone (date, machine, load); `shared`, those
+ * true of every figure in the docs once it is written (sizes, versions, where the receiver runs).
+ */
+function machine(names: readonly string[], startedAt: Date, loadAtStart: number[]): { run: string[]; shared: string[] } {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ')
   const minutes = (Date.now() - startedAt.getTime()) / 60_000
   const versions = ['kysely', 'better-sqlite3', 'pg', 'undici', 'fastify', 'bullmq', 'ioredis', 'graphile-worker', 'pg-boss']
-  return [
+  const run = [
     `- Date: ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes.toFixed(1)} minutes; sections: ${names.join(', ')}`,
     `- Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
     `- Load average (1, 5, 15 min) at the start: ${load(loadAtStart)}; at the end: ${load(os.loadavg())}`,
+  ]
+  const shared = [
     `- Sizes: BENCH_N=${env.n}, BENCH_ROUNDS=${env.rounds}, BENCH_WARMUP=${env.warmup}, BENCH_N_SLOW=${env.nSlow}, BENCH_CONCURRENCY=${env.concurrency}, BENCH_HISTORY=${env.history}, BENCH_PENDING=${env.pending}, BENCH_PENDING_SMALL=${env.pendingSmall}, BENCH_FAIL_SECONDS=${env.failSeconds}, BENCH_FAIL_LONG=${env.failLong.join(',')}, BENCH_SEND_SECONDS=${env.sendSeconds}, BENCH_MEMORY_PENDING=${env.memoryPending}, BENCH_MEMORY_SECONDS=${env.memorySeconds}`,
     `- Node ${process.version}; hookrelay ${pkg.version}; ${versions.map((v) => `${v} ${installed(v)}`).join(', ')}`,
     `- ${version('psql --version')} (on this machine, shared by every process here), ${version('redis-server --version')}`,
     '- The receiver runs in its own process on the same 2 cores, as do Postgres and Redis: every figure is read against the baseline of the same run.',
   ]
+  return { run, shared }
 }
 
 const DOC = new URL('../docs/benchmarks.md', import.meta.url)
@@ -225,9 +232,9 @@ function mergedSections(doc: string, measured: ReadonlyMap<string, string>, runD
 
 /**
  * The new run's conditions, then the earlier runs' entries of the current docs (their sizes,
- * versions and receiver lines give way to this run's), for a person to prune.
+ * versions and receiver lines give way to this run's `shared` ones), for a person to prune.
  */
-function conditions(doc: string, fresh: readonly string[]): string[] {
+function conditions(doc: string, fresh: { run: readonly string[]; shared: readonly string[] }): string[] {
   const previous = sectionsOf(doc).get('Machine and conditions')?.split('\n').slice(1) ?? []
   const replaced = /^- (Sizes|Node v|psql|.*redis-server|The receiver runs)/
   const kept: string[] = []
@@ -236,8 +243,7 @@ function conditions(doc: string, fresh: readonly string[]): string[] {
     if (line.startsWith('- ')) skipping = replaced.test(line)
     if (!skipping && line.trim() !== '') kept.push(line)
   }
-  const [runLines, shared] = [fresh.slice(0, 3), fresh.slice(3)]
-  return [...runLines, ...kept, ...shared]
+  return [...fresh.run, ...kept, ...fresh.shared]
 }
 
 async function main(): Promise<void> {

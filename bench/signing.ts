@@ -15,6 +15,7 @@ import { Buffer } from 'node:buffer'
 import { createHmac, randomBytes } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { sign, verify, type SigningScheme } from '../src/signing/index.js'
+import { median } from './support/figures.js'
 
 /** One measured operation. */
 export interface BenchResult {
@@ -120,12 +121,6 @@ function measure(fn: () => number, minTimeMs: number): number {
 function cpuMicros(): number {
   const { user, system } = process.cpuUsage()
   return user + system
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 function jsonPayload(size: number): string {

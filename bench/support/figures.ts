@@ -68,6 +68,13 @@ export function printFigures(figures: readonly BenchFigure[]): void {
 }
 
 /** `1234.5` → `1,235`; ratios and small numbers keep two decimals. */
+/** The median of some measurements (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
 export const fmt = {
   int: (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : Math.round(n).toLocaleString('en-US')),
   ratio: (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(2)),

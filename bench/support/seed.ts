@@ -120,8 +120,11 @@ export async function seed(target: Target, url: string, kind: Kind, rows: number
   return { seconds: (performance.now() - started) / 1000 }
 }
 
-/** VACUUM (ANALYZE) the target's tables on Postgres (what autovacuum does in time); nothing on SQLite. */
-export async function analyze(target: Target): Promise<void> {
+/**
+ * VACUUM (ANALYZE) and CHECKPOINT the target's tables on Postgres, as autovacuum and the
+ * checkpointer would have in time; nothing on SQLite.
+ */
+export async function vacuumAnalyze(target: Target): Promise<void> {
   if (target.dialect === 'sqlite') return
   const pool = new pg.Pool({ connectionString: env.postgresUrl, max: 1 })
   try {

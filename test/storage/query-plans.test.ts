@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { DeliverySettlement } from '../../src/storage/storage.js'
 import { describeEachStorage } from '../support/storages.js'
 import { T0, aDelivery, aMessage, anAttempt, anInboundMessage } from '../contract/fixtures.js'
-import { openPlanProbe, type PlanProbe, type RanStatement } from './plan-probe.js'
+import { openPlanProbe, type PlanProbe, type ProblemOptions, type RanStatement } from './plan-probe.js'
 
 /**
  * Every hot statement reads an index, however much history the tables hold. The tables are seeded
@@ -19,11 +19,9 @@ const ENDPOINTS = 10
 const LEASE = 60_000
 const NOW = T0.getTime()
 
-interface Ran {
+interface Ran extends ProblemOptions {
   readonly path: string
   readonly statement: RanStatement
-  readonly ordered: boolean
-  readonly keyed: boolean
 }
 
 describeEachStorage('hot statements at production size', ({ env, target }) => {
@@ -42,20 +40,21 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
 
   /**
    * Runs a hot path, remembers its statements, and returns what is wrong with their plans. An
-   * `ordered` path takes the oldest due work up to a limit: it must walk an index in that order.
+   * `ordered` path takes the oldest due work up to a limit: it must walk an index in that order. A
+   * `keyed` one reads rows chosen by id: it must find them by primary key.
    */
-  async function planProblems(path: string, work: () => Promise<unknown>, ordered = false, keyed = false): Promise<string[]> {
+  async function planProblems(path: string, work: () => Promise<unknown>, options: ProblemOptions = {}): Promise<string[]> {
     const statements = await probe.record(work)
     expect(statements.length, `${path} ran no statement`).toBeGreaterThan(0)
-    const list = statements.map((statement) => ({ path, statement, ordered, keyed }))
+    const list = statements.map((statement) => ({ path, statement, ...options }))
     ran.push(...list)
     return explainAll(list)
   }
 
   async function explainAll(list: readonly Ran[]): Promise<string[]> {
     const report: string[] = []
-    for (const { path, statement, ordered, keyed } of list) {
-      for (const problem of await probe.problems(statement, { ordered, keyed })) report.push(`${path}: ${problem} in ${statement.sql}`)
+    for (const { path, statement, ...options } of list) {
+      for (const problem of await probe.problems(statement, options)) report.push(`${path}: ${problem} in ${statement.sql}`)
     }
     return report
   }
@@ -65,13 +64,13 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
 
   it('claims due deliveries, with their messages and endpoints, through the claim index', async () => {
     let claimed: Awaited<ReturnType<typeof claim>> = []
-    expect(await planProblems('claim', async () => (claimed = await claim('w1', 64)), true)).toEqual([])
+    expect(await planProblems('claim', async () => (claimed = await claim('w1', 64)), { ordered: true })).toEqual([])
     expect(claimed).toHaveLength(64)
     expect(claimed[0]!.message.payload).toBe(`{"n":${HISTORY + 1}}`)
     expect(claimed[0]!.endpoint?.id).toMatch(/^ep_seed_/)
     // A batch as large as the planner's guess of the due rows: with the limit in sight, Postgres
     // would rather fetch every due row and sort them.
-    expect(await planProblems('claim (large batch)', () => claim('w1', 1_000), true)).toEqual([])
+    expect(await planProblems('claim (large batch)', () => claim('w1', 1_000), { ordered: true })).toEqual([])
   })
 
   it('claims chosen deliveries by id, and takes over expired leases, through indexes', async () => {
@@ -79,8 +78,8 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
     const opts = { owner: 'w2', limit: 20, leaseMs: LEASE, now: new Date(NOW) }
     // The ids are the oldest due (as Redis hands them out): a walk of the claim index would find
     // them first; the planner must still go by primary key, or a claim reads the whole backlog.
-    expect(await planProblems('claim by ids', () => probe.storage.claimDeliveriesByIds(ids, opts), false, true)).toEqual([])
-    expect(await planProblems('lease recovery', () => claim('w3', 10, NOW + 2 * LEASE), true)).toEqual([])
+    expect(await planProblems('claim by ids', () => probe.storage.claimDeliveriesByIds(ids, opts), { keyed: true })).toEqual([])
+    expect(await planProblems('lease recovery', () => claim('w3', 10, NOW + 2 * LEASE), { ordered: true })).toEqual([])
   })
 
   it('settles successes, retries, deferrals and dead letters by primary key', async () => {
@@ -97,7 +96,7 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
       }
     })
     const health = [{ endpointId: 'ep_seed_1', kind: 'success' as const }, { endpointId: 'ep_seed_2', kind: 'failure' as const, at: new Date(NOW) }]
-    expect(await planProblems('settle', () => probe.storage.settle(settlements, health), false, true)).toEqual([])
+    expect(await planProblems('settle', () => probe.storage.settle(settlements, health), { keyed: true })).toEqual([])
     const settled = await probe.storage.getDelivery(claimed[0]!.delivery.id)
     expect(settled?.status).toBe('succeeded')
   })
@@ -127,9 +126,9 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
   })
 
   it('answers the FIFO gate and the due-work listing through partial indexes', async () => {
-    expect(await planProblems('FIFO gate', () => probe.storage.findBlockingDelivery('ep_seed_3', seededId('dlv', HISTORY + 1_500)), true)).toEqual([])
+    expect(await planProblems('FIFO gate', () => probe.storage.findBlockingDelivery('ep_seed_3', seededId('dlv', HISTORY + 1_500)), { ordered: true })).toEqual([])
     expect(
-      await planProblems('due work', () => probe.storage.listDueDeliveries({ now: new Date(NOW), limit: 100, horizonMs: 10_000 }), true),
+      await planProblems('due work', () => probe.storage.listDueDeliveries({ now: new Date(NOW), limit: 100, horizonMs: 10_000 }), { ordered: true }),
     ).toEqual([])
   })
 
@@ -142,12 +141,12 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
     // history (asserted here); after ANALYZE it walks the index in order (asserted below).
     const claimOptions = { owner: 'r1', limit: 16, leaseMs: LEASE, now: new Date(NOW) }
     let claimed: Awaited<ReturnType<typeof probe.storage.claimInboundMessages>> = []
-    expect(await planProblems('inbound claim', async () => (claimed = await probe.storage.claimInboundMessages(claimOptions)), true)).toEqual([])
+    expect(await planProblems('inbound claim', async () => (claimed = await probe.storage.claimInboundMessages(claimOptions)), { ordered: true })).toEqual([])
     expect(claimed).toHaveLength(16)
-    expect(await planProblems('inbound claim by source', () => probe.storage.claimInboundMessages({ ...claimOptions, sources: ['stripe'] }), target.dialect === 'sqlite')).toEqual([])
+    expect(await planProblems('inbound claim by source', () => probe.storage.claimInboundMessages({ ...claimOptions, sources: ['stripe'] }), { ordered: target.dialect === 'sqlite' })).toEqual([])
     // Webhooks just taken in, run at once: read by primary key, not found in the due backlog.
     const ids = Array.from({ length: 20 }, (_, i) => seededId('in', HISTORY + 500 + i))
-    expect(await planProblems('inbound claim by id', () => probe.storage.claimInboundMessages({ ...claimOptions, ids }), false, true)).toEqual([])
+    expect(await planProblems('inbound claim by id', () => probe.storage.claimInboundMessages({ ...claimOptions, ids }), { keyed: true })).toEqual([])
     const settlements = claimed.map((m, i) => ({
       id: m.id,
       owner: 'r1',
@@ -157,7 +156,7 @@ describeEachStorage('hot statements at production size', ({ env, target }) => {
       lastError: i % 2 === 0 ? null : 'boom',
       at: new Date(NOW + 1),
     }))
-    expect(await planProblems('inbound settle', () => probe.storage.settleInbound(settlements), false, true)).toEqual([])
+    expect(await planProblems('inbound settle', () => probe.storage.settleInbound(settlements), { keyed: true })).toEqual([])
   })
 
   it('sweeps failing endpoints without reading history', async () => {
